@@ -1,0 +1,19 @@
+#include "common/bytes.h"
+
+#include <openssl/crypto.h>
+
+namespace trent {
+
+void SecureWipe(void* p, size_t size) { OPENSSL_cleanse(p, size); }
+
+std::string HexEncode(const uint8_t* p, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[p[i] >> 4];
+    out[2 * i + 1] = kDigits[p[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace trent

@@ -1,0 +1,51 @@
+// Byte strings, and a buffer that wipes itself for plaintext that must pass through memory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trent {
+
+using Bytes = std::vector<uint8_t>;
+
+inline std::string_view AsStringView(const Bytes& b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+// Overwrites `size` bytes at `p` in a way the optimiser may not drop.
+void SecureWipe(void* p, size_t size);
+
+// Plaintext (caller data, data keys) wiped when the buffer goes away.
+class SecretBytes {
+ public:
+  SecretBytes() = default;
+  explicit SecretBytes(size_t n) : data_(n) {}
+  explicit SecretBytes(Bytes b) : data_(std::move(b)) {}
+  SecretBytes(const SecretBytes&) = delete;
+  SecretBytes& operator=(const SecretBytes&) = delete;
+  SecretBytes(SecretBytes&& o) noexcept : data_(std::move(o.data_)) {}
+  SecretBytes& operator=(SecretBytes&& o) noexcept {
+    Wipe();
+    data_ = std::move(o.data_);
+    return *this;
+  }
+  ~SecretBytes() { Wipe(); }
+
+  uint8_t* data() { return data_.data(); }
+  const uint8_t* data() const { return data_.data(); }
+  size_t size() const { return data_.size(); }
+  void resize(size_t n) { data_.resize(n); }
+  std::string_view view() const { return AsStringView(data_); }
+
+ private:
+  void Wipe() { if (!data_.empty()) SecureWipe(data_.data(), data_.size()); }
+  Bytes data_;
+};
+
+std::string HexEncode(const uint8_t* p, size_t n);
+inline std::string HexEncode(const Bytes& b) { return HexEncode(b.data(), b.size()); }
+
+}  // namespace trent

@@ -1,0 +1,40 @@
+#include "common/status.h"
+
+namespace trent {
+
+const char* AwsErrorType(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "";
+    case ErrorCode::kValidation: return "ValidationException";
+    case ErrorCode::kSerialization: return "SerializationException";
+    case ErrorCode::kUnknownOperation: return "UnknownOperationException";
+    case ErrorCode::kUnsupportedOperation: return "UnsupportedOperationException";
+    case ErrorCode::kNotFound: return "NotFoundException";
+    case ErrorCode::kDisabled: return "DisabledException";
+    case ErrorCode::kInvalidState: return "KMSInvalidStateException";
+    case ErrorCode::kInvalidCiphertext: return "InvalidCiphertextException";
+    case ErrorCode::kIncorrectKey: return "IncorrectKeyException";
+    case ErrorCode::kInvalidKeyUsage: return "InvalidKeyUsageException";
+    case ErrorCode::kInvalidMarker: return "InvalidMarkerException";
+    case ErrorCode::kInvalidArn: return "InvalidArnException";
+    case ErrorCode::kTag: return "TagException";
+    case ErrorCode::kLimitExceeded: return "LimitExceededException";
+    case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
+    case ErrorCode::kDryRunOperation: return "DryRunOperationException";
+    case ErrorCode::kAccessDenied: return "AccessDeniedException";
+    case ErrorCode::kRequestEntityTooLarge: return "RequestEntityTooLargeException";
+    case ErrorCode::kInternal: return "KMSInternalException";
+  }
+  return "KMSInternalException";
+}
+
+int HttpStatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return 200;
+    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kRequestEntityTooLarge: return 413;
+    default: return 400;
+  }
+}
+
+}  // namespace trent

@@ -1,0 +1,33 @@
+// The AWS JSON 1.1 codec, driven by the KMS service model (see service_model.h, generated
+// by scripts/gen-model from botocore's service-2.json).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/json.hpp>
+
+#include "common/status.h"
+
+namespace trent::model {
+
+struct Operation;  // one row of the generated operation table
+
+// nullptr when `name` (e.g. "Encrypt") is not an operation of the service model.
+const Operation* FindOperation(std::string_view name);
+const char* OperationName(const Operation& op);
+
+// Parses `body` as the input of `op`:
+//  - malformed JSON, a non-object, or a member of the wrong JSON type -> SerializationException
+//  - blob members are base64-decoded in place (the string then holds the raw bytes);
+//    invalid base64 -> SerializationException
+//  - every constraint of the model (required, length, range, enum, pattern) is checked,
+//    all violations reported in one ValidationException with AWS's message form.
+// Members the model does not know are ignored, JSON nulls count as absent, as AWS does.
+// An empty body counts as {}.
+Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view body);
+
+// {"__type":"<AwsErrorType>","message":"<message>"}
+std::string EncodeError(const Status& status);
+
+}  // namespace trent::model

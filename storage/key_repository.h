@@ -1,0 +1,76 @@
+// Durable key metadata in SQLite: keys, their versions (wrapped material), tags.
+// The only module that speaks SQL. Every mutating call is one transaction, committed
+// (synchronous=FULL, WAL) before it returns: what it acknowledged survives a kill -9.
+//
+// Thread-safe: calls are serialised internally.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace trent::storage {
+
+struct KeyVersionRow {
+  Bytes version_id;            // 16 bytes; carried in every ciphertext made with it
+  std::string key_id;          // owning key (uuid text)
+  int64_t created_at_ms = 0;
+  Bytes wrapped_material;      // wrapped under the HSM domain key
+  std::string key_material_id; // 64 hex chars, AWS's KeyMaterialId
+};
+
+struct TagRow {
+  std::string key;
+  std::string value;
+};
+
+struct KeyRow {
+  int64_t seq = 0;             // creation order (assigned by InsertKey), used for paging
+  std::string key_id;          // uuid text
+  std::string account;         // 12 digits
+  std::string region;
+  int64_t created_at_ms = 0;
+  std::string description;
+  std::string key_usage;       // ENCRYPT_DECRYPT, ...
+  std::string key_spec;        // SYMMETRIC_DEFAULT, ...
+  std::string origin;          // AWS_KMS, ...
+  std::string key_manager;     // CUSTOMER / AWS
+  bool multi_region = false;
+  std::string key_state;       // Enabled, Disabled, PendingDeletion, ...
+  std::optional<int64_t> deletion_date_ms;
+  std::optional<int32_t> pending_window_days;
+  std::string policy;          // JSON text, empty if none stored
+  Bytes current_version_id;
+  std::vector<KeyVersionRow> versions;
+  std::vector<TagRow> tags;
+};
+
+class KeyRepository {
+ public:
+  // Opens (creating if needed) the database at `path`, sets WAL and FULL sync, and runs
+  // every pending migration in order.
+  static Result<std::unique_ptr<KeyRepository>> Open(const std::string& path);
+  virtual ~KeyRepository() = default;
+
+  // Every key with its versions and tags, ordered by seq. Used once at startup.
+  virtual Result<std::vector<KeyRow>> LoadAll() = 0;
+
+  // Inserts the key, its versions and tags in one transaction; returns the assigned seq.
+  virtual Result<int64_t> InsertKey(const KeyRow& key) = 0;
+
+  // Updates state, deletion date and pending window of one key. kNotFound if absent.
+  virtual Status UpdateKeyState(const std::string& key_id, const std::string& key_state,
+                                std::optional<int64_t> deletion_date_ms,
+                                std::optional<int32_t> pending_window_days) = 0;
+
+  // Deletes a key and everything that belongs to it (versions, wrapped material, tags), with
+  // secure_delete so the wrapped material is overwritten in the file.
+  virtual Status DeleteKey(const std::string& key_id) = 0;
+};
+
+}  // namespace trent::storage

@@ -22,6 +22,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
     case ErrorCode::kAccessDenied: return "AccessDeniedException";
+    case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";
     case ErrorCode::kRequestEntityTooLarge: return "RequestEntityTooLargeException";
     case ErrorCode::kInternal: return "KMSInternalException";
   }

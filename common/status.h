@@ -28,6 +28,7 @@ enum class ErrorCode {
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
   kDryRunOperation,        // DryRunOperationException
   kAccessDenied,           // AccessDeniedException
+  kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException
   kRequestEntityTooLarge,  // RequestEntityTooLargeException (HTTP 413)
   kInternal,               // KMSInternalException (HTTP 500)
 };

@@ -1,0 +1,144 @@
+#include "server/config.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace trent {
+namespace {
+
+Status Bad(const std::string& message) { return ValidationError(message); }
+
+Result<int64_t> ParseNumber(std::string_view text, int64_t min, int64_t max, const std::string& what) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return Bad(what + " must be a number from " + std::to_string(min) + " to " +
+               std::to_string(max) + ", got '" + std::string(text) + "'");
+  }
+  return v;
+}
+
+Status SetListen(Config& c, const std::string& v) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Bad("--listen must be HOST:PORT, got '" + v + "'");
+  }
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  TRY(int64_t port, ParseNumber(std::string_view(v).substr(colon + 1), 0, 65535, "--listen port"));
+  c.listen_host = host;
+  c.listen_port = static_cast<uint16_t>(port);
+  return Status::Ok();
+}
+
+Status SetAccount(Config& c, const std::string& v) {
+  bool digits = v.size() == 12;
+  for (char ch : v) digits = digits && std::isdigit(static_cast<unsigned char>(ch));
+  if (!digits) return Bad("--default-account must be 12 digits, got '" + v + "'");
+  c.default_account = v;
+  return Status::Ok();
+}
+
+Status SetLogLevel(Config& c, const std::string& v) {
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
+    if (v == level) {
+      c.log_level = v;
+      return Status::Ok();
+    }
+  }
+  return Bad("--log-level must be one of trace, debug, info, warn, error, off; got '" + v + "'");
+}
+
+Status SetThreads(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 1, 256, "--threads"));
+  c.threads = static_cast<int>(n);
+  return Status::Ok();
+}
+
+Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
+  if (v.empty()) return Bad(flag + " must not be empty");
+  field = v;
+  return Status::Ok();
+}
+
+struct Setting {
+  const char* env;
+  std::function<Status(Config&, const std::string&)> apply;
+};
+
+const std::map<std::string, Setting>& Settings() {
+  static const std::map<std::string, Setting> kSettings = {
+      {"--listen", {"TRENT_LISTEN", SetListen}},
+      {"--data-dir", {"TRENT_DATA_DIR", [](Config& c, const std::string& v) {
+                        return SetNonEmpty(c.data_dir, "--data-dir", v); }}},
+      {"--pkcs11-module", {"TRENT_PKCS11_MODULE", [](Config& c, const std::string& v) {
+                             return SetNonEmpty(c.pkcs11_module, "--pkcs11-module", v); }}},
+      {"--token-label", {"TRENT_TOKEN_LABEL", [](Config& c, const std::string& v) {
+                           if (v.size() > 32) return Bad("--token-label must be at most 32 characters");
+                           return SetNonEmpty(c.token_label, "--token-label", v); }}},
+      {"--pin-file", {"TRENT_PIN_FILE", [](Config& c, const std::string& v) {
+                        return SetNonEmpty(c.pin_file, "--pin-file", v); }}},
+      {"--default-account", {"TRENT_DEFAULT_ACCOUNT", SetAccount}},
+      {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
+      {"--threads", {"TRENT_THREADS", SetThreads}},
+  };
+  return kSettings;
+}
+
+}  // namespace
+
+const char* UsageText() {
+  return R"(Usage: trentd [flags]
+A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
+
+  --listen HOST:PORT       address to serve on (TRENT_LISTEN; default 127.0.0.1:4599, port 0 picks one)
+  --data-dir DIR           database, SoftHSM token and PIN files (TRENT_DATA_DIR; default ./trent-data)
+  --pkcs11-module PATH     PKCS#11 library (TRENT_PKCS11_MODULE; default SoftHSMv2)
+  --token-label LABEL      token to use (TRENT_TOKEN_LABEL; default trent)
+  --pin-file FILE          user PIN of an existing token (TRENT_PIN_FILE); without it trentd
+                           initialises and owns a SoftHSM token under the data dir
+  --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
+  --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
+  --threads N              network threads (TRENT_THREADS; default 2)
+  --help                   this text
+)";
+}
+
+Result<Config> ParseConfig(int argc, char** argv, const std::string& default_module) {
+  Config config;
+  config.pkcs11_module = default_module;
+  const auto& settings = Settings();
+  for (const auto& [flag, setting] : settings) {
+    if (const char* value = std::getenv(setting.env)) {
+      Status st = setting.apply(config, value);
+      if (!st.ok()) return Bad(std::string(setting.env) + ": " + st.message());
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      config.help = true;
+      continue;
+    }
+    std::string value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto it = settings.find(arg);
+    if (it == settings.end()) return Bad("unknown flag '" + arg + "' (see --help)");
+    if (eq == std::string::npos) {
+      if (i + 1 >= argc) return Bad(arg + " needs a value");
+      value = argv[++i];
+    }
+    TRY_STATUS(it->second.apply(config, value));
+  }
+  return config;
+}
+
+}  // namespace trent

@@ -1,0 +1,30 @@
+// trentd's settings: command-line flags, each with an environment variable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace trent {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 4599;
+  std::string data_dir = "./trent-data";
+  std::string pkcs11_module;      // default: SoftHSMv2
+  std::string token_label = "trent";
+  std::string pin_file;           // empty: trent owns a SoftHSM token under the data dir
+  std::string default_account = "111122223333";
+  std::string log_level = "info";
+  int threads = 2;
+  bool help = false;
+};
+
+// Flags win over environment variables, which win over defaults. An error names the bad
+// setting in one line.
+Result<Config> ParseConfig(int argc, char** argv, const std::string& default_module);
+
+const char* UsageText();
+
+}  // namespace trent

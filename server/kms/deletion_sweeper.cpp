@@ -1,0 +1,35 @@
+#include "server/kms/deletion_sweeper.h"
+
+#include <spdlog/spdlog.h>
+
+namespace trent::kms {
+
+DeletionSweeper::DeletionSweeper(KeyStore& store, const Clock& clock,
+                                 std::chrono::milliseconds interval)
+    : store_(store), clock_(clock), interval_(interval), thread_([this] { Loop(); }) {}
+
+DeletionSweeper::~DeletionSweeper() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void DeletionSweeper::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto purged = store_.PurgeExpired(clock_.NowMillis());
+    if (!purged.ok()) {
+      spdlog::error("deleting expired keys failed: {}", purged.status().message());
+    } else if (*purged > 0) {
+      spdlog::info("deleted {} key(s) whose deletion date had passed", *purged);
+    }
+    lock.lock();
+    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+  }
+}
+
+}  // namespace trent::kms

@@ -1,0 +1,91 @@
+#include "server/kms/identifiers.h"
+
+#include <openssl/rand.h>
+
+#include <cctype>
+
+namespace trent::kms {
+
+bool IsKeyUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+std::string NewUuid() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0xf]);
+  }
+  return out;
+}
+
+namespace {
+
+std::string Arn(std::string_view region, std::string_view account, std::string_view resource) {
+  std::string arn = "arn:aws:kms:";
+  arn.append(region).append(":").append(account).append(":").append(resource);
+  return arn;
+}
+
+}  // namespace
+
+std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id) {
+  return Arn(region, account, std::string("key/").append(key_id));
+}
+
+std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias) {
+  return Arn(region, account, alias);
+}
+
+KeyRef ParseKeyRef(std::string_view text, std::string_view region, std::string_view account) {
+  KeyRef ref;
+  ref.region = region;
+  ref.account = account;
+  if (text.substr(0, 6) == "alias/") {
+    ref.kind = KeyRef::Kind::kAliasName;
+    ref.alias = text;
+    return ref;
+  }
+  if (text.substr(0, 4) != "arn:") {
+    if (IsKeyUuid(text)) {
+      ref.kind = KeyRef::Kind::kKeyId;
+      ref.key_id = text;
+    }
+    return ref;
+  }
+  // arn:<partition>:kms:<region>:<account>:<resource>
+  std::string_view parts[6];
+  std::string_view rest = text;
+  for (int i = 0; i < 5; ++i) {
+    size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return ref;
+    parts[i] = rest.substr(0, colon);
+    rest.remove_prefix(colon + 1);
+  }
+  parts[5] = rest;
+  if (parts[2] != "kms" || parts[3].empty() || parts[4].empty()) return ref;
+  ref.region = parts[3];
+  ref.account = parts[4];
+  if (parts[5].substr(0, 4) == "key/" && IsKeyUuid(parts[5].substr(4))) {
+    ref.kind = KeyRef::Kind::kKeyArn;
+    ref.key_id = parts[5].substr(4);
+  } else if (parts[5].substr(0, 6) == "alias/" && parts[5].size() > 6) {
+    ref.kind = KeyRef::Kind::kAliasArn;
+    ref.alias = parts[5];
+  }
+  return ref;
+}
+
+}  // namespace trent::kms

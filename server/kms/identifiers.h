@@ -1,0 +1,29 @@
+// Key identifiers as KMS accepts them: key id, key ARN, alias name, alias ARN.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace trent::kms {
+
+// A lowercase or uppercase 8-4-4-4-12 hex uuid.
+bool IsKeyUuid(std::string_view s);
+// A new random (v4) uuid in lowercase text.
+std::string NewUuid();
+
+std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
+std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias);
+
+struct KeyRef {
+  enum class Kind { kKeyId, kKeyArn, kAliasName, kAliasArn, kInvalid };
+  Kind kind = Kind::kInvalid;
+  std::string region;    // of the ARN, else the caller's
+  std::string account;   // of the ARN, else the caller's
+  std::string key_id;    // kKeyId, kKeyArn
+  std::string alias;     // "alias/..." for kAliasName, kAliasArn
+};
+
+// Classifies `text` for a caller in (region, account).
+KeyRef ParseKeyRef(std::string_view text, std::string_view region, std::string_view account);
+
+}  // namespace trent::kms

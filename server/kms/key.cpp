@@ -1,0 +1,67 @@
+#include "server/kms/key.h"
+
+namespace trent::kms {
+
+const char* KeyStateName(KeyState state) {
+  switch (state) {
+    case KeyState::kEnabled: return "Enabled";
+    case KeyState::kDisabled: return "Disabled";
+    case KeyState::kPendingDeletion: return "PendingDeletion";
+  }
+  return "Enabled";
+}
+
+std::optional<KeyState> ParseKeyState(std::string_view name) {
+  for (KeyState s : {KeyState::kEnabled, KeyState::kDisabled, KeyState::kPendingDeletion}) {
+    if (name == KeyStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const KeyVersion* Key::FindVersion(std::string_view version_id) const {
+  for (const auto& v : versions) {
+    if (AsStringView(v->id) == version_id) return v.get();
+  }
+  return nullptr;
+}
+
+namespace {
+
+Status PendingDeletion(const Key& key) {
+  return {ErrorCode::kInvalidState, key.arn + " is pending deletion."};
+}
+
+}  // namespace
+
+Status RequireUsable(const Key& key) {
+  switch (key.state) {
+    case KeyState::kEnabled: return Status::Ok();
+    case KeyState::kDisabled: return {ErrorCode::kDisabled, key.arn + " is disabled."};
+    case KeyState::kPendingDeletion: return PendingDeletion(key);
+  }
+  return InternalError("unknown key state");
+}
+
+Result<KeyState> NextStateOnEnable(const Key& key) {
+  if (key.state == KeyState::kPendingDeletion) return PendingDeletion(key);
+  return KeyState::kEnabled;
+}
+
+Result<KeyState> NextStateOnDisable(const Key& key) {
+  if (key.state == KeyState::kPendingDeletion) return PendingDeletion(key);
+  return KeyState::kDisabled;
+}
+
+Result<KeyState> NextStateOnScheduleDeletion(const Key& key) {
+  if (key.state == KeyState::kPendingDeletion) return PendingDeletion(key);
+  return KeyState::kPendingDeletion;
+}
+
+Result<KeyState> NextStateOnCancelDeletion(const Key& key) {
+  if (key.state != KeyState::kPendingDeletion) {
+    return Status(ErrorCode::kInvalidState, key.arn + " is not pending deletion.");
+  }
+  return KeyState::kDisabled;
+}
+
+}  // namespace trent::kms

@@ -1,0 +1,77 @@
+// The domain model of a KMS key: its metadata, versions and state machine.
+// A Key is an immutable snapshot; a state change produces a new snapshot.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace trent::kms {
+
+enum class KeyState { kEnabled, kDisabled, kPendingDeletion };
+
+const char* KeyStateName(KeyState state);
+std::optional<KeyState> ParseKeyState(std::string_view name);
+
+// One generation of key material. Ciphertexts name the version they were made with.
+struct KeyVersion {
+  static constexpr size_t kIdSize = 16;
+  Bytes id;                      // kIdSize random bytes
+  int64_t created_at_ms = 0;
+  Bytes wrapped_material;        // under the HSM domain key; never plaintext
+  std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
+
+  // The material unwrapped in the HSM, loaded on first use (0: not loaded yet).
+  mutable std::atomic<uint64_t> hsm_handle{0};
+  mutable std::mutex load_mutex;
+};
+
+struct Tag {
+  std::string key;
+  std::string value;
+};
+
+struct Key {
+  int64_t seq = 0;               // creation order, the ListKeys paging position
+  std::string id;                // uuid
+  std::string arn;
+  std::string account;
+  std::string region;
+  int64_t created_at_ms = 0;
+  std::string description;
+  std::string key_usage = "ENCRYPT_DECRYPT";
+  std::string key_spec = "SYMMETRIC_DEFAULT";
+  std::string origin = "AWS_KMS";
+  std::string key_manager = "CUSTOMER";
+  bool multi_region = false;
+  KeyState state = KeyState::kEnabled;
+  std::optional<int64_t> deletion_date_ms;
+  std::optional<int32_t> pending_window_days;
+  std::string policy;
+  std::vector<std::shared_ptr<const KeyVersion>> versions;  // oldest first; the last is current
+  std::vector<Tag> tags;
+
+  const KeyVersion& current_version() const { return *versions.back(); }
+  const KeyVersion* FindVersion(std::string_view version_id) const;
+};
+
+using KeyPtr = std::shared_ptr<const Key>;
+
+// State rules for using a key in a cryptographic operation, as AWS words them.
+Status RequireUsable(const Key& key);
+
+// The state machine: each returns the key's next state or the AWS error for the transition.
+Result<KeyState> NextStateOnEnable(const Key& key);
+Result<KeyState> NextStateOnDisable(const Key& key);
+Result<KeyState> NextStateOnScheduleDeletion(const Key& key);
+Result<KeyState> NextStateOnCancelDeletion(const Key& key);
+
+}  // namespace trent::kms

@@ -1,0 +1,49 @@
+#include "server/kms/key_crypto.h"
+
+#include <openssl/rand.h>
+
+namespace trent::kms {
+
+Status InvalidCiphertext() {
+  return {ErrorCode::kInvalidCiphertext,
+          "The ciphertext is invalid, or does not match the encryption context or the key."};
+}
+
+Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintext,
+                                       const EncryptionContext& context) {
+  const KeyVersion& version = key.current_version();
+  TRY(hsm::KeyHandle handle, store_.HandleFor(version));
+  uint8_t iv[kIvSize];
+  if (RAND_bytes(iv, sizeof iv) != 1) return InternalError("no randomness for the IV");
+  std::string blob = MakeHeader(AsStringView(version.id), iv);
+  std::string aad = blob;
+  AppendCanonicalContext(context, aad);
+  TRY(Bytes sealed, store_.hsm().EncryptGcm(handle, iv, aad, plaintext));
+  blob.append(AsStringView(sealed));
+  return blob;
+}
+
+Result<LocatedCiphertext> KeyCrypto::Locate(std::string_view blob, std::string_view account,
+                                            std::string_view region) const {
+  auto parsed = ParseCiphertext(blob);
+  if (!parsed) return InvalidCiphertext();
+  KeyPtr key = store_.FindByVersion(parsed->version_id);
+  if (!key || key->account != account || key->region != region) return InvalidCiphertext();
+  const KeyVersion* version = key->FindVersion(parsed->version_id);
+  if (!version) return InvalidCiphertext();
+  return LocatedCiphertext{std::move(key), version, *parsed};
+}
+
+Result<SecretBytes> KeyCrypto::Open(const LocatedCiphertext& located,
+                                    const EncryptionContext& context) {
+  TRY(hsm::KeyHandle handle, store_.HandleFor(*located.version));
+  std::string aad(located.parsed.header);
+  AppendCanonicalContext(context, aad);
+  auto plaintext = store_.hsm().DecryptGcm(handle, located.parsed.iv, aad, located.parsed.sealed);
+  if (!plaintext.ok() && plaintext.status().code() == ErrorCode::kInvalidCiphertext) {
+    return InvalidCiphertext();
+  }
+  return plaintext;
+}
+
+}  // namespace trent::kms

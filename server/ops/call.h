@@ -1,0 +1,31 @@
+// What every operation handler receives besides its input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/clock.h"
+#include "server/kms/key_crypto.h"
+#include "server/kms/key_store.h"
+
+namespace trent::ops {
+
+// The caller and circumstances of one request.
+struct Call {
+  std::string account;         // the caller's account (the default account until identities come)
+  std::string region;
+  std::string access_key_id;   // the caller's identity as presented; not verified yet
+  std::string request_id;
+  std::string source_ip;
+  int64_t now_ms = 0;          // the request's time, from the server's clock
+};
+
+// The long-lived parts handlers act through.
+struct Services {
+  kms::KeyStore& keys;
+  kms::KeyCrypto& crypto;
+  const Clock& clock;
+  std::string default_account;
+};
+
+}  // namespace trent::ops

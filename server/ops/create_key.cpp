@@ -1,0 +1,84 @@
+#include <boost/json.hpp>
+
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+namespace {
+
+// What this version of trent can create; other specs come with later work.
+Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_usage) {
+  auto spec = GetString(in, "KeySpec");
+  auto cmk_spec = GetString(in, "CustomerMasterKeySpec");
+  if (spec && cmk_spec) {
+    return ValidationError(
+        "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
+        "CustomerMasterKeySpec is deprecated.");
+  }
+  key_spec = std::string(spec ? *spec : cmk_spec ? *cmk_spec : "SYMMETRIC_DEFAULT");
+  key_usage = std::string(GetString(in, "KeyUsage").value_or("ENCRYPT_DECRYPT"));
+  if (key_spec != "SYMMETRIC_DEFAULT") {
+    return UnsupportedError("KeySpec " + key_spec +
+                            " is not supported by trent yet: only SYMMETRIC_DEFAULT keys can be created.");
+  }
+  if (key_usage != "ENCRYPT_DECRYPT") {
+    return ValidationError("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec +
+                           ".");
+  }
+  if (auto origin = GetString(in, "Origin"); origin && *origin != "AWS_KMS") {
+    return UnsupportedError("Origin " + std::string(*origin) +
+                            " is not supported by trent yet: only AWS_KMS keys can be created.");
+  }
+  if (auto store = GetString(in, "CustomKeyStoreId")) {
+    return Status(ErrorCode::kCustomKeyStoreNotFound,
+                  "Custom key store " + std::string(*store) + " does not exist.");
+  }
+  if (GetBool(in, "MultiRegion")) {
+    return UnsupportedError("Multi-Region keys are not supported by trent yet.");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<kms::Tag>> ReadTags(const Input& in) {
+  std::vector<kms::Tag> tags;
+  auto it = in.find("Tags");
+  if (it == in.end() || !it->value().is_array()) return tags;
+  for (const auto& item : it->value().get_array()) {
+    const auto& tag = item.get_object();
+    std::string key(tag.at("TagKey").get_string());
+    std::string value(tag.at("TagValue").get_string());
+    if (key.rfind("aws:", 0) == 0) {
+      return Status(ErrorCode::kTag, "Tag keys beginning with aws: are reserved: " + key);
+    }
+    for (const auto& existing : tags) {
+      if (existing.key == key) return Status(ErrorCode::kTag, "Duplicate tag key " + key);
+    }
+    tags.push_back({std::move(key), std::move(value)});
+  }
+  return tags;
+}
+
+}  // namespace
+
+Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
+  kms::NewKeySpec spec;
+  TRY_STATUS(CheckCreatable(in, spec.key_spec, spec.key_usage));
+  if (auto policy = GetString(in, "Policy")) {
+    boost::system::error_code ec;
+    boost::json::value parsed = boost::json::parse(*policy, ec);
+    if (ec || !parsed.is_object()) {
+      return Status(ErrorCode::kMalformedPolicyDocument,
+                    "The new key policy will not allow you to update the key policy in the future.");
+    }
+    spec.policy = std::string(*policy);
+  }
+  TRY(spec.tags, ReadTags(in));
+  spec.account = call.account;
+  spec.region = call.region;
+  spec.description = std::string(GetString(in, "Description").value_or(""));
+  TRY(kms::KeyPtr key, s.keys.Create(spec, call.now_ms));
+  Output out;
+  out["KeyMetadata"] = KeyMetadata(*key);
+  return out;
+}
+
+}  // namespace trent::ops

@@ -1,0 +1,30 @@
+// One handler per KMS operation (one file each), registered in dispatcher.cpp.
+// Input: the request decoded and validated against the service model (blobs hold raw bytes).
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "common/status.h"
+#include "server/ops/call.h"
+
+namespace trent::ops {
+
+using Input = boost::json::object;
+using Output = boost::json::object;
+using Handler = Result<Output> (*)(const Call&, const Input&, Services&);
+
+Result<Output> CreateKey(const Call&, const Input&, Services&);
+Result<Output> DescribeKey(const Call&, const Input&, Services&);
+Result<Output> ListKeys(const Call&, const Input&, Services&);
+Result<Output> EnableKey(const Call&, const Input&, Services&);
+Result<Output> DisableKey(const Call&, const Input&, Services&);
+Result<Output> ScheduleKeyDeletion(const Call&, const Input&, Services&);
+Result<Output> CancelKeyDeletion(const Call&, const Input&, Services&);
+Result<Output> Encrypt(const Call&, const Input&, Services&);
+Result<Output> Decrypt(const Call&, const Input&, Services&);
+Result<Output> ReEncrypt(const Call&, const Input&, Services&);
+Result<Output> GenerateDataKey(const Call&, const Input&, Services&);
+Result<Output> GenerateDataKeyWithoutPlaintext(const Call&, const Input&, Services&);
+Result<Output> GenerateRandom(const Call&, const Input&, Services&);
+
+}  // namespace trent::ops

@@ -1,0 +1,42 @@
+#include <charconv>
+
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+namespace {
+
+constexpr int64_t kDefaultLimit = 100;
+
+// The marker is the creation position of the last key returned.
+Result<int64_t> ParseMarker(std::optional<std::string_view> marker) {
+  if (!marker) return int64_t{0};
+  int64_t seq = 0;
+  auto [end, ec] = std::from_chars(marker->data(), marker->data() + marker->size(), seq);
+  if (ec != std::errc() || end != marker->data() + marker->size() || seq < 0) {
+    return Status(ErrorCode::kInvalidMarker, "Could not parse marker " + std::string(*marker));
+  }
+  return seq;
+}
+
+}  // namespace
+
+Result<Output> ListKeys(const Call& call, const Input& in, Services& s) {
+  TRY(int64_t after, ParseMarker(GetString(in, "Marker")));
+  size_t limit = static_cast<size_t>(GetInt(in, "Limit").value_or(kDefaultLimit));
+  // One more than asked tells whether the list goes on.
+  std::vector<kms::KeyPtr> keys = s.keys.List(call.account, call.region, after, limit + 1);
+  bool truncated = keys.size() > limit;
+  if (truncated) keys.resize(limit);
+  boost::json::array entries;
+  entries.reserve(keys.size());
+  for (const auto& key : keys) {
+    entries.push_back(boost::json::object{{"KeyId", key->id}, {"KeyArn", key->arn}});
+  }
+  Output out;
+  out["Keys"] = std::move(entries);
+  out["Truncated"] = truncated;
+  if (truncated) out["NextMarker"] = std::to_string(keys.back()->seq);
+  return out;
+}
+
+}  // namespace trent::ops

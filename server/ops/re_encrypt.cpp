@@ -1,0 +1,41 @@
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+
+Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
+  auto blob = GetString(in, "CiphertextBlob");
+  if (!blob) return MissingMember("ciphertextBlob");
+  TRY(kms::LocatedCiphertext source, s.crypto.Locate(*blob, call.account, call.region));
+  if (auto source_key_id = GetString(in, "SourceKeyId")) {
+    TRY(kms::KeyPtr requested, ResolveKey(call, *source_key_id, s));
+    if (requested->id != source.key->id) {
+      return Status(ErrorCode::kIncorrectKey,
+                    "The key ID in the request does not identify a CMK that can perform this "
+                    "operation.");
+    }
+  }
+  TRY_STATUS(RequireEncryptDecrypt(*source.key));
+  TRY_STATUS(RequireSymmetricAlgorithm(*source.key, in, "SourceEncryptionAlgorithm"));
+  TRY(kms::KeyPtr destination, ResolveKey(call, *GetString(in, "DestinationKeyId"), s));
+  TRY_STATUS(RequireEncryptDecrypt(*destination));
+  TRY_STATUS(RequireSymmetricAlgorithm(*destination, in, "DestinationEncryptionAlgorithm"));
+  TRY_STATUS(Authorize(call, "kms:ReEncryptFrom", *source.key));
+  TRY_STATUS(Authorize(call, "kms:ReEncryptTo", *destination));
+  TRY_STATUS(CheckDryRun(in));
+
+  // The plaintext exists only inside this call, in a buffer wiped on return.
+  TRY(SecretBytes plaintext, s.crypto.Open(source, GetContext(in, "SourceEncryptionContext")));
+  TRY(std::string reencrypted, s.crypto.Encrypt(*destination, plaintext.view(),
+                                                GetContext(in, "DestinationEncryptionContext")));
+  Output out;
+  PutBlob(out, "CiphertextBlob", reencrypted);
+  out["SourceKeyId"] = source.key->arn;
+  out["KeyId"] = destination->arn;
+  out["SourceEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["SourceKeyMaterialId"] = source.version->key_material_id;
+  out["DestinationKeyMaterialId"] = destination->current_version().key_material_id;
+  return out;
+}
+
+}  // namespace trent::ops

@@ -1,0 +1,139 @@
+#include "server/ops/shared.h"
+
+#include <cctype>
+
+#include "common/base64.h"
+#include "server/kms/identifiers.h"
+
+namespace trent::ops {
+
+namespace json = boost::json;
+
+std::optional<std::string_view> GetString(const Input& in, std::string_view name) {
+  auto it = in.find(name);
+  if (it == in.end() || !it->value().is_string()) return std::nullopt;
+  return std::string_view(it->value().get_string());
+}
+
+std::optional<int64_t> GetInt(const Input& in, std::string_view name) {
+  auto it = in.find(name);
+  if (it == in.end() || it->value().is_null()) return std::nullopt;
+  const json::value& v = it->value();
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
+  return static_cast<int64_t>(v.to_number<double>());
+}
+
+bool GetBool(const Input& in, std::string_view name) {
+  auto it = in.find(name);
+  return it != in.end() && it->value().is_bool() && it->value().get_bool();
+}
+
+kms::EncryptionContext GetContext(const Input& in, std::string_view name) {
+  kms::EncryptionContext context;
+  auto it = in.find(name);
+  if (it == in.end() || !it->value().is_object()) return context;
+  for (const auto& pair : it->value().get_object()) {
+    if (pair.value().is_string()) context.emplace_back(pair.key(), pair.value().get_string());
+  }
+  return context;
+}
+
+void PutBlob(Output& out, std::string_view name, std::string_view bytes) {
+  std::string encoded;
+  Base64EncodeAppend(bytes, encoded);
+  out[name] = encoded;
+}
+
+double ToEpochSeconds(int64_t millis) { return static_cast<double>(millis) / 1000.0; }
+
+Status ValidationFailure(std::string_view value, std::string_view member, std::string_view rule) {
+  std::string m = "1 validation error detected: Value '";
+  m.append(value).append("' at '").append(member).append("' failed to satisfy constraint: ");
+  m.append(rule);
+  return ValidationError(std::move(m));
+}
+
+Status MissingMember(std::string_view member) {
+  std::string m = "1 validation error detected: Value null at '";
+  m.append(member).append("' failed to satisfy constraint: Member must not be null");
+  return ValidationError(std::move(m));
+}
+
+Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {
+  kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
+  switch (ref.kind) {
+    case kms::KeyRef::Kind::kInvalid:
+      return NotFoundError("Invalid keyId " + std::string(key_ref));
+    case kms::KeyRef::Kind::kAliasName:
+    case kms::KeyRef::Kind::kAliasArn:
+      // No alias can exist before CreateAlias is implemented.
+      return NotFoundError("Alias " + kms::AliasArn(ref.region, ref.account, ref.alias) +
+                           " is not found.");
+    case kms::KeyRef::Kind::kKeyId:
+    case kms::KeyRef::Kind::kKeyArn:
+      break;
+  }
+  for (char& c : ref.key_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  kms::KeyPtr key = s.keys.Find(ref.key_id);
+  if (!key || key->account != ref.account || key->region != ref.region ||
+      ref.region != call.region) {
+    return NotFoundError("Key '" + kms::KeyArn(ref.region, ref.account, ref.key_id) +
+                         "' does not exist");
+  }
+  return key;
+}
+
+Status RequireEncryptDecrypt(const kms::Key& key) {
+  TRY_STATUS(kms::RequireUsable(key));
+  if (key.key_usage != "ENCRYPT_DECRYPT") {
+    return {ErrorCode::kInvalidKeyUsage,
+            key.arn + " key usage is " + key.key_usage + " which is not valid for this operation."};
+  }
+  return Status::Ok();
+}
+
+Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member) {
+  auto algorithm = GetString(in, member);
+  if (algorithm && *algorithm != "SYMMETRIC_DEFAULT") {
+    return {ErrorCode::kInvalidKeyUsage, "The encryption algorithm " + std::string(*algorithm) +
+                                             " is not compatible with " + key.arn + "."};
+  }
+  return Status::Ok();
+}
+
+Status Authorize(const Call& call, std::string_view action, const kms::Key& key) {
+  return Status::Ok();
+}
+
+Status CheckDryRun(const Input& in) {
+  if (GetBool(in, "DryRun")) {
+    return {ErrorCode::kDryRunOperation,
+            "The request would have succeeded, but the DryRun option is set."};
+  }
+  return Status::Ok();
+}
+
+Output KeyMetadata(const kms::Key& key) {
+  Output m;
+  m["AWSAccountId"] = key.account;
+  m["KeyId"] = key.id;
+  m["Arn"] = key.arn;
+  m["CreationDate"] = ToEpochSeconds(key.created_at_ms);
+  m["Enabled"] = key.state == kms::KeyState::kEnabled;
+  m["Description"] = key.description;
+  m["KeyUsage"] = key.key_usage;
+  m["KeyState"] = kms::KeyStateName(key.state);
+  if (key.deletion_date_ms) m["DeletionDate"] = ToEpochSeconds(*key.deletion_date_ms);
+  m["Origin"] = key.origin;
+  m["KeyManager"] = key.key_manager;
+  m["CustomerMasterKeySpec"] = key.key_spec;
+  m["KeySpec"] = key.key_spec;
+  m["EncryptionAlgorithms"] = json::array{"SYMMETRIC_DEFAULT"};
+  m["MultiRegion"] = key.multi_region;
+  if (key.pending_window_days) m["PendingDeletionWindowInDays"] = *key.pending_window_days;
+  m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
+  return m;
+}
+
+}  // namespace trent::ops

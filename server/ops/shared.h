@@ -1,0 +1,51 @@
+// The steps every operation shares: reading the decoded input, resolving a key, checking that
+// it may be used, authorizing, and writing common output members.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/kms/ciphertext.h"
+#include "server/kms/key.h"
+#include "server/ops/handlers.h"
+
+namespace trent::ops {
+
+// Input members (absent or JSON null -> nullopt). Blob members hold raw bytes.
+std::optional<std::string_view> GetString(const Input& in, std::string_view name);
+std::optional<int64_t> GetInt(const Input& in, std::string_view name);
+bool GetBool(const Input& in, std::string_view name);   // absent -> false
+kms::EncryptionContext GetContext(const Input& in, std::string_view name);
+
+void PutBlob(Output& out, std::string_view name, std::string_view bytes);
+// AWS timestamps on the wire: seconds since the epoch, with milliseconds.
+double ToEpochSeconds(int64_t millis);
+
+// "1 validation error detected: Value '<value>' at '<member>' failed to satisfy constraint: <rule>"
+Status ValidationFailure(std::string_view value, std::string_view member, std::string_view rule);
+// "... Value null at '<member>' ...: Member must not be null"
+Status MissingMember(std::string_view member);
+
+// Finds the key named by a key id, key ARN, alias name or alias ARN in the caller's account
+// and region. NotFoundException as AWS words it when there is none.
+Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s);
+
+// The key may be used for encryption and decryption now: its state (DisabledException,
+// KMSInvalidStateException) and its usage (InvalidKeyUsageException).
+Status RequireEncryptDecrypt(const kms::Key& key);
+// Only SYMMETRIC_DEFAULT applies to symmetric keys.
+Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member);
+
+// The authorize step of every operation on a key. Key policies and grants are not enforced
+// yet: every caller of the key's own account is allowed.
+Status Authorize(const Call& call, std::string_view action, const kms::Key& key);
+
+// DryRunOperationException when the request asked for a dry run (call after authorizing).
+Status CheckDryRun(const Input& in);
+
+// The KeyMetadata structure DescribeKey, CreateKey and others return.
+Output KeyMetadata(const kms::Key& key);
+
+}  // namespace trent::ops

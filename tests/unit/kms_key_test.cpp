@@ -1,0 +1,89 @@
+#include <catch.hpp>
+
+#include "server/kms/identifiers.h"
+#include "server/kms/key.h"
+
+using namespace trent;
+using namespace trent::kms;
+
+namespace {
+
+Key KeyIn(KeyState state) {
+  Key key;
+  key.arn = "arn:aws:kms:us-east-1:111122223333:key/0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60";
+  key.state = state;
+  return key;
+}
+
+}  // namespace
+
+TEST_CASE("only enabled keys may be used") {
+  CHECK(RequireUsable(KeyIn(KeyState::kEnabled)).ok());
+  Status disabled = RequireUsable(KeyIn(KeyState::kDisabled));
+  CHECK(disabled.code() == ErrorCode::kDisabled);
+  CHECK(disabled.message() == KeyIn(KeyState::kDisabled).arn + " is disabled.");
+  Status pending = RequireUsable(KeyIn(KeyState::kPendingDeletion));
+  CHECK(pending.code() == ErrorCode::kInvalidState);
+  CHECK(pending.message() == KeyIn(KeyState::kPendingDeletion).arn + " is pending deletion.");
+}
+
+TEST_CASE("enable and disable move between Enabled and Disabled, not out of PendingDeletion") {
+  for (KeyState from : {KeyState::kEnabled, KeyState::kDisabled}) {
+    CHECK(*NextStateOnEnable(KeyIn(from)) == KeyState::kEnabled);
+    CHECK(*NextStateOnDisable(KeyIn(from)) == KeyState::kDisabled);
+  }
+  CHECK(NextStateOnEnable(KeyIn(KeyState::kPendingDeletion)).status().code() ==
+        ErrorCode::kInvalidState);
+  CHECK(NextStateOnDisable(KeyIn(KeyState::kPendingDeletion)).status().code() ==
+        ErrorCode::kInvalidState);
+}
+
+TEST_CASE("deletion is scheduled once and cancelled to Disabled") {
+  CHECK(*NextStateOnScheduleDeletion(KeyIn(KeyState::kEnabled)) == KeyState::kPendingDeletion);
+  CHECK(*NextStateOnScheduleDeletion(KeyIn(KeyState::kDisabled)) == KeyState::kPendingDeletion);
+  CHECK(NextStateOnScheduleDeletion(KeyIn(KeyState::kPendingDeletion)).status().code() ==
+        ErrorCode::kInvalidState);
+  CHECK(*NextStateOnCancelDeletion(KeyIn(KeyState::kPendingDeletion)) == KeyState::kDisabled);
+  CHECK(NextStateOnCancelDeletion(KeyIn(KeyState::kEnabled)).status().code() ==
+        ErrorCode::kInvalidState);
+}
+
+TEST_CASE("key states round-trip through their names") {
+  for (KeyState s : {KeyState::kEnabled, KeyState::kDisabled, KeyState::kPendingDeletion}) {
+    CHECK(ParseKeyState(KeyStateName(s)) == s);
+  }
+  CHECK_FALSE(ParseKeyState("Deleted").has_value());
+}
+
+TEST_CASE("key references are classified as KMS does") {
+  const std::string id = "0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60";
+  KeyRef by_id = ParseKeyRef(id, "eu-west-1", "111122223333");
+  CHECK(by_id.kind == KeyRef::Kind::kKeyId);
+  CHECK(by_id.region == "eu-west-1");
+
+  KeyRef by_arn = ParseKeyRef("arn:aws:kms:us-west-2:444455556666:key/" + id, "eu-west-1",
+                              "111122223333");
+  CHECK(by_arn.kind == KeyRef::Kind::kKeyArn);
+  CHECK(by_arn.region == "us-west-2");
+  CHECK(by_arn.account == "444455556666");
+  CHECK(by_arn.key_id == id);
+
+  CHECK(ParseKeyRef("alias/app", "r", "a").kind == KeyRef::Kind::kAliasName);
+  KeyRef alias_arn = ParseKeyRef("arn:aws:kms:us-west-2:444455556666:alias/app", "r", "a");
+  CHECK(alias_arn.kind == KeyRef::Kind::kAliasArn);
+  CHECK(alias_arn.alias == "alias/app");
+
+  for (const char* bad : {"", "foo", "0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f6", "arn:aws:kms:us-east-1",
+                          "arn:aws:s3:us-east-1:111122223333:key/0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60",
+                          "arn:aws:kms:us-east-1:111122223333:key/nope"}) {
+    CHECK(ParseKeyRef(bad, "r", "a").kind == KeyRef::Kind::kInvalid);
+  }
+}
+
+TEST_CASE("new uuids are well formed and distinct") {
+  std::string a = NewUuid(), b = NewUuid();
+  CHECK(IsKeyUuid(a));
+  CHECK(a != b);
+  CHECK(a[14] == '4');
+  CHECK(KeyArn("us-east-1", "111122223333", a) == "arn:aws:kms:us-east-1:111122223333:key/" + a);
+}

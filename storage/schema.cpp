@@ -1,0 +1,97 @@
+#include "storage/schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace trent::storage {
+namespace {
+
+// Marks the file as trent's (PRAGMA application_id): "tren" in ASCII.
+constexpr int64_t kApplicationId = 0x7472656e;
+
+// Migration i (from 0) brings the schema from version i to version i + 1; the version is kept
+// in PRAGMA user_version, set (with the application id) in the same transaction as the step. Append only: never edit
+// a step that has shipped.
+constexpr const char* kMigrations[] = {
+    // 1: keys, their versions (wrapped material) and tags.
+    R"sql(
+      CREATE TABLE keys (
+        seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_id              TEXT    NOT NULL UNIQUE,
+        account             TEXT    NOT NULL,
+        region              TEXT    NOT NULL,
+        created_at_ms       INTEGER NOT NULL,
+        description         TEXT    NOT NULL,
+        key_usage           TEXT    NOT NULL,
+        key_spec            TEXT    NOT NULL,
+        origin              TEXT    NOT NULL,
+        key_manager         TEXT    NOT NULL,
+        multi_region        INTEGER NOT NULL CHECK (multi_region IN (0, 1)),
+        key_state           TEXT    NOT NULL,
+        deletion_date_ms    INTEGER,
+        pending_window_days INTEGER,
+        policy              TEXT    NOT NULL,
+        current_version_id  BLOB    NOT NULL
+      );
+      CREATE TABLE key_versions (
+        version_id       BLOB    PRIMARY KEY,
+        key_id           TEXT    NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+        created_at_ms    INTEGER NOT NULL,
+        wrapped_material BLOB    NOT NULL,
+        key_material_id  TEXT    NOT NULL
+      );
+      -- Serves the cascade from keys and per-key lookups.
+      CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
+      -- The primary key's leading key_id serves the cascade from keys.
+      CREATE TABLE tags (
+        key_id    TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+        tag_key   TEXT NOT NULL,
+        tag_value TEXT NOT NULL,
+        PRIMARY KEY (key_id, tag_key)
+      );
+    )sql",
+};
+constexpr int64_t kLatestVersion = std::size(kMigrations);
+
+Status ApplyMigration(sqlite3* db, const TxStatements& stmts, int64_t target) {
+  Transaction tx(db, stmts);
+  TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
+  // Another process may have migrated between our first look and taking the write lock.
+  TRY(int64_t version, QueryInt(db, "PRAGMA user_version"));
+  if (version >= target) return Status::Ok();
+  Status applied = ExecSql(db, kMigrations[target - 1]);
+  if (!applied.ok()) {
+    return InternalError("schema migration to version " + std::to_string(target) +
+                         " failed: " + applied.message());
+  }
+  std::string mark = "PRAGMA application_id = " + std::to_string(kApplicationId) +
+                     "; PRAGMA user_version = " + std::to_string(target);
+  TRY_STATUS(ExecSql(db, mark.c_str()));
+  return tx.Commit();
+}
+
+}  // namespace
+
+Status MigrateSchema(sqlite3* db, const TxStatements& stmts) {
+  TRY(int64_t app_id, QueryInt(db, "PRAGMA application_id"));
+  TRY(int64_t version, QueryInt(db, "PRAGMA user_version"));
+  if (app_id != kApplicationId) {
+    // Only an empty, unmarked file may become a trent database.
+    TRY(int64_t objects, QueryInt(db, "SELECT count(*) FROM sqlite_master"));
+    if (app_id != 0 || version != 0 || objects != 0) {
+      return InternalError("not a trent database (application_id " + std::to_string(app_id) +
+                           ", user_version " + std::to_string(version) + ")");
+    }
+  }
+  if (version > kLatestVersion) {
+    return InternalError("the database has schema version " + std::to_string(version) +
+                         ", written by a newer trent; this build knows versions up to " +
+                         std::to_string(kLatestVersion));
+  }
+  for (int64_t target = version + 1; target <= kLatestVersion; ++target) {
+    TRY_STATUS(ApplyMigration(db, stmts, target));
+  }
+  return Status::Ok();
+}
+
+}  // namespace trent::storage

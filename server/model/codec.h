@@ -25,6 +25,9 @@ const char* OperationName(const Operation& op);
 //    all violations reported in one ValidationException with AWS's message form.
 // Members the model does not know are ignored, JSON nulls count as absent, as AWS does.
 // An empty body counts as {}.
+// The object returned keeps the JSON member names ("KeyId"); null members and null list/map
+// elements are removed; integer/long members are int64 (fractions truncated, as AWS does),
+// timestamp/double members are double; blobs hold raw bytes. The object owns its memory.
 Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view body);
 
 // {"__type":"<AwsErrorType>","message":"<message>"}

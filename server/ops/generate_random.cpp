@@ -11,7 +11,7 @@ Result<Output> GenerateRandom(const Call& call, const Input& in, Services& s) {
     return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
   }
   auto size = GetInt(in, "NumberOfBytes");
-  if (!size) return MissingMember("numberOfBytes");
+  if (!size) return ValidationError("NumberOfBytes is required.");
   TRY(SecretBytes random, s.crypto.Random(static_cast<size_t>(*size)));
   Output out;
   PutBlob(out, "Plaintext", random.view());

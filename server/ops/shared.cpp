@@ -64,7 +64,7 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
   switch (ref.kind) {
     case kms::KeyRef::Kind::kInvalid:
-      return NotFoundError("Invalid keyId " + std::string(key_ref));
+      return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
     case kms::KeyRef::Kind::kAliasName:
     case kms::KeyRef::Kind::kAliasArn:
       // No alias can exist before CreateAlias is implemented.
@@ -131,7 +131,6 @@ Output KeyMetadata(const kms::Key& key) {
   m["KeySpec"] = key.key_spec;
   m["EncryptionAlgorithms"] = json::array{"SYMMETRIC_DEFAULT"};
   m["MultiRegion"] = key.multi_region;
-  if (key.pending_window_days) m["PendingDeletionWindowInDays"] = *key.pending_window_days;
   m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
   return m;
 }

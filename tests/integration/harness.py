@@ -1,0 +1,181 @@
+"""Shared helpers for the integration tests: start a real trentd on a free port with its own
+temporary data directory, make boto3 clients pointed at it, and check AWS errors.
+
+The environment names the programs under test (set by tests/integration/CMakeLists.txt):
+TRENTD (the server binary), TRENT_AWS (the aws CLI), TRENT_NODE (node).
+"""
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+READY_PREFIX = "trentd listening on "
+START_TIMEOUT = 30.0
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_SESSION_TOKEN": "test",
+}
+
+
+def trentd_path():
+    path = os.environ.get("TRENTD")
+    if not path:
+        sys.exit("TRENTD is not set: run these tests through ctest (tests/integration/CMakeLists.txt)")
+    return path
+
+
+def _die_with_parent():
+    # trentd must not outlive a test runner that is killed (ctest timeout): PR_SET_PDEATHSIG.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)
+
+
+def client_environment():
+    """An environment for SDK clients: dummy credentials, no user config, no proxies."""
+    env = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS",
+                 "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(name, None)
+    env.update(DUMMY_CREDENTIALS)
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
+    env["AWS_REGION"] = "us-east-1"
+    env["AWS_CONFIG_FILE"] = os.devnull
+    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env["AWS_PAGER"] = ""
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    return env
+
+
+class Trentd:
+    """One trentd process on 127.0.0.1:<free port>, with a data dir that outlives restarts."""
+
+    def __init__(self, extra_args=(), data_dir=None):
+        self.workdir = tempfile.mkdtemp(prefix="trent-it-")
+        self.data_dir = data_dir or os.path.join(self.workdir, "data")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+        self.starts = 0
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, listen="127.0.0.1:0"):
+        assert self.proc is None, "already running"
+        self.starts += 1
+        self.stdout_path = os.path.join(self.workdir, f"stdout.{self.starts}")
+        self.stderr_path = os.path.join(self.workdir, f"stderr.{self.starts}")
+        cmd = [trentd_path(), "--listen", listen, "--data-dir", self.data_dir,
+               "--log-level", "warn"] + self.extra_args
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                         preexec_fn=_die_with_parent, env=client_environment())
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            with open(self.stdout_path, "r", errors="replace") as f:
+                line = f.readline()
+            if line.endswith("\n"):
+                if not line.startswith(READY_PREFIX):
+                    self._fail_start(f"unexpected first stdout line {line!r}")
+                self.port = int(line[len(READY_PREFIX):].strip().rsplit(":", 1)[1])
+                return self
+            if self.proc.poll() is not None:
+                self._fail_start(f"exited with code {self.proc.returncode} before it was ready")
+            time.sleep(0.02)
+        self._fail_start(f"not ready after {START_TIMEOUT} s")
+
+    def _fail_start(self, why):
+        self.kill()
+        raise RuntimeError(f"trentd {why}; stderr:\n{self.stderr()}")
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path, "r", errors="replace") as f:
+                return f.read()[-8000:]
+        except OSError:
+            return ""
+
+    def stop(self, timeout=20.0):
+        """Graceful stop (SIGTERM); returns the exit code."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"trentd did not stop within {timeout} s of SIGTERM")
+        finally:
+            self.proc = None
+        return code
+
+    def kill(self):
+        """kill -9: no chance to clean up."""
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def close(self):
+        self.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def client(self, region="us-east-1", **config):
+        import boto3
+        from botocore.config import Config
+        # Client-side validation off: the server must reject bad values itself, as AWS does.
+        cfg = Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"},
+                     connect_timeout=5, read_timeout=30, **config)
+        return boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", aws_session_token="test",
+            region_name=region,
+        ).client("kms", endpoint_url=self.endpoint, config=cfg)
+
+
+class TrentdTestCase(unittest.TestCase):
+    """A test class sharing one trentd; self.kms is a us-east-1 client."""
+
+    trentd_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Trentd(cls.trentd_args)
+        cls.addClassCleanup(cls.server.close)
+        cls.server.start()
+        cls.kms = cls.server.client()
+
+    def assertAwsError(self, code, fn, *args, message=None, message_contains=None, **kwargs):
+        """fn(*args, **kwargs) must fail with this AWS error code and HTTP 400; returns the error."""
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn(*args, **kwargs)
+        err = cm.exception.response["Error"]
+        meta = cm.exception.response["ResponseMetadata"]
+        self.assertEqual(err["Code"], code, f"wrong error, message: {err.get('Message')!r}")
+        self.assertEqual(meta["HTTPStatusCode"], 400)
+        self.assertTrue(meta.get("RequestId") or meta["HTTPHeaders"].get("x-amzn-requestid"),
+                        "error response without x-amzn-RequestId")
+        if message is not None:
+            self.assertEqual(err.get("Message"), message)
+        if message_contains is not None:
+            self.assertIn(message_contains, err.get("Message", ""))
+        return err
+
+    def new_key(self, client=None, **kwargs):
+        return (client or self.kms).create_key(**kwargs)["KeyMetadata"]
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,7 +1,9 @@
 // The only door to the PKCS#11 module. Key material is generated and used inside the
 // module; what leaves it is wrapped (under the token's domain wrapping key) or ciphertext.
 //
-// Thread-safe: any thread may call any method.
+// Thread-safe: any thread may call any method (calls into the module are serialised: SoftHSM
+// serialises internally anyway). A PKCS#11 module is initialised once per process, so only
+// one Hsm may be open at a time; destroy it before opening another.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +45,9 @@ class Hsm {
 
   // Unwraps `wrapped` into the module as a sensitive, non-extractable session key usable
   // for AES-GCM encrypt/decrypt. The handle stays valid until DestroyKey or shutdown.
+  // Bytes not wrapped under this token's domain key fail with kInternal.
   virtual Result<KeyHandle> UnwrapKey(const Bytes& wrapped) = 0;
+  // Only handles from UnwrapKey; anything else is refused.
   virtual Status DestroyKey(KeyHandle handle) = 0;
 
   // AES-256-GCM with a 12-byte IV and a 16-byte tag. Encrypt returns ciphertext||tag.

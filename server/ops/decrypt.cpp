@@ -6,17 +6,7 @@ Result<Output> Decrypt(const Call& call, const Input& in, Services& s) {
   if (in.contains("Recipient")) {
     return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
   }
-  auto blob = GetString(in, "CiphertextBlob");
-  if (!blob) return MissingMember("ciphertextBlob");
-  TRY(kms::LocatedCiphertext located, s.crypto.Locate(*blob, call.account, call.region));
-  if (auto key_id = GetString(in, "KeyId")) {
-    TRY(kms::KeyPtr requested, ResolveKey(call, *key_id, s));
-    if (requested->id != located.key->id) {
-      return Status(ErrorCode::kIncorrectKey,
-                    "The key ID in the request does not identify a CMK that can perform this "
-                    "operation.");
-    }
-  }
+  TRY(kms::LocatedCiphertext located, LocateCiphertext(call, in, "KeyId", s));
   const kms::Key& key = *located.key;
   TRY_STATUS(RequireEncryptDecrypt(key));
   TRY_STATUS(RequireSymmetricAlgorithm(key, in, "EncryptionAlgorithm"));

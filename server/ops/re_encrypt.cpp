@@ -3,17 +3,7 @@
 namespace trent::ops {
 
 Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
-  auto blob = GetString(in, "CiphertextBlob");
-  if (!blob) return MissingMember("ciphertextBlob");
-  TRY(kms::LocatedCiphertext source, s.crypto.Locate(*blob, call.account, call.region));
-  if (auto source_key_id = GetString(in, "SourceKeyId")) {
-    TRY(kms::KeyPtr requested, ResolveKey(call, *source_key_id, s));
-    if (requested->id != source.key->id) {
-      return Status(ErrorCode::kIncorrectKey,
-                    "The key ID in the request does not identify a CMK that can perform this "
-                    "operation.");
-    }
-  }
+  TRY(kms::LocatedCiphertext source, LocateCiphertext(call, in, "SourceKeyId", s));
   TRY_STATUS(RequireEncryptDecrypt(*source.key));
   TRY_STATUS(RequireSymmetricAlgorithm(*source.key, in, "SourceEncryptionAlgorithm"));
   TRY(kms::KeyPtr destination, ResolveKey(call, *GetString(in, "DestinationKeyId"), s));

@@ -102,6 +102,32 @@ Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::stri
   return Status::Ok();
 }
 
+Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& in,
+                                                std::string_view key_member, Services& s) {
+  auto blob = GetString(in, "CiphertextBlob");
+  if (!blob) return MissingMember("ciphertextBlob");
+  TRY(kms::LocatedCiphertext located, s.crypto.Locate(*blob, call.account, call.region));
+  if (auto key_ref = GetString(in, key_member)) {
+    TRY(kms::KeyPtr requested, ResolveKey(call, *key_ref, s));
+    if (requested->id != located.key->id) {
+      return Status(ErrorCode::kIncorrectKey,
+                    "The key ID in the request does not identify a CMK that can perform this "
+                    "operation.");
+    }
+  }
+  return located;
+}
+
+Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
+                              std::string_view action,
+                              Result<kms::KeyState> (*next)(const kms::Key&)) {
+  TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
+  TRY_STATUS(Authorize(call, action, *key));
+  TRY(kms::KeyState state, next(*key));
+  if (state != key->state) TRY_STATUS(s.keys.SetState(*key, state, {}, {}).status());
+  return Output{};
+}
+
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key) {
   return Status::Ok();
 }

@@ -38,6 +38,17 @@ Status RequireEncryptDecrypt(const kms::Key& key);
 // Only SYMMETRIC_DEFAULT applies to symmetric keys.
 Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member);
 
+// Finds the key the request's CiphertextBlob was made with. When the request also names a key
+// in `key_member` (Decrypt's KeyId, ReEncrypt's SourceKeyId), it must be that key:
+// IncorrectKeyException otherwise.
+Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& in,
+                                                std::string_view key_member, Services& s);
+
+// EnableKey and DisableKey: resolve, authorize, and persist the state `next` gives, if it differs.
+Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
+                              std::string_view action,
+                              Result<kms::KeyState> (*next)(const kms::Key&));
+
 // The authorize step of every operation on a key. Key policies and grants are not enforced
 // yet: every caller of the key's own account is allowed.
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key);

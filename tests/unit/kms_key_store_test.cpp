@@ -41,6 +41,25 @@ hsm::HsmConfig SoftHsmIn(const fs::path& dir) {
   return c;
 }
 
+// A key store over a SoftHSM token and a SQLite file in `dir`, as trentd opens them.
+struct OpenStore {
+  std::unique_ptr<hsm::Hsm> hsm;
+  std::unique_ptr<storage::KeyRepository> repo;
+  std::unique_ptr<KeyStore> keys;
+
+  explicit OpenStore(const fs::path& dir) {
+    auto h = hsm::Hsm::Open(SoftHsmIn(dir));
+    REQUIRE(h.ok());
+    hsm = std::move(*h);
+    auto r = storage::KeyRepository::Open((dir / "trent.db").string());
+    REQUIRE(r.ok());
+    repo = std::move(*r);
+    auto k = KeyStore::Load(*repo, *hsm);
+    REQUIRE(k.ok());
+    keys = std::move(*k);
+  }
+};
+
 NewKeySpec Spec() {
   NewKeySpec spec;
   spec.account = "111122223333";
@@ -58,33 +77,23 @@ TEST_CASE("keys survive a reopen and their ciphertexts still decrypt") {
   std::string blob, key_id;
   EncryptionContext context = {{"purpose", "test"}};
   {
-    auto hsm = hsm::Hsm::Open(SoftHsmIn(dir.path));
-    REQUIRE(hsm.ok());
-    auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
-    REQUIRE(repo.ok());
-    auto store = KeyStore::Load(**repo, **hsm);
-    REQUIRE(store.ok());
-    auto key = (*store)->Create(Spec(), clock.NowMillis());
+    OpenStore open(dir.path);
+    auto key = open.keys->Create(Spec(), clock.NowMillis());
     REQUIRE(key.ok());
     key_id = (*key)->id;
-    KeyCrypto crypto(**store);
+    KeyCrypto crypto(*open.keys);
     auto sealed = crypto.Encrypt(**key, "hello", context);
     REQUIRE(sealed.ok());
     blob = *sealed;
   }
-  auto hsm = hsm::Hsm::Open(SoftHsmIn(dir.path));
-  REQUIRE(hsm.ok());
-  auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
-  REQUIRE(repo.ok());
-  auto store = KeyStore::Load(**repo, **hsm);
-  REQUIRE(store.ok());
-  KeyPtr key = (*store)->Find(key_id);
+  OpenStore open(dir.path);
+  KeyPtr key = open.keys->Find(key_id);
   REQUIRE(key);
   CHECK(key->description == "test key");
   REQUIRE(key->tags.size() == 1);
   CHECK(key->tags[0].value == "storage");
 
-  KeyCrypto crypto(**store);
+  KeyCrypto crypto(*open.keys);
   auto located = crypto.Locate(blob, "111122223333", "us-east-1");
   REQUIRE(located.ok());
   CHECK(located->key->id == key_id);
@@ -101,13 +110,8 @@ TEST_CASE("keys survive a reopen and their ciphertexts still decrypt") {
 TEST_CASE("a key is deleted only once its deletion date has passed") {
   TempDir dir;
   ManualClock clock(1'700'000'000'000);
-  auto hsm = hsm::Hsm::Open(SoftHsmIn(dir.path));
-  REQUIRE(hsm.ok());
-  auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
-  REQUIRE(repo.ok());
-  auto store = KeyStore::Load(**repo, **hsm);
-  REQUIRE(store.ok());
-  KeyStore& keys = **store;
+  OpenStore open(dir.path);
+  KeyStore& keys = *open.keys;
   KeyCrypto crypto(keys);
 
   auto doomed = keys.Create(Spec(), clock.NowMillis());
@@ -134,7 +138,7 @@ TEST_CASE("a key is deleted only once its deletion date has passed") {
   CHECK(keys.List("111122223333", "us-east-1", 0, 10).size() == 1);
 
   // Gone from storage too: a fresh load does not see it.
-  auto reloaded = KeyStore::Load(**repo, **hsm);
+  auto reloaded = KeyStore::Load(*open.repo, *open.hsm);
   REQUIRE(reloaded.ok());
   CHECK((*reloaded)->Find((*doomed)->id) == nullptr);
   CHECK((*reloaded)->Find((*kept)->id) != nullptr);
@@ -142,23 +146,18 @@ TEST_CASE("a key is deleted only once its deletion date has passed") {
 
 TEST_CASE("listing pages through one account and region in creation order") {
   TempDir dir;
-  auto hsm = hsm::Hsm::Open(SoftHsmIn(dir.path));
-  REQUIRE(hsm.ok());
-  auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
-  REQUIRE(repo.ok());
-  auto store = KeyStore::Load(**repo, **hsm);
-  REQUIRE(store.ok());
+  OpenStore open(dir.path);
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     NewKeySpec spec = Spec();
     if (i == 2) spec.region = "eu-west-1";
-    auto key = (*store)->Create(spec, 0);
+    auto key = open.keys->Create(spec, 0);
     REQUIRE(key.ok());
     if (i != 2) ids.push_back((*key)->id);
   }
-  auto first = (*store)->List("111122223333", "us-east-1", 0, 3);
+  auto first = open.keys->List("111122223333", "us-east-1", 0, 3);
   REQUIRE(first.size() == 3);
-  auto rest = (*store)->List("111122223333", "us-east-1", first.back()->seq, 3);
+  auto rest = open.keys->List("111122223333", "us-east-1", first.back()->seq, 3);
   REQUIRE(rest.size() == 1);
   CHECK(first[0]->id == ids[0]);
   CHECK(first[2]->id == ids[2]);

@@ -17,7 +17,7 @@ struct Config {
   std::string pin_file;           // empty: trent owns a SoftHSM token under the data dir
   std::string default_account = "111122223333";
   std::string log_level = "info";
-  int threads = 2;
+  int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
   bool help = false;
 };
 

@@ -67,7 +67,7 @@ Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
     boost::json::value parsed = boost::json::parse(*policy, ec);
     if (ec || !parsed.is_object()) {
       return Status(ErrorCode::kMalformedPolicyDocument,
-                    "The new key policy will not allow you to update the key policy in the future.");
+                    "The key policy is not a valid JSON policy document.");
     }
     spec.policy = std::string(*policy);
   }

@@ -94,6 +94,18 @@ class CreateAndDescribe(harness.TrentdTestCase):
         # A description of exactly 8192 characters is fine.
         self.assertEqual(self.new_key(Description="y" * 8192)["Description"], "y" * 8192)
 
+    def test_create_key_policy_and_tags(self):
+        policy = ('{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM policies",'
+                  '"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},'
+                  '"Action":"kms:*","Resource":"*"}]}')
+        self.check_symmetric_metadata(self.new_key(Policy=policy))
+        self.assertAwsError("MalformedPolicyDocumentException", self.kms.create_key,
+                            Policy="this is not JSON")
+        self.assertAwsError("TagException", self.kms.create_key,
+                            Tags=[{"TagKey": "aws:reserved", "TagValue": "v"}])
+        self.assertAwsError("TagException", self.kms.create_key,
+                            Tags=[{"TagKey": "k", "TagValue": "1"}, {"TagKey": "k", "TagValue": "2"}])
+
     def test_describe_unknown_key(self):
         missing = str(uuid.uuid4())
         self.assertAwsError("NotFoundException", self.kms.describe_key, KeyId=missing,

@@ -125,9 +125,10 @@ Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   key->tags = spec.tags;
   key->versions.push_back(std::move(version));
 
-  // Storage assigns seq; holding the lock keeps seq order and publication order the same.
-  std::unique_lock lock(mu_);
+  // Storage assigns seq; one writer at a time keeps seq order and publication order the same.
+  std::lock_guard write(write_mu_);
   TRY(key->seq, repo_.InsertKey(ToRow(*key)));
+  std::unique_lock lock(mu_);
   Publish(key);
   return KeyPtr(key);
 }
@@ -159,20 +160,23 @@ std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view re
 Result<KeyPtr> KeyStore::SetState(const Key& key, KeyState state,
                                   std::optional<int64_t> deletion_date_ms,
                                   std::optional<int32_t> pending_window_days) {
-  std::unique_lock lock(mu_);
-  auto current = by_id_.find(key.id);
-  if (current == by_id_.end()) return NotFoundError("Key '" + key.arn + "' does not exist");
+  std::lock_guard write(write_mu_);
+  KeyPtr current = Find(key.id);
+  if (!current) return NotFoundError("Key '" + key.arn + "' does not exist");
   TRY_STATUS(repo_.UpdateKeyState(key.id, KeyStateName(state), deletion_date_ms,
                                   pending_window_days));
-  auto next = std::make_shared<Key>(*current->second);
+  auto next = std::make_shared<Key>(*current);
   next->state = state;
   next->deletion_date_ms = deletion_date_ms;
   next->pending_window_days = pending_window_days;
+  std::unique_lock lock(mu_);
   Publish(next);
   return KeyPtr(next);
 }
 
 Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
+  // Held throughout, so no cancellation can slip in between the check and the delete.
+  std::lock_guard write(write_mu_);
   std::vector<KeyPtr> expired;
   {
     std::shared_lock lock(mu_);
@@ -188,12 +192,13 @@ Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
 }
 
 Status KeyStore::Delete(const Key& key) {
-  std::unique_lock lock(mu_);
   TRY_STATUS(repo_.DeleteKey(key.id));
-  for (const auto& v : key.versions) key_id_by_version_.erase(std::string(AsStringView(v->id)));
-  by_seq_.erase(key.seq);
-  by_id_.erase(key.id);
-  lock.unlock();
+  {
+    std::unique_lock lock(mu_);
+    for (const auto& v : key.versions) key_id_by_version_.erase(std::string(AsStringView(v->id)));
+    by_seq_.erase(key.seq);
+    by_id_.erase(key.id);
+  }
   for (const auto& v : key.versions) {
     std::lock_guard load(v->load_mutex);
     if (uint64_t h = v->hsm_handle.exchange(0)) TRY_STATUS(hsm_.DestroyKey(h));

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -65,10 +66,12 @@ class KeyStore {
  private:
   KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm) : repo_(repo), hsm_(hsm) {}
   void Publish(KeyPtr key);   // requires mu_ held exclusively
-  Status Delete(const Key& key);
+  Status Delete(const Key& key);  // requires write_mu_ held
 
   storage::KeyRepository& repo_;
   hsm::Hsm& hsm_;
+  // Serialises changes: storage is written under it, so readers (mu_) never wait for a disk sync.
+  std::mutex write_mu_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, KeyPtr> by_id_;
   std::unordered_map<std::string, std::string> key_id_by_version_;

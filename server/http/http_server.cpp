@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <optional>
 #include <random>
@@ -35,6 +36,7 @@
 #include <boost/intrusive/list.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/uuid.h"
 #include "server/http/sigv4.h"
 
 namespace trent::http {
@@ -98,16 +100,10 @@ void NewRequestId(std::string& out) {
     std::seed_seq seed{device(), device(), device(), device(), device(), device()};
     return std::mt19937_64(seed);
   }();
-  const uint64_t hi = (rng() & ~uint64_t{0xF000}) | 0x4000;                 // version 4
-  const uint64_t lo = (rng() & ~(uint64_t{3} << 62)) | (uint64_t{1} << 63);  // variant 10
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.resize(36);
-  size_t pos = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out[pos++] = '-';
-    const uint64_t word = i < 16 ? hi : lo;
-    out[pos++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xF];
-  }
+  const uint64_t words[2] = {rng(), rng()};
+  uint8_t random[16];
+  std::memcpy(random, words, sizeof random);
+  FormatUuidV4(random, out);
 }
 
 // "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", formatted at most once a second per thread.

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "common/uuid.h"
+
 namespace trent::kms {
 
 bool IsKeyUuid(std::string_view s) {
@@ -16,18 +18,10 @@ bool IsKeyUuid(std::string_view s) {
 }
 
 std::string NewUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
-  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  static const char kHex[] = "0123456789abcdef";
+  uint8_t random[16];
+  RAND_bytes(random, sizeof random);
   std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0xf]);
-  }
+  FormatUuidV4(random, out);
   return out;
 }
 

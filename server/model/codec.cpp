@@ -31,6 +31,26 @@ namespace {
 constexpr std::string_view kListFound = "Start of list found where not expected";
 constexpr std::string_view kObjectFound = "Start of structure or map found where not expected.";
 
+// "Value <shown> at '<path>' failed to satisfy constraint: <constraint>"
+void AppendViolation(std::string& out, std::string_view shown, std::string_view path,
+                     std::string_view constraint) {
+  out += "Value ";
+  if (!shown.empty()) {
+    out += shown;
+    out += ' ';
+  }
+  out += "at '";
+  out += path;
+  out += "' failed to satisfy constraint: ";
+  out += constraint;
+}
+
+Status ValidationErrors(int count, const std::string& violations) {
+  return ValidationError(std::to_string(count) +
+                         (count == 1 ? " validation error detected: " : " validation errors detected: ") +
+                         violations);
+}
+
 // Deeper JSON is refused by the parser (no KMS input nests beyond 4 levels).
 constexpr size_t kMaxDepth = 32;
 
@@ -361,18 +381,9 @@ class Walker {
     return out;
   }
 
-  // `shown` is "null", a quoted value, or empty when the value is not to be shown.
   void Violation(const std::string& shown, const std::string& constraint) {
     if (violation_count_++ != 0) violations_ += "; ";
-    violations_ += "Value ";
-    if (!shown.empty()) {
-      violations_ += shown;
-      violations_ += ' ';
-    }
-    violations_ += "at '";
-    violations_ += Path();
-    violations_ += "' failed to satisfy constraint: ";
-    violations_ += constraint;
+    AppendViolation(violations_, shown, Path(), constraint);
   }
 
   bool Fail(std::string_view message) {
@@ -417,15 +428,18 @@ Result<json::object> DecodeRequest(const Operation& op, std::string_view body) {
     if (op.input == kNoShape) return obj;
     Walker walker;
     if (!walker.Structure(ShapeAt(op.input), obj)) return SerializationError(walker.serialization_error());
-    if (int n = walker.violation_count()) {
-      return ValidationError(std::to_string(n) +
-                             (n == 1 ? " validation error detected: " : " validation errors detected: ") +
-                             walker.violations());
-    }
+    if (int n = walker.violation_count()) return ValidationErrors(n, walker.violations());
     return obj;
   } catch (const std::exception& e) {  // only allocation failures can get here
     return InternalError(std::string("decoding the request failed: ") + e.what());
   }
+}
+
+Status ValidationFailure(std::string_view shown, std::string_view path,
+                         std::string_view constraint) {
+  std::string violation;
+  AppendViolation(violation, shown, path, constraint);
+  return ValidationErrors(1, violation);
 }
 
 std::string EncodeError(const Status& status) {

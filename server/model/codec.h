@@ -30,6 +30,13 @@ const char* OperationName(const Operation& op);
 // timestamp/double members are double; blobs hold raw bytes. The object owns its memory.
 Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view body);
 
+// A ValidationException for a rule the service enforces beyond the model (e.g. a narrower
+// range), in the same words the decoder uses: "1 validation error detected: Value <shown> at
+// '<path>' failed to satisfy constraint: <constraint>". `shown` is "null", a quoted value
+// ('7'), or empty when the value is not to be shown.
+Status ValidationFailure(std::string_view shown, std::string_view path,
+                         std::string_view constraint);
+
 // {"__type":"<AwsErrorType>","message":"<message>"}
 std::string EncodeError(const Status& status);
 

@@ -1,3 +1,4 @@
+#include "server/model/codec.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -14,12 +15,12 @@ Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& 
   int64_t days = GetInt(in, "PendingWindowInDays").value_or(kDefaultWindowDays);
   // The model allows 1..365; KMS itself allows 7..30.
   if (days < kMinWindowDays) {
-    return ValidationFailure(std::to_string(days), "pendingWindowInDays",
-                             "Member must have value greater than or equal to 7");
+    return model::ValidationFailure("'" + std::to_string(days) + "'", "pendingWindowInDays",
+                                    "Member must have value greater than or equal to 7");
   }
   if (days > kMaxWindowDays) {
-    return ValidationFailure(std::to_string(days), "pendingWindowInDays",
-                             "Member must have value less than or equal to 30");
+    return model::ValidationFailure("'" + std::to_string(days) + "'", "pendingWindowInDays",
+                                    "Member must have value less than or equal to 30");
   }
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, "kms:ScheduleKeyDeletion", *key));

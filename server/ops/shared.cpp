@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/base64.h"
+#include "server/model/codec.h"
 #include "server/kms/identifiers.h"
 
 namespace trent::ops {
@@ -47,17 +48,8 @@ void PutBlob(Output& out, std::string_view name, std::string_view bytes) {
 
 double ToEpochSeconds(int64_t millis) { return static_cast<double>(millis) / 1000.0; }
 
-Status ValidationFailure(std::string_view value, std::string_view member, std::string_view rule) {
-  std::string m = "1 validation error detected: Value '";
-  m.append(value).append("' at '").append(member).append("' failed to satisfy constraint: ");
-  m.append(rule);
-  return ValidationError(std::move(m));
-}
-
 Status MissingMember(std::string_view member) {
-  std::string m = "1 validation error detected: Value null at '";
-  m.append(member).append("' failed to satisfy constraint: Member must not be null");
-  return ValidationError(std::move(m));
+  return model::ValidationFailure("null", member, "Member must not be null");
 }
 
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {

@@ -23,9 +23,8 @@ void PutBlob(Output& out, std::string_view name, std::string_view bytes);
 // AWS timestamps on the wire: seconds since the epoch, with milliseconds.
 double ToEpochSeconds(int64_t millis);
 
-// "1 validation error detected: Value '<value>' at '<member>' failed to satisfy constraint: <rule>"
-Status ValidationFailure(std::string_view value, std::string_view member, std::string_view rule);
-// "... Value null at '<member>' ...: Member must not be null"
+// "1 validation error detected: Value null at '<member>' ...: Member must not be null", for
+// members the model leaves optional but the operation needs.
 Status MissingMember(std::string_view member);
 
 // Finds the key named by a key id, key ARN, alias name or alias ARN in the caller's account

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "server/kms/key_crypto.h"
@@ -10,14 +11,14 @@
 
 namespace trent::ops {
 
-// The caller and circumstances of one request.
+// The caller and circumstances of one request. Views into the request: valid for the call.
 struct Call {
-  std::string account;         // the caller's account (the default account until identities come)
-  std::string region;
-  std::string access_key_id;   // the caller's identity as presented; not verified yet
-  std::string request_id;
-  std::string source_ip;
-  int64_t now_ms = 0;          // the request's time, from the server's clock
+  std::string_view account;        // the caller's account (the default account until identities come)
+  std::string_view region;
+  std::string_view access_key_id;  // the caller's identity as presented; not verified yet
+  std::string_view request_id;
+  std::string_view source_ip;
+  int64_t now_ms = 0;              // the request's time, from the server's clock
 };
 
 // The long-lived parts handlers act through.

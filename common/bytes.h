@@ -23,7 +23,6 @@ class SecretBytes {
  public:
   SecretBytes() = default;
   explicit SecretBytes(size_t n) : data_(n) {}
-  explicit SecretBytes(Bytes b) : data_(std::move(b)) {}
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
   SecretBytes(SecretBytes&& o) noexcept : data_(std::move(o.data_)) {}

@@ -16,12 +16,9 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kIncorrectKey: return "IncorrectKeyException";
     case ErrorCode::kInvalidKeyUsage: return "InvalidKeyUsageException";
     case ErrorCode::kInvalidMarker: return "InvalidMarkerException";
-    case ErrorCode::kInvalidArn: return "InvalidArnException";
     case ErrorCode::kTag: return "TagException";
-    case ErrorCode::kLimitExceeded: return "LimitExceededException";
     case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
-    case ErrorCode::kAccessDenied: return "AccessDeniedException";
     case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";
     case ErrorCode::kRequestEntityTooLarge: return "RequestEntityTooLargeException";
     case ErrorCode::kInternal: return "KMSInternalException";

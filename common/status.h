@@ -22,12 +22,9 @@ enum class ErrorCode {
   kIncorrectKey,           // IncorrectKeyException
   kInvalidKeyUsage,        // InvalidKeyUsageException
   kInvalidMarker,          // InvalidMarkerException
-  kInvalidArn,             // InvalidArnException
   kTag,                    // TagException
-  kLimitExceeded,          // LimitExceededException
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
   kDryRunOperation,        // DryRunOperationException
-  kAccessDenied,           // AccessDeniedException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException
   kRequestEntityTooLarge,  // RequestEntityTooLargeException (HTTP 413)
   kInternal,               // KMSInternalException (HTTP 500)

@@ -32,6 +32,10 @@ struct HsmConfig {
 // A key version's material unwrapped into the module as a non-extractable session object.
 using KeyHandle = uint64_t;
 
+// AES-256-GCM as trent uses it: a 12-byte IV and a 16-byte tag.
+constexpr size_t kGcmIvSize = 12;
+constexpr size_t kGcmTagSize = 16;
+
 class Hsm {
  public:
   // Loads the module, finds (or initialises) the token, logs in, finds (or creates) the
@@ -50,11 +54,12 @@ class Hsm {
   // Only handles from UnwrapKey; anything else is refused.
   virtual Status DestroyKey(KeyHandle handle) = 0;
 
-  // AES-256-GCM with a 12-byte IV and a 16-byte tag. Encrypt returns ciphertext||tag.
-  virtual Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[12], std::string_view aad,
-                                   std::string_view plaintext) = 0;
+  // AES-256-GCM (kGcmIvSize, kGcmTagSize). Encrypt returns ciphertext||tag.
+  virtual Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize],
+                                   std::string_view aad, std::string_view plaintext) = 0;
   // `ciphertext_and_tag` is ciphertext||tag. A failed tag check is kInvalidCiphertext.
-  virtual Result<SecretBytes> DecryptGcm(KeyHandle key, const uint8_t iv[12], std::string_view aad,
+  virtual Result<SecretBytes> DecryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize],
+                                         std::string_view aad,
                                          std::string_view ciphertext_and_tag) = 0;
 
   // Bytes from the module's random generator.

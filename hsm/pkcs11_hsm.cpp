@@ -33,8 +33,6 @@ constexpr char kDomainKeyLabel[] = "trent-domain-wrapping-key";
 constexpr CK_ULONG kAesKeyBytes = 32;
 // AES-KWP output: the key rounded up to 8 bytes plus an 8-byte integrity block.
 constexpr CK_ULONG kWrappedKeyBytes = kAesKeyBytes + 8;
-constexpr CK_ULONG kIvBytes = 12;
-constexpr CK_ULONG kTagBytes = 16;
 constexpr size_t kTokenLabelBytes = 32;
 // PKCS#11 v3.0's code for a failed AEAD tag check; not in the v2.40 header.
 constexpr CK_RV kCkrAeadDecryptFailed = 0x35;
@@ -243,11 +241,11 @@ class Pkcs11Hsm final : public Hsm {
     return Status::Ok();
   }
 
-  Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[12], std::string_view aad,
+  Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize], std::string_view aad,
                            std::string_view plaintext) override {
     CK_GCM_PARAMS params = GcmParams(iv, aad);
     CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof params};
-    Bytes out(plaintext.size() + kTagBytes);
+    Bytes out(plaintext.size() + kGcmTagSize);
     CK_ULONG out_len = out.size();
     CK_RV init_rv, rv = CKR_OK;
     {
@@ -264,9 +262,9 @@ class Pkcs11Hsm final : public Hsm {
     return out;
   }
 
-  Result<SecretBytes> DecryptGcm(KeyHandle key, const uint8_t iv[12], std::string_view aad,
+  Result<SecretBytes> DecryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize], std::string_view aad,
                                  std::string_view ciphertext_and_tag) override {
-    if (ciphertext_and_tag.size() < kTagBytes) {
+    if (ciphertext_and_tag.size() < kGcmTagSize) {
       return Status(ErrorCode::kInvalidCiphertext, "ciphertext shorter than the GCM tag");
     }
     CK_GCM_PARAMS params = GcmParams(iv, aad);
@@ -297,7 +295,7 @@ class Pkcs11Hsm final : public Hsm {
       default:
         return CallFailed("C_Decrypt (AES-GCM)", rv);
     }
-    if (out_len != ciphertext_and_tag.size() - kTagBytes) {
+    if (out_len != ciphertext_and_tag.size() - kGcmTagSize) {
       return InternalError("C_Decrypt (AES-GCM): unexpected length");
     }
     out.resize(out_len);
@@ -340,14 +338,14 @@ class Pkcs11Hsm final : public Hsm {
     bool user_pin_initialized;
   };
 
-  static CK_GCM_PARAMS GcmParams(const uint8_t iv[12], std::string_view aad) {
+  static CK_GCM_PARAMS GcmParams(const uint8_t iv[kGcmIvSize], std::string_view aad) {
     CK_GCM_PARAMS p;
     p.pIv = const_cast<CK_BYTE_PTR>(iv);
-    p.ulIvLen = kIvBytes;
-    p.ulIvBits = kIvBytes * 8;  // v2.40 layout, as SoftHSM 2.6.1 declares it
+    p.ulIvLen = kGcmIvSize;
+    p.ulIvBits = kGcmIvSize * 8;  // v2.40 layout, as SoftHSM 2.6.1 declares it
     p.pAAD = InputPtr(aad.data());
     p.ulAADLen = aad.size();
-    p.ulTagBits = kTagBytes * 8;
+    p.ulTagBits = kGcmTagSize * 8;
     return p;
   }
 

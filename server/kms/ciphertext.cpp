@@ -24,23 +24,23 @@ void AppendCanonicalContext(EncryptionContext context, std::string& out) {
   }
 }
 
-std::string MakeHeader(std::string_view version_id, const uint8_t iv[kIvSize]) {
+std::string MakeHeader(std::string_view version_id, const uint8_t iv[hsm::kGcmIvSize]) {
   std::string header;
   header.reserve(kHeaderSize);
   header.push_back(static_cast<char>(kCiphertextFormat));
   header.append(version_id);
-  header.append(reinterpret_cast<const char*>(iv), kIvSize);
+  header.append(reinterpret_cast<const char*>(iv), hsm::kGcmIvSize);
   return header;
 }
 
 std::optional<ParsedCiphertext> ParseCiphertext(std::string_view blob) {
   // At least one byte of ciphertext: KMS never encrypts an empty plaintext.
-  if (blob.size() < kHeaderSize + 1 + kTagSize) return std::nullopt;
+  if (blob.size() < kHeaderSize + 1 + hsm::kGcmTagSize) return std::nullopt;
   if (static_cast<uint8_t>(blob[0]) != kCiphertextFormat) return std::nullopt;
   ParsedCiphertext parsed;
   parsed.header = blob.substr(0, kHeaderSize);
-  parsed.version_id = blob.substr(1, kVersionIdSize);
-  parsed.iv = reinterpret_cast<const uint8_t*>(blob.data() + 1 + kVersionIdSize);
+  parsed.version_id = blob.substr(1, KeyVersion::kIdSize);
+  parsed.iv = reinterpret_cast<const uint8_t*>(blob.data() + 1 + KeyVersion::kIdSize);
   parsed.sealed = blob.substr(kHeaderSize);
   return parsed;
 }

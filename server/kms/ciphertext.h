@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "hsm/hsm.h"
+#include "server/kms/key.h"
+
 namespace trent::kms {
 
 constexpr uint8_t kCiphertextFormat = 1;
-constexpr size_t kVersionIdSize = 16;
-constexpr size_t kIvSize = 12;
-constexpr size_t kTagSize = 16;
-constexpr size_t kHeaderSize = 1 + kVersionIdSize + kIvSize;
+constexpr size_t kHeaderSize = 1 + KeyVersion::kIdSize + hsm::kGcmIvSize;
 
 // Key/value pairs as given by the caller (views into the request).
 using EncryptionContext = std::vector<std::pair<std::string_view, std::string_view>>;
@@ -27,7 +27,7 @@ using EncryptionContext = std::vector<std::pair<std::string_view, std::string_vi
 void AppendCanonicalContext(EncryptionContext context, std::string& out);
 
 // The header of a new blob.
-std::string MakeHeader(std::string_view version_id, const uint8_t iv[kIvSize]);
+std::string MakeHeader(std::string_view version_id, const uint8_t iv[hsm::kGcmIvSize]);
 
 struct ParsedCiphertext {
   std::string_view header;            // the kHeaderSize bytes, part of the AAD

@@ -9,17 +9,17 @@ namespace {
 
 // Random IVs, drawn from OpenSSL's generator in batches: each RAND_bytes call costs a getpid()
 // system call (OpenSSL's fork check), a noticeable share of an Encrypt request.
-bool NextRandomIv(uint8_t iv[kIvSize]) {
-  constexpr size_t kBatch = 340 * kIvSize;
+bool NextRandomIv(uint8_t iv[hsm::kGcmIvSize]) {
+  constexpr size_t kBatch = 340 * hsm::kGcmIvSize;
   thread_local uint8_t pool[kBatch];
   thread_local size_t used = kBatch;
   if (used == kBatch) {
     if (RAND_bytes(pool, sizeof pool) != 1) return false;
     used = 0;
   }
-  std::memcpy(iv, pool + used, kIvSize);
-  SecureWipe(pool + used, kIvSize);  // each IV is handed out once
-  used += kIvSize;
+  std::memcpy(iv, pool + used, hsm::kGcmIvSize);
+  SecureWipe(pool + used, hsm::kGcmIvSize);  // each IV is handed out once
+  used += hsm::kGcmIvSize;
   return true;
 }
 
@@ -34,7 +34,7 @@ Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintex
                                        const EncryptionContext& context) {
   const KeyVersion& version = key.current_version();
   TRY(hsm::KeyHandle handle, store_.HandleFor(version));
-  uint8_t iv[kIvSize];
+  uint8_t iv[hsm::kGcmIvSize];
   if (!NextRandomIv(iv)) return InternalError("no randomness for the IV");
   std::string blob = MakeHeader(AsStringView(version.id), iv);
   std::string aad = blob;

@@ -26,8 +26,8 @@ bool NextRandomIv(uint8_t iv[hsm::kGcmIvSize]) {
 }  // namespace
 
 Status InvalidCiphertext() {
-  return {ErrorCode::kInvalidCiphertext,
-          "The ciphertext is invalid, or does not match the encryption context or the key."};
+  // AWS gives no reason, not even a message: {"__type":"InvalidCiphertextException"}.
+  return {ErrorCode::kInvalidCiphertext, ""};
 }
 
 Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintext,

@@ -42,6 +42,7 @@ class KeyCrypto {
   KeyStore& store_;
 };
 
+// InvalidCiphertextException, without a message as AWS answers it.
 Status InvalidCiphertext();
 
 }  // namespace trent::kms

@@ -445,8 +445,11 @@ Status ValidationFailure(std::string_view shown, std::string_view path,
 std::string EncodeError(const Status& status) {
   std::string out = R"({"__type":")";
   out += AwsErrorType(status.code());
-  out += R"(","message":)";
-  out += json::serialize(json::string_view(status.message()));
+  out += '"';
+  if (!status.message().empty()) {
+    out += R"(,"message":)";
+    out += json::serialize(json::string_view(status.message()));
+  }
   out += '}';
   return out;
 }

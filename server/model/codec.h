@@ -37,7 +37,8 @@ Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view 
 Status ValidationFailure(std::string_view shown, std::string_view path,
                          std::string_view constraint);
 
-// {"__type":"<AwsErrorType>","message":"<message>"}
+// {"__type":"<AwsErrorType>","message":"<message>"}; {"__type":"<AwsErrorType>"} alone when the
+// message is empty, as AWS sends InvalidCiphertextException.
 std::string EncodeError(const Status& status);
 
 }  // namespace trent::model

@@ -54,15 +54,17 @@ class RawRequests(harness.TrentdTestCase):
             if own:
                 conn.close()
 
-    # AWS's front end rejects these before any operation runs and answers with __type alone.
-    FRONTEND_ERRORS = ("UnknownOperationException", "SerializationException")
+    # AWS may answer these with __type alone: its front end rejects the first two before any
+    # operation runs; InvalidCiphertextException never carries a message.
+    TYPE_ONLY_ERRORS = ("UnknownOperationException", "SerializationException",
+                        "InvalidCiphertextException")
 
     def check_error(self, result, code, status=400, message=None, message_contains=()):
         status_got, resp, body = result
         self.assertEqual(status_got, status, body)
         self.assertIsInstance(body, dict, f"error body is not a JSON object: {body!r}")
         self.assertEqual(body.get("__type", "").split("#")[-1], code, body)
-        if code in self.FRONTEND_ERRORS:
+        if code in self.TYPE_ONLY_ERRORS:
             self.assertIsInstance(body.get("message", ""), str, body)
         else:
             self.assertIsInstance(body.get("message"), str, body)

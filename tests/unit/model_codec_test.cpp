@@ -436,8 +436,8 @@ TEST_CASE("EncodeError writes AWS's error body", "[model][codec]") {
   using trent::Status;
   CHECK(trent::model::EncodeError(Status(ErrorCode::kValidation, "Value 'a\"b\\c' at 'x'\n")) ==
         R"({"__type":"ValidationException","message":"Value 'a\"b\\c' at 'x'\n"})");
-  CHECK(trent::model::EncodeError(Status(ErrorCode::kSerialization, "")) ==
-        R"({"__type":"SerializationException","message":""})");
+  CHECK(trent::model::EncodeError(Status(ErrorCode::kInvalidCiphertext, "")) ==
+        R"({"__type":"InvalidCiphertextException"})");
   auto r = Decode("Encrypt", R"({"KeyId":"k","Plaintext":""})");
   auto body = json::parse(trent::model::EncodeError(r.status()));
   CHECK(body.at("__type") == "ValidationException");

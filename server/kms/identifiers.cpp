@@ -17,6 +17,17 @@ bool IsKeyUuid(std::string_view s) {
   return true;
 }
 
+bool IsKeyId(std::string_view s) {
+  constexpr std::string_view kMultiRegionPrefix = "mrk-";
+  if (s.substr(0, kMultiRegionPrefix.size()) != kMultiRegionPrefix) return IsKeyUuid(s);
+  std::string_view hex = s.substr(kMultiRegionPrefix.size());
+  if (hex.size() != 32) return false;
+  for (char c : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
 std::string NewUuid() {
   uint8_t random[16];
   RAND_bytes(random, sizeof random);
@@ -53,7 +64,7 @@ KeyRef ParseKeyRef(std::string_view text, std::string_view region, std::string_v
     return ref;
   }
   if (text.substr(0, 4) != "arn:") {
-    if (IsKeyUuid(text)) {
+    if (IsKeyId(text)) {
       ref.kind = KeyRef::Kind::kKeyId;
       ref.key_id = text;
     }
@@ -72,7 +83,7 @@ KeyRef ParseKeyRef(std::string_view text, std::string_view region, std::string_v
   if (parts[2] != "kms" || parts[3].empty() || parts[4].empty()) return ref;
   ref.region = parts[3];
   ref.account = parts[4];
-  if (parts[5].substr(0, 4) == "key/" && IsKeyUuid(parts[5].substr(4))) {
+  if (parts[5].substr(0, 4) == "key/" && IsKeyId(parts[5].substr(4))) {
     ref.kind = KeyRef::Kind::kKeyArn;
     ref.key_id = parts[5].substr(4);
   } else if (parts[5].substr(0, 6) == "alias/" && parts[5].size() > 6) {

@@ -8,6 +8,8 @@ namespace trent::kms {
 
 // A lowercase or uppercase 8-4-4-4-12 hex uuid.
 bool IsKeyUuid(std::string_view s);
+// A key id as KMS accepts one: a uuid, or a multi-Region key id ("mrk-" and 32 hex digits).
+bool IsKeyId(std::string_view s);
 // A new random (v4) uuid in lowercase text.
 std::string NewUuid();
 

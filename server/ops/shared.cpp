@@ -54,6 +54,9 @@ Status MissingMember(std::string_view member) {
 
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {
   kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
+  // An ARN of another region is refused before anything else, naming that region (recorded
+  // from AWS for key ARNs; applied to alias ARNs too, as AWS's answer for them is not known).
+  if (ref.region != call.region) return NotFoundError("Invalid arn " + ref.region);
   switch (ref.kind) {
     case kms::KeyRef::Kind::kInvalid:
       return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
@@ -68,8 +71,7 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   }
   for (char& c : ref.key_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   kms::KeyPtr key = s.keys.Find(ref.key_id);
-  if (!key || key->account != ref.account || key->region != ref.region ||
-      ref.region != call.region) {
+  if (!key || key->account != ref.account || key->region != ref.region) {
     return NotFoundError("Key '" + kms::KeyArn(ref.region, ref.account, ref.key_id) +
                          "' does not exist");
   }

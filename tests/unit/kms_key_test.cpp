@@ -73,7 +73,22 @@ TEST_CASE("key references are classified as KMS does") {
   CHECK(alias_arn.kind == KeyRef::Kind::kAliasArn);
   CHECK(alias_arn.alias == "alias/app");
 
+  const std::string mrk = "mrk-d3b95762d3b95762d3b95762d3b95762";
+  KeyRef by_mrk = ParseKeyRef(mrk, "r", "a");
+  CHECK(by_mrk.kind == KeyRef::Kind::kKeyId);
+  CHECK(by_mrk.key_id == mrk);
+  KeyRef by_mrk_arn = ParseKeyRef("arn:aws:kms:us-west-2:444455556666:key/" + mrk, "r", "a");
+  CHECK(by_mrk_arn.kind == KeyRef::Kind::kKeyArn);
+  CHECK(by_mrk_arn.key_id == mrk);
+
+  // An ARN of KMS names its region even when its resource is not a key or alias.
+  CHECK(ParseKeyRef("arn:aws:kms:us-west-2:444455556666:key/nope", "r", "a").region ==
+        "us-west-2");
+
   for (const char* bad : {"", "foo", "0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f6", "arn:aws:kms:us-east-1",
+                          "mrk-fake-key-id", "mrk-d3b95762d3b95762d3b95762d3b9576",
+                          "mrk-d3b95762d3b95762d3b95762d3b9576g",
+                          "MRK-d3b95762d3b95762d3b95762d3b95762",
                           "arn:aws:s3:us-east-1:111122223333:key/0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60",
                           "arn:aws:kms:us-east-1:111122223333:key/nope"}) {
     CHECK(ParseKeyRef(bad, "r", "a").kind == KeyRef::Kind::kInvalid);

@@ -34,6 +34,11 @@ struct KeyVersion {
   mutable std::mutex load_mutex;
 };
 
+// The KeySpec and the EncryptionAlgorithm of symmetric encryption keys.
+constexpr const char* kSymmetricDefault = "SYMMETRIC_DEFAULT";
+// The KeyUsage of encryption keys.
+constexpr const char* kEncryptDecrypt = "ENCRYPT_DECRYPT";
+
 struct Tag {
   std::string key;
   std::string value;
@@ -47,8 +52,8 @@ struct Key {
   std::string region;
   int64_t created_at_ms = 0;
   std::string description;
-  std::string key_usage = "ENCRYPT_DECRYPT";
-  std::string key_spec = "SYMMETRIC_DEFAULT";
+  std::string key_usage = kEncryptDecrypt;
+  std::string key_spec = kSymmetricDefault;
   std::string origin = "AWS_KMS";
   std::string key_manager = "CUSTOMER";
   bool multi_region = false;

@@ -5,7 +5,8 @@
 namespace trent::ops {
 namespace {
 
-// What this version of trent can create; other specs come with later work.
+// What this version of trent can create; other specs come with later work. AWS's rules on
+// KeySpec and KeyUsage are checked first, so a request AWS refuses gets AWS's answer.
 Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_usage) {
   auto spec = GetString(in, "KeySpec");
   auto cmk_spec = GetString(in, "CustomerMasterKeySpec");
@@ -14,24 +15,28 @@ Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_u
         "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
         "CustomerMasterKeySpec is deprecated.");
   }
-  key_spec = std::string(spec ? *spec : cmk_spec ? *cmk_spec : "SYMMETRIC_DEFAULT");
-  key_usage = std::string(GetString(in, "KeyUsage").value_or("ENCRYPT_DECRYPT"));
-  if (key_spec != "SYMMETRIC_DEFAULT") {
-    return UnsupportedError("KeySpec " + key_spec +
-                            " is not supported by trent yet: only SYMMETRIC_DEFAULT keys can be created.");
+  key_spec = std::string(spec ? *spec : cmk_spec ? *cmk_spec : kms::kSymmetricDefault);
+  auto usage = GetString(in, "KeyUsage");
+  if (key_spec != kms::kSymmetricDefault && !usage) {
+    return ValidationError(
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption "
+        "keys.");
   }
-  if (key_usage != "ENCRYPT_DECRYPT") {
-    return ValidationError("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec +
-                           ".");
+  key_usage = std::string(usage.value_or(kms::kEncryptDecrypt));
+  if (key_spec == kms::kSymmetricDefault && key_usage != kms::kEncryptDecrypt) {
+    // No final period: AWS's text.
+    return ValidationError("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec);
+  }
+  if (key_spec != kms::kSymmetricDefault) {
+    return UnsupportedError("KeySpec " + key_spec +
+                            " is not supported by trent yet: only SYMMETRIC_DEFAULT keys can be "
+                            "created.");
   }
   if (auto origin = GetString(in, "Origin"); origin && *origin != "AWS_KMS") {
     return UnsupportedError("Origin " + std::string(*origin) +
                             " is not supported by trent yet: only AWS_KMS keys can be created.");
   }
-  if (auto store = GetString(in, "CustomKeyStoreId")) {
-    return Status(ErrorCode::kCustomKeyStoreNotFound,
-                  "Custom key store " + std::string(*store) + " does not exist.");
-  }
+  TRY_STATUS(RefuseCustomKeyStore(in));
   if (GetBool(in, "MultiRegion")) {
     return UnsupportedError("Multi-Region keys are not supported by trent yet.");
   }

@@ -2,11 +2,9 @@
 
 namespace trent::ops {
 
-Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s, std::string_view action,
-                           SecretBytes& plaintext) {
-  if (in.contains("Recipient")) {
-    return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
-  }
+Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s,
+                           std::string_view operation, SecretBytes& plaintext) {
+  TRY_STATUS(RefuseRecipient(in));
   auto key_spec = GetString(in, "KeySpec");
   auto number_of_bytes = GetInt(in, "NumberOfBytes");
   if (key_spec.has_value() == number_of_bytes.has_value()) {
@@ -15,8 +13,8 @@ Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s, std::
   size_t size = number_of_bytes ? static_cast<size_t>(*number_of_bytes)
                                 : (*key_spec == "AES_128" ? 16 : 32);
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(RequireEncryptDecrypt(*key));
-  TRY_STATUS(Authorize(call, action, *key));
+  TRY_STATUS(RequireEncryptDecrypt(*key, operation));
+  TRY_STATUS(Authorize(call, "kms:" + std::string(operation), *key));
   TRY_STATUS(CheckDryRun(in));
   TRY(plaintext, s.crypto.Random(size));
   TRY(std::string blob,

@@ -7,7 +7,8 @@ namespace trent::ops {
 
 // Makes a data key from the HSM's random generator and encrypts it under the requested key.
 // Returns the response without the Plaintext member, and the plaintext separately.
-Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s, std::string_view action,
-                           SecretBytes& plaintext);
+// `operation`: "GenerateDataKey" or "GenerateDataKeyWithoutPlaintext".
+Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s,
+                           std::string_view operation, SecretBytes& plaintext);
 
 }  // namespace trent::ops

@@ -3,12 +3,10 @@
 namespace trent::ops {
 
 Result<Output> Decrypt(const Call& call, const Input& in, Services& s) {
-  if (in.contains("Recipient")) {
-    return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
-  }
+  TRY_STATUS(RefuseRecipient(in));
   TRY(kms::LocatedCiphertext located, LocateCiphertext(call, in, "KeyId", s));
   const kms::Key& key = *located.key;
-  TRY_STATUS(RequireEncryptDecrypt(key));
+  TRY_STATUS(RequireEncryptDecrypt(key, "Decrypt"));
   TRY_STATUS(RequireSymmetricAlgorithm(key, in, "EncryptionAlgorithm"));
   TRY_STATUS(Authorize(call, "kms:Decrypt", key));
   TRY_STATUS(CheckDryRun(in));
@@ -16,7 +14,7 @@ Result<Output> Decrypt(const Call& call, const Input& in, Services& s) {
   Output out;
   out["KeyId"] = key.arn;
   PutBlob(out, "Plaintext", plaintext.view());
-  out["EncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["EncryptionAlgorithm"] = kms::kSymmetricDefault;
   out["KeyMaterialId"] = located.version->key_material_id;
   return out;
 }

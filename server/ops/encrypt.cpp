@@ -4,7 +4,7 @@ namespace trent::ops {
 
 Result<Output> Encrypt(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(RequireEncryptDecrypt(*key));
+  TRY_STATUS(RequireEncryptDecrypt(*key, "Encrypt"));
   TRY_STATUS(RequireSymmetricAlgorithm(*key, in, "EncryptionAlgorithm"));
   TRY_STATUS(Authorize(call, "kms:Encrypt", *key));
   TRY_STATUS(CheckDryRun(in));
@@ -13,7 +13,7 @@ Result<Output> Encrypt(const Call& call, const Input& in, Services& s) {
   Output out;
   PutBlob(out, "CiphertextBlob", blob);
   out["KeyId"] = key->arn;
-  out["EncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["EncryptionAlgorithm"] = kms::kSymmetricDefault;
   return out;
 }
 

@@ -3,13 +3,8 @@
 namespace trent::ops {
 
 Result<Output> GenerateRandom(const Call& call, const Input& in, Services& s) {
-  if (auto store = GetString(in, "CustomKeyStoreId")) {
-    return Status(ErrorCode::kCustomKeyStoreNotFound,
-                  "Custom key store " + std::string(*store) + " does not exist.");
-  }
-  if (in.contains("Recipient")) {
-    return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
-  }
+  TRY_STATUS(RefuseCustomKeyStore(in));
+  TRY_STATUS(RefuseRecipient(in));
   auto size = GetInt(in, "NumberOfBytes");
   if (!size) return ValidationError("NumberOfBytes is required.");
   TRY(SecretBytes random, s.crypto.Random(static_cast<size_t>(*size)));

@@ -4,10 +4,10 @@ namespace trent::ops {
 
 Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
   TRY(kms::LocatedCiphertext source, LocateCiphertext(call, in, "SourceKeyId", s));
-  TRY_STATUS(RequireEncryptDecrypt(*source.key));
+  TRY_STATUS(RequireEncryptDecrypt(*source.key, "ReEncrypt"));
   TRY_STATUS(RequireSymmetricAlgorithm(*source.key, in, "SourceEncryptionAlgorithm"));
   TRY(kms::KeyPtr destination, ResolveKey(call, *GetString(in, "DestinationKeyId"), s));
-  TRY_STATUS(RequireEncryptDecrypt(*destination));
+  TRY_STATUS(RequireEncryptDecrypt(*destination, "ReEncrypt"));
   TRY_STATUS(RequireSymmetricAlgorithm(*destination, in, "DestinationEncryptionAlgorithm"));
   TRY_STATUS(Authorize(call, "kms:ReEncryptFrom", *source.key));
   TRY_STATUS(Authorize(call, "kms:ReEncryptTo", *destination));
@@ -21,8 +21,8 @@ Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
   PutBlob(out, "CiphertextBlob", reencrypted);
   out["SourceKeyId"] = source.key->arn;
   out["KeyId"] = destination->arn;
-  out["SourceEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
-  out["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["SourceEncryptionAlgorithm"] = kms::kSymmetricDefault;
+  out["DestinationEncryptionAlgorithm"] = kms::kSymmetricDefault;
   out["SourceKeyMaterialId"] = source.version->key_material_id;
   out["DestinationKeyMaterialId"] = destination->current_version().key_material_id;
   return out;

@@ -1,4 +1,3 @@
-#include "server/model/codec.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -13,14 +12,9 @@ constexpr int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
 
 Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& s) {
   int64_t days = GetInt(in, "PendingWindowInDays").value_or(kDefaultWindowDays);
-  // The model allows 1..365; KMS itself allows 7..30.
-  if (days < kMinWindowDays) {
-    return model::ValidationFailure("'" + std::to_string(days) + "'", "pendingWindowInDays",
-                                    "Member must have value greater than or equal to 7");
-  }
-  if (days > kMaxWindowDays) {
-    return model::ValidationFailure("'" + std::to_string(days) + "'", "pendingWindowInDays",
-                                    "Member must have value less than or equal to 30");
+  // The model allows 1..365 (the codec refuses the rest); KMS itself allows 7..30.
+  if (days < kMinWindowDays || days > kMaxWindowDays) {
+    return ValidationError("PendingWindowInDays must be between 7 and 30");
   }
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, "kms:ScheduleKeyDeletion", *key));

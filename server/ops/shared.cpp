@@ -78,20 +78,37 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   return key;
 }
 
-Status RequireEncryptDecrypt(const kms::Key& key) {
+Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation) {
   TRY_STATUS(kms::RequireUsable(key));
-  if (key.key_usage != "ENCRYPT_DECRYPT") {
-    return {ErrorCode::kInvalidKeyUsage,
-            key.arn + " key usage is " + key.key_usage + " which is not valid for this operation."};
+  if (key.key_usage != kms::kEncryptDecrypt) {
+    return {ErrorCode::kInvalidKeyUsage, key.arn + " key usage is " + key.key_usage +
+                                             " which is not valid for " + std::string(operation) +
+                                             "."};
   }
   return Status::Ok();
 }
 
 Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member) {
   auto algorithm = GetString(in, member);
-  if (algorithm && *algorithm != "SYMMETRIC_DEFAULT") {
-    return {ErrorCode::kInvalidKeyUsage, "The encryption algorithm " + std::string(*algorithm) +
-                                             " is not compatible with " + key.arn + "."};
+  if (algorithm && *algorithm != kms::kSymmetricDefault) {
+    return {ErrorCode::kInvalidKeyUsage, "Algorithm " + std::string(*algorithm) +
+                                             " is incompatible with key spec " + key.key_spec +
+                                             "."};
+  }
+  return Status::Ok();
+}
+
+Status RefuseRecipient(const Input& in) {
+  if (in.contains("Recipient")) {
+    return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");
+  }
+  return Status::Ok();
+}
+
+Status RefuseCustomKeyStore(const Input& in) {
+  if (auto store = GetString(in, "CustomKeyStoreId")) {
+    return {ErrorCode::kCustomKeyStoreNotFound,
+            "Custom key store " + std::string(*store) + " does not exist."};
   }
   return Status::Ok();
 }
@@ -149,7 +166,7 @@ Output KeyMetadata(const kms::Key& key) {
   m["KeyManager"] = key.key_manager;
   m["CustomerMasterKeySpec"] = key.key_spec;
   m["KeySpec"] = key.key_spec;
-  m["EncryptionAlgorithms"] = json::array{"SYMMETRIC_DEFAULT"};
+  m["EncryptionAlgorithms"] = json::array{kms::kSymmetricDefault};
   m["MultiRegion"] = key.multi_region;
   m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
   return m;

@@ -32,10 +32,16 @@ Status MissingMember(std::string_view member);
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s);
 
 // The key may be used for encryption and decryption now: its state (DisabledException,
-// KMSInvalidStateException) and its usage (InvalidKeyUsageException).
-Status RequireEncryptDecrypt(const kms::Key& key);
-// Only SYMMETRIC_DEFAULT applies to symmetric keys.
+// KMSInvalidStateException) and its usage (InvalidKeyUsageException naming `operation`,
+// e.g. "Encrypt", as AWS words it).
+Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation);
+// Only SYMMETRIC_DEFAULT applies to symmetric keys (InvalidKeyUsageException otherwise).
 Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member);
+
+// Members trent refuses wherever they appear (UnsupportedOperationException,
+// CustomKeyStoreNotFoundException): Nitro Enclaves attestation, custom key stores.
+Status RefuseRecipient(const Input& in);
+Status RefuseCustomKeyStore(const Input& in);
 
 // Finds the key the request's CiphertextBlob was made with. When the request also names a key
 // in `key_member` (Decrypt's KeyId, ReEncrypt's SourceKeyId), it must be that key:

@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "server/kms/tags.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -43,22 +44,19 @@ Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_u
   return Status::Ok();
 }
 
+// The request's tags, checked against AWS's tag rules.
 Result<std::vector<kms::Tag>> ReadTags(const Input& in) {
   std::vector<kms::Tag> tags;
   auto it = in.find("Tags");
   if (it == in.end() || !it->value().is_array()) return tags;
-  for (const auto& item : it->value().get_array()) {
+  const auto& items = it->value().get_array();
+  tags.reserve(items.size());
+  for (const auto& item : items) {
     const auto& tag = item.get_object();
-    std::string key(tag.at("TagKey").get_string());
-    std::string value(tag.at("TagValue").get_string());
-    if (key.rfind("aws:", 0) == 0) {
-      return Status(ErrorCode::kTag, "Tag keys beginning with aws: are reserved: " + key);
-    }
-    for (const auto& existing : tags) {
-      if (existing.key == key) return Status(ErrorCode::kTag, "Duplicate tag key " + key);
-    }
-    tags.push_back({std::move(key), std::move(value)});
+    tags.push_back({std::string(tag.at("TagKey").get_string()),
+                    std::string(tag.at("TagValue").get_string())});
   }
+  TRY_STATUS(kms::CheckTags(tags));
   return tags;
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 constexpr int64_t kDefaultLimit = 100;
 
-// The marker is the creation position of the last key returned.
+// The marker is the creation position of the last key returned. AWS's text for a marker it
+// cannot read is not recorded anywhere public: this one is trent's.
 Result<int64_t> ParseMarker(std::optional<std::string_view> marker) {
   if (!marker) return int64_t{0};
   int64_t seq = 0;

@@ -59,6 +59,7 @@ TEST_CASE("thirty thousand tags with one duplicate are checked quickly") {
   auto start = std::chrono::steady_clock::now();
   CHECK(MessageOf(tags) == "Duplicate tag keys");
   auto took = std::chrono::steady_clock::now() - start;
-  // The quadratic check took 0.8 s; sorting 30k short keys takes a few milliseconds.
-  CHECK(took < std::chrono::milliseconds(200));
+  // The quadratic check took 0.8 s; sorting 30k short keys takes a few milliseconds (the bound
+  // leaves room for sanitizers and a loaded machine).
+  CHECK(took < std::chrono::milliseconds(500));
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # (its functions set variables for the scripts)
 # What scripts/bench and scripts/bench-scale share: the environment every request carries,
 # starting and stopping the servers, one wrk run and its checks, and number formatting.
 # Sourced by them, not run. Progress goes to stderr; the scripts print markdown on stdout.
@@ -17,7 +18,8 @@ localkms_bin=${LOCALKMS_BIN:-/tmp/peer-localkms/bin/local-kms}
 # checks signatures; the credential scope gives the region.
 export BENCH_LUA_DIR="$bench_lib"
 export BENCH_AMZ_DATE=20240101T000000Z
-export BENCH_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=AKIDBENCHMARK/20240101/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=$(printf '0%.0s' {1..64})"
+BENCH_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=AKIDBENCHMARK/20240101/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=$(printf '0%.0s' {1..64})"
+export BENCH_AUTHORIZATION
 BENCH_PLAINTEXT=$(printf '%s' 'thirty-two bytes of plaintext!!!' | base64)
 export BENCH_PLAINTEXT
 export BENCH_CONTEXT='{"purpose":"bench","tenant":"example"}'
@@ -132,7 +134,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # Starts trentd on a free port with the data dir $1 (kept across restarts); sets addr
 # (HOST:PORT), trentd_pid and trentd_start_seconds (process start to the readiness line).
 start_trentd() {
-  local data_dir=$1 out="$work/trentd.out" started line= i
+  local data_dir=$1 out="$work/trentd.out" started line='' i
   : >"$out"
   started=$EPOCHREALTIME
   "$trentd_bin" --listen 127.0.0.1:0 --data-dir "$data_dir" "${trentd_flags[@]}" \
@@ -239,5 +241,9 @@ describe_run() {
   cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
   [[ -n $cpu ]] || cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
   echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}; network: $network_note"
-  echo "- trent: $(git -C "$bench_root" describe --always --dirty --tags 2>/dev/null || echo unknown), $trentd_bin ${trentd_flags[*]}"
+  if [[ -n ${BENCH_TRENTD:-} ]]; then
+    echo "- trentd: $trentd_bin (BENCH_TRENTD) ${trentd_flags[*]}"
+  else
+    echo "- trentd: $(git -C "$bench_root" describe --always --dirty --tags 2>/dev/null || echo unknown), Release build, ${trentd_flags[*]}"
+  fi
 }

@@ -9,6 +9,7 @@
 #   LOCALKMS_BIN        the local-kms peer (default /tmp/peer-localkms/bin/local-kms); "none"
 #                       measures trentd alone
 #   BENCH_NETNS         0 keeps the run in the shared network namespace (see isolate_network)
+#   TMPDIR              where the run's data dirs live (mktemp)
 
 bench_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_lib/../.." && pwd)
@@ -241,6 +242,8 @@ describe_run() {
   cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
   [[ -n $cpu ]] || cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
   echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}; network: $network_note"
+  # On tmpfs an fsync costs nothing, which flatters every write.
+  echo "- data dirs: in $(dirname "$work") ($(stat -f -c %T "$work") file system; TMPDIR chooses)"
   if [[ -n ${BENCH_TRENTD:-} ]]; then
     echo "- trentd: $trentd_bin (BENCH_TRENTD) ${trentd_flags[*]}"
   else

@@ -1,35 +1,19 @@
-"""Prepare a KMS endpoint for scripts/bench, using only the standard library.
+"""Prepare a KMS endpoint for scripts/bench.
 
 Usage: setup.py HOST:PORT
 Creates one symmetric key, encrypts BENCH_PLAINTEXT under BENCH_CONTEXT, checks
 that Decrypt gives the plaintext back, and prints "KEY_ID CIPHERTEXT_BLOB".
-The headers (BENCH_AUTHORIZATION, BENCH_AMZ_DATE) are the ones wrk sends.
 """
 import base64
-import http.client
 import json
 import os
 import sys
 
-
-def call(conn, operation, body):
-    headers = {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "TrentService." + operation,
-        "X-Amz-Date": os.environ["BENCH_AMZ_DATE"],
-        "Authorization": os.environ["BENCH_AUTHORIZATION"],
-    }
-    conn.request("POST", "/", json.dumps(body), headers)
-    response = conn.getresponse()
-    data = response.read()
-    if response.status != 200:
-        sys.exit(f"setup: {operation} answered HTTP {response.status}: {data[:400]!r}")
-    return json.loads(data)
+from kms import call, connect
 
 
 def main():
-    host, port = sys.argv[1].rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn = connect(sys.argv[1])
     plaintext = os.environ["BENCH_PLAINTEXT"]
     context = json.loads(os.environ["BENCH_CONTEXT"])
 

@@ -544,7 +544,7 @@ class Pkcs11Hsm final : public Hsm {
   }
 
   // AES-KWP carries a 64-bit integrity check, so only the domain key that wrapped `check`
-  // unwraps it: a wrong key fails with odds of 2^-64 of passing. Needs no mechanism beyond
+  // unwraps it: a wrong key passes with odds of about 2^-64. Needs no mechanism beyond
   // those trent requires anyway, and `check` (a wrapped throwaway key) tells nothing about
   // the domain key.
   Status CheckDomainKey(const Bytes& check) {

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
 #include "hsm/spin_wait_mutex.h"
@@ -76,10 +77,17 @@ Status WriteSoftHsmConfig(const HsmConfig& config) {
   std::error_code ec;
   const fs::path token_dir = fs::absolute(config.softhsm_token_dir, ec);
   if (ec) return InternalError("bad token directory " + config.softhsm_token_dir);
-  fs::create_directories(token_dir, ec);
-  if (ec) {
-    return InternalError("cannot create token directory " + token_dir.string() + ": " +
-                         ec.message());
+  if (config.domain_key_check) {
+    // The token must be there already: an empty directory in its place would only hide that.
+    if (!fs::is_directory(token_dir, ec)) {
+      return InternalError("the token directory " + token_dir.string() + " is missing");
+    }
+  } else {
+    fs::create_directories(token_dir, ec);
+    if (ec) {
+      return InternalError("cannot create token directory " + token_dir.string() + ": " +
+                           ec.message());
+    }
   }
   fs::permissions(token_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) return InternalError("cannot chmod 0700 " + token_dir.string() + ": " + ec.message());
@@ -134,22 +142,41 @@ class Pkcs11Hsm final : public Hsm {
 
   Status Start(const HsmConfig& config) {
     TRY_STATUS(CheckConfig(config));
+    // Only a first start may create a token or a domain key; later ones must find them.
+    const bool may_create = !config.domain_key_check;
+    const bool init_token = config.auto_init && may_create;
     if (config.auto_init) TRY_STATUS(WriteSoftHsmConfig(config));
     TRY_STATUS(Load(config.module_path));
     TRY(std::optional<TokenSlot> token, FindToken(config.token_label));
-    if (!token && config.auto_init) {
+    if (!token && init_token) {
       TRY_STATUS(InitToken(config));
       TRY(token, FindToken(config.token_label));
     }
     if (!token) {
-      return InternalError(config.auto_init ? "token not found after initialising it"
-                                            : "no initialised token with this label in any slot");
+      if (init_token) return InternalError("token not found after initialising it");
+      return InternalError(may_create ? "no initialised token with this label in any slot"
+                                      : "no initialised token with this label in any slot, but "
+                                        "the database's keys are wrapped under its domain key");
     }
     slot_ = token->slot;
-    if (config.auto_init && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
+    if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(CheckMechanisms());
-    TRY_STATUS(FindOrCreateDomainKey());
+    TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
+    if (domain_key) {
+      domain_key_ = *domain_key;
+    } else if (may_create) {
+      TRY_STATUS(CreateDomainKey());
+    } else {
+      return InternalError(std::string("the token holds no domain wrapping key ('") +
+                           kDomainKeyLabel +
+                           "'), but the database's keys are wrapped under one: not creating a "
+                           "new one");
+    }
+    if (config.domain_key_check) TRY_STATUS(CheckDomainKey(*config.domain_key_check));
+    // SoftHSM does not fsync what it writes; the caller is about to record that this token
+    // holds the domain key.
+    if (init_token) TRY_STATUS(SyncTree(config.softhsm_token_dir));
     return BuildDescription(config.module_path);
   }
 
@@ -469,7 +496,7 @@ class Pkcs11Hsm final : public Hsm {
     return Status::Ok();
   }
 
-  Status FindOrCreateDomainKey() {
+  Result<std::optional<CK_OBJECT_HANDLE>> FindDomainKey() {
     const CK_ATTRIBUTE find[] = {
         Attr(CKA_CLASS, kSecretKeyClass),
         Attr(CKA_TOKEN, kTrue),
@@ -485,10 +512,11 @@ class Pkcs11Hsm final : public Hsm {
     if (n > 1) {
       return InternalError(std::string("several objects labelled ") + kDomainKeyLabel);
     }
-    if (n == 1) {
-      domain_key_ = found[0];
-      return Status::Ok();
-    }
+    if (n == 0) return std::optional<CK_OBJECT_HANDLE>();
+    return std::optional<CK_OBJECT_HANDLE>(found[0]);
+  }
+
+  Status CreateDomainKey() {
     const CK_ATTRIBUTE tmpl[] = {
         Attr(CKA_CLASS, kSecretKeyClass),
         Attr(CKA_KEY_TYPE, kAesKeyType),
@@ -507,10 +535,24 @@ class Pkcs11Hsm final : public Hsm {
         Attr(CKA_LABEL, kDomainKeyLabel, sizeof kDomainKeyLabel - 1),
     };
     CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
-    rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl),
-                             &domain_key_);
+    const CK_RV rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl),
+                                         std::size(tmpl), &domain_key_);
     if (rv != CKR_OK) return CallFailed("C_GenerateKey (domain wrapping key)", rv);
     return Status::Ok();
+  }
+
+  // AES-KWP carries a 64-bit integrity check, so only the domain key that wrapped `check`
+  // unwraps it: a wrong key passes with odds of about 2^-64. Needs no mechanism beyond
+  // those trent requires anyway, and `check` (a wrapped throwaway key) tells nothing about
+  // the domain key.
+  Status CheckDomainKey(const Bytes& check) {
+    Result<KeyHandle> unwrapped = UnwrapKey(check);
+    if (!unwrapped.ok()) {
+      return InternalError(
+          "the token's domain wrapping key is not the one the database's keys are wrapped "
+          "under (" + unwrapped.status().message() + ")");
+    }
+    return DestroyKey(*unwrapped);
   }
 
   Status BuildDescription(const std::string& module_path) {

@@ -1,18 +1,24 @@
 // trentd: configuration and wiring only.
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "common/bytes.h"
+#include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "server/config.h"
 #include "server/http/http_server.h"
@@ -21,6 +27,7 @@
 #include "server/kms/key_store.h"
 #include "server/ops/dispatcher.h"
 #include "storage/key_repository.h"
+#include "storage/meta_repository.h"
 
 namespace fs = std::filesystem;
 
@@ -31,16 +38,49 @@ constexpr int kExitUsage = 2;
 constexpr int kExitStartup = 1;
 constexpr auto kDeletionSweepInterval = std::chrono::seconds(60);
 
+// Creates `dir` and any missing parents, each durably (the parent's entry fsynced).
+Status CreateDirectoriesDurably(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  const fs::path parent = dir.parent_path();
+  if (!parent.empty()) TRY_STATUS(CreateDirectoriesDurably(parent));
+  if (!fs::create_directory(dir, ec) && ec) {
+    return InternalError("cannot create " + dir.string() + ": " + ec.message());
+  }
+  return SyncDirectory(parent.empty() ? "." : parent.string());
+}
+
 // Creates the data dir if needed and checks that it is a writable directory.
 Status PrepareDataDir(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     return InternalError("data dir " + dir + " exists and is not a directory");
   }
-  fs::create_directories(dir, ec);
-  if (ec) return InternalError("cannot create data dir " + dir + ": " + ec.message());
+  const fs::path absolute = fs::absolute(dir, ec);
+  if (ec) return InternalError("bad data dir " + dir + ": " + ec.message());
+  Status created = CreateDirectoriesDurably(absolute.lexically_normal());
+  if (!created.ok()) return InternalError("data dir " + dir + ": " + created.message());
   if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
     return InternalError("data dir " + dir + " is not writable");
+  }
+  return Status::Ok();
+}
+
+// Takes DATA_DIR/trentd.lock (flock, exclusive) for the life of the process, before anything
+// in the data dir is created or changed: two trentd on one data dir would each build their
+// own view of the keys. The descriptor is deliberately never closed; the kernel releases the
+// lock when the process ends, however it ends.
+Status LockDataDir(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "trentd.lock").string();
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot open " + path + ": " + std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int lock_errno = errno;
+    close(fd);
+    if (lock_errno == EWOULDBLOCK) {
+      return InternalError("another trentd is using data dir " + dir + " (it holds " + path + ")");
+    }
+    return InternalError("cannot lock " + path + ": " + std::strerror(lock_errno));
   }
   return Status::Ok();
 }
@@ -60,37 +100,67 @@ Result<std::string> ReadOrCreateSecretFile(const std::string& path) {
     unsigned char raw[16];
     if (RAND_bytes(raw, sizeof raw) != 1) return InternalError("no randomness for a PIN");
     std::string secret = HexEncode(raw, sizeof raw);
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    OPENSSL_cleanse(raw, sizeof raw);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return InternalError("cannot create " + path);
     std::string line = secret + "\n";
     bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     bool synced = fsync(fd) == 0;
     close(fd);
+    OPENSSL_cleanse(line.data(), line.size());
     if (!written || !synced) return InternalError("cannot write " + path);
+    // The file's name must reach the disk too, or a crash could lose the PIN of a token
+    // that already holds keys.
+    TRY_STATUS(SyncDirectory(fs::path(path).parent_path().string()));
     return secret;
   }
   return ReadSecretFile(path);
 }
 
-Result<hsm::HsmConfig> HsmSettings(const Config& config) {
+// `domain_key_check`: what the database says the token's domain key must unwrap, if it says
+// anything. Without it (a first start) the PIN files and the token are created as needed;
+// with it, they must exist.
+Result<hsm::HsmConfig> HsmSettings(const Config& config, std::optional<Bytes> domain_key_check) {
   hsm::HsmConfig h;
   h.module_path = config.pkcs11_module;
   h.token_label = config.token_label;
+  h.domain_key_check = std::move(domain_key_check);
   if (!config.pin_file.empty()) {
     TRY(h.pin, ReadSecretFile(config.pin_file));
     return h;
   }
   // trentd owns a SoftHSM token under the data dir.
-  fs::path softhsm = fs::path(config.data_dir) / "softhsm";
-  std::error_code ec;
-  fs::create_directories(softhsm / "tokens", ec);
-  if (ec) return InternalError("cannot create " + (softhsm / "tokens").string() + ": " + ec.message());
+  const fs::path data_dir(config.data_dir);
+  const fs::path token_dir = data_dir / "softhsm" / "tokens";
   h.auto_init = true;
-  h.softhsm_token_dir = (softhsm / "tokens").string();
-  h.softhsm_conf_path = (softhsm / "softhsm2.conf").string();
-  TRY(h.pin, ReadOrCreateSecretFile((fs::path(config.data_dir) / "pin").string()));
-  TRY(h.so_pin, ReadOrCreateSecretFile((fs::path(config.data_dir) / "so-pin").string()));
+  h.softhsm_token_dir = token_dir.string();
+  h.softhsm_conf_path = (data_dir / "softhsm" / "softhsm2.conf").string();
+  const auto secret = h.domain_key_check ? ReadSecretFile : ReadOrCreateSecretFile;
+  TRY(h.pin, secret((data_dir / "pin").string()));
+  TRY(h.so_pin, secret((data_dir / "so-pin").string()));
+  if (!h.domain_key_check) TRY_STATUS(CreateDirectoriesDurably(fs::absolute(token_dir)));
   return h;
+}
+
+// Opens the HSM and ties it to the database at `db_path`: a database that holds keys (or a
+// recorded check) only starts with the token whose domain key they are wrapped under; a
+// first start records the check.
+Result<std::unique_ptr<hsm::Hsm>> OpenHsmForDatabase(const Config& config,
+                                                     const std::string& db_path) {
+  TRY(std::unique_ptr<storage::MetaRepository> meta, storage::MetaRepository::Open(db_path));
+  TRY(std::optional<Bytes> recorded, meta->DomainKeyCheck());
+  std::optional<Bytes> expected = recorded;
+  // A database from before checks were recorded: any of its keys is as good a check.
+  if (!expected) {
+    TRY(expected, meta->SomeWrappedKeyMaterial());
+  }
+  TRY(hsm::HsmConfig settings, HsmSettings(config, expected));
+  TRY(std::unique_ptr<hsm::Hsm> hsm, hsm::Hsm::Open(settings));
+  if (!recorded) {
+    TRY(Bytes check, hsm->GenerateWrappedAesKey());
+    TRY_STATUS(meta->RecordDomainKeyCheck(check));
+  }
+  return hsm;
 }
 
 void SetUpLogging(const Config& config) {
@@ -111,12 +181,16 @@ int Serve(const Config& config) {
     return kExitStartup;
   };
 
-  auto hsm_settings = HsmSettings(config);
-  if (!hsm_settings.ok()) return fail(hsm_settings.status());
-  auto hsm = hsm::Hsm::Open(*hsm_settings);
-  if (!hsm.ok()) return fail(hsm.status());
-  auto repo = storage::KeyRepository::Open((fs::path(config.data_dir) / "trent.db").string());
+  Status locked = LockDataDir(config.data_dir);
+  if (!locked.ok()) return fail(locked);
+  const std::string db_path = (fs::path(config.data_dir) / "trent.db").string();
+  auto repo = storage::KeyRepository::Open(db_path);
   if (!repo.ok()) return fail(repo.status());
+  auto hsm = OpenHsmForDatabase(config, db_path);
+  if (!hsm.ok()) {
+    return fail(Status(hsm.status().code(), "cannot start with data dir " + config.data_dir +
+                                                ": " + hsm.status().message()));
+  }
   auto keys = kms::KeyStore::Load(**repo, **hsm);
   if (!keys.ok()) return fail(keys.status());
 

@@ -50,6 +50,13 @@ constexpr const char* kMigrations[] = {
         PRIMARY KEY (key_id, tag_key)
       );
     )sql",
+    // 2: facts about the server itself, such as the domain key check (see meta_repository.h).
+    R"sql(
+      CREATE TABLE server_meta (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) WITHOUT ROWID;
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

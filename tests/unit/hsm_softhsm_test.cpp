@@ -301,3 +301,67 @@ TEST_CASE("two threads encrypt and decrypt concurrently") {
   CHECK(bad == 0);
   CHECK(good == 4000);
 }
+
+TEST_CASE("with a domain key check, Open creates nothing and needs the same domain key") {
+  TempDir dir;
+  HsmConfig config = AutoInitConfig(dir);
+  Bytes check, wrapped_key;
+  {
+    auto hsm = MustOpen(config);  // a first start: token and domain key are created
+    auto made = hsm->GenerateWrappedAesKey();
+    REQUIRE(made.ok());
+    check = *made;
+    made = hsm->GenerateWrappedAesKey();
+    REQUIRE(made.ok());
+    wrapped_key = *made;
+  }
+  auto open_fails = [](const HsmConfig& c, const std::string& reason) {
+    auto hsm = Hsm::Open(c);
+    REQUIRE_FALSE(hsm.ok());
+    INFO(hsm.status().message());
+    CHECK(hsm.status().message().find(reason) != std::string::npos);
+    CHECK(hsm.status().message().find("'" + c.token_label + "'") != std::string::npos);
+  };
+
+  SECTION("the token that made the check opens, with its keys") {
+    config.domain_key_check = check;
+    auto hsm = MustOpen(config);
+    CHECK(hsm->UnwrapKey(wrapped_key).ok());
+  }
+  SECTION("any key wrapped under the domain key serves as the check") {
+    config.domain_key_check = wrapped_key;
+    MustOpen(config);
+  }
+  SECTION("a token with another domain key is refused") {
+    TempDir other_dir;
+    HsmConfig other = AutoInitConfig(other_dir);
+    MustOpen(other);  // same label and PINs, its own domain key
+    other.domain_key_check = check;
+    open_fails(other, "is not the one the database's keys are wrapped under");
+  }
+  SECTION("a missing token directory is neither created nor initialised") {
+    TempDir other_dir;
+    HsmConfig other = AutoInitConfig(other_dir);
+    other.domain_key_check = check;
+    open_fails(other, "token directory");
+    CHECK_FALSE(fs::exists(other.softhsm_token_dir));
+  }
+  SECTION("an empty token directory gets no new token") {
+    TempDir other_dir;
+    HsmConfig other = AutoInitConfig(other_dir);
+    fs::create_directories(other.softhsm_token_dir);
+    other.domain_key_check = check;
+    open_fails(other, "no initialised token with this label");
+    CHECK(fs::is_empty(other.softhsm_token_dir));
+  }
+  SECTION("another label on the same token directory is refused") {
+    config.token_label = "another-label";
+    config.domain_key_check = check;
+    open_fails(config, "no initialised token with this label");
+  }
+  SECTION("a damaged check is refused") {
+    check[5] ^= 1;
+    config.domain_key_check = check;
+    open_fails(config, "is not the one");
+  }
+}

@@ -340,14 +340,14 @@ TEST_CASE("migrations: an up-to-date database is left alone, a newer one is refu
     auto repo = OpenOrDie(path);
     REQUIRE(repo->InsertKey(FullKey("kept", 1)).ok());
   }
-  CHECK(RawQuery(path, "PRAGMA user_version") == "1");
+  CHECK(RawQuery(path, "PRAGMA user_version") == "2");
   std::string before = ReadFile(path);
   {
     auto repo = OpenOrDie(path);  // nothing to apply: the file does not change
     CHECK(LoadOrDie(*repo).size() == 1);
   }
   CHECK(ReadFile(path) == before);
-  CHECK(RawQuery(path, "PRAGMA user_version") == "1");
+  CHECK(RawQuery(path, "PRAGMA user_version") == "2");
 
   RawQuery(path, "PRAGMA user_version = 1000");
   auto newer = KeyRepository::Open(path);

@@ -1,0 +1,116 @@
+// MetaRepository on a real SQLite file: the domain key check is recorded once and survives a
+// reopen, and key material from KeyRepository's tables can stand in for it.
+#include <catch.hpp>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "storage/key_repository.h"
+#include "storage/meta_repository.h"
+
+namespace fs = std::filesystem;
+using trent::Bytes;
+using trent::storage::KeyRepository;
+using trent::storage::KeyRow;
+using trent::storage::KeyVersionRow;
+using trent::storage::MetaRepository;
+
+namespace {
+
+// A database path in a directory of its own, removed at the end of the test case.
+struct ScratchDb {
+  fs::path dir = fs::temp_directory_path() /
+                 ("trent-meta-test-" + std::to_string(getpid()) + "-" +
+                  std::to_string(Catch::rngSeed()));
+  std::string path = (dir / "trent.db").string();
+  ScratchDb() {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~ScratchDb() { fs::remove_all(dir); }
+};
+
+std::unique_ptr<MetaRepository> MustOpen(const std::string& path) {
+  auto meta = MetaRepository::Open(path);
+  INFO(meta.status().message());
+  REQUIRE(meta.ok());
+  return std::move(meta).value();
+}
+
+void RawExec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  sqlite3_close_v2(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("the domain key check is recorded once and kept") {
+  ScratchDb db;
+  const Bytes check(40, 0xab);
+  {
+    auto meta = MustOpen(db.path);
+    auto none = meta->DomainKeyCheck();
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+    REQUIRE(meta->RecordDomainKeyCheck(check).ok());
+    const auto again = meta->RecordDomainKeyCheck(Bytes(40, 0xcd));
+    CHECK_FALSE(again.ok());
+  }
+  auto meta = MustOpen(db.path);
+  auto kept = meta->DomainKeyCheck();
+  REQUIRE(kept.ok());
+  REQUIRE(kept->has_value());
+  CHECK(**kept == check);
+}
+
+TEST_CASE("some key's wrapped material, once the database holds a key") {
+  ScratchDb db;
+  auto meta = MustOpen(db.path);
+  auto none = meta->SomeWrappedKeyMaterial();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
+  auto keys = KeyRepository::Open(db.path);
+  REQUIRE(keys.ok());
+  KeyRow key;
+  key.key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  key.account = "111122223333";
+  key.region = "us-east-1";
+  key.key_state = "Enabled";
+  key.current_version_id = Bytes(16, 7);
+  KeyVersionRow version;
+  version.version_id = key.current_version_id;
+  version.wrapped_material = Bytes(40, 0x5a);
+  version.key_material_id = std::string(64, 'a');
+  key.versions.push_back(version);
+  auto inserted = (*keys)->InsertKey(key);
+  INFO(inserted.status().message());
+  REQUIRE(inserted.ok());
+
+  auto some = meta->SomeWrappedKeyMaterial();
+  REQUIRE(some.ok());
+  REQUIRE(some->has_value());
+  CHECK(**some == version.wrapped_material);
+}
+
+TEST_CASE("a database of schema version 1 gains the server_meta table") {
+  ScratchDb db;
+  MustOpen(db.path);
+  RawExec(db.path, "DROP TABLE server_meta; PRAGMA user_version = 1;");
+  auto meta = MustOpen(db.path);
+  CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());
+}
+
+TEST_CASE("Open names the file it cannot use") {
+  ScratchDb db;
+  const std::string path = (db.dir / "no-such-dir" / "trent.db").string();
+  auto meta = MetaRepository::Open(path);
+  REQUIRE_FALSE(meta.ok());
+  CHECK(meta.status().message().find(path) != std::string::npos);
+}

@@ -1,5 +1,6 @@
 #include "common/base64.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -10,11 +11,14 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 constexpr std::array<int8_t, 256> MakeDecodeTable() {
   std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
+  t.fill(-1);
   for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
   return t;
 }
 constexpr auto kDecode = MakeDecodeTable();
+
+// The reasons are the ones AWS gives (Java's Base64 decoder), typo included.
+Status Invalid(std::string reason) { return Status(ErrorCode::kSerialization, std::move(reason)); }
 
 }  // namespace
 
@@ -42,39 +46,38 @@ void Base64EncodeAppend(std::string_view data, std::string& out) {
   }
 }
 
-std::string Base64Encode(std::string_view data) {
-  std::string out;
-  Base64EncodeAppend(data, out);
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=') ++pad;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++pad;
-  std::string out;
-  out.resize(text.size() / 4 * 3 - pad);
-  size_t o = 0;
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int32_t v = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      int d;
-      if (c == '=' && last && j >= 4 - pad) {
-        d = 0;
-      } else {
-        d = kDecode[static_cast<uint8_t>(c)];
-        if (d < 0) return std::nullopt;
-      }
-      v = (v << 6) | d;
-    }
-    out[o++] = static_cast<char>((v >> 16) & 0xff);
-    if (!last || pad < 2) out[o++] = static_cast<char>((v >> 8) & 0xff);
-    if (!last || pad < 1) out[o++] = static_cast<char>(v & 0xff);
+Result<size_t> Base64DecodeInPlace(std::span<char> text) {
+  const size_t n = text.size();
+  if (n % 4 != 0) {
+    return Invalid("Base64 encoded length is expected a multiple of 4 bytes but found: " +
+                   std::to_string(n));
   }
-  return out;
+  char* p = text.data();
+  const size_t pad = n == 0 ? 0 : (p[n - 1] == '=') + (p[n - 2] == '=');
+  for (size_t i = 0; i < n - pad; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (kDecode[c] < 0) {
+      const size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;  // the whole character
+      return Invalid("Invalid Base64 character: '" + std::string(p + i, std::min(len, n - i)) + "'");
+    }
+  }
+  // The bits after the last byte must be zero ("QQ==" is 'A', "QR==" is not valid).
+  const int8_t last = pad ? kDecode[static_cast<unsigned char>(p[n - pad - 1])] : 0;
+  if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xF))) {
+    return Invalid("Invalid last non-pad Base64 character dectected");  // sic
+  }
+  size_t out = 0;
+  for (size_t i = 0; i < n; i += 4) {
+    uint32_t quad = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      const int8_t d = kDecode[static_cast<unsigned char>(p[i + j])];
+      quad = (quad << 6) | static_cast<uint32_t>(d < 0 ? 0 : d);  // '=' counts as zero bits
+    }
+    p[out++] = static_cast<char>(quad >> 16);
+    p[out++] = static_cast<char>(quad >> 8);
+    p[out++] = static_cast<char>(quad);
+  }
+  return out - pad;
 }
 
 }  // namespace trent

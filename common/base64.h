@@ -1,16 +1,21 @@
 // Standard base64 (RFC 4648, with padding), as AWS JSON carries blobs.
 #pragma once
 
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace trent {
 
-std::string Base64Encode(std::string_view data);
-// Appends the encoding to `out` (avoids a copy on the response path).
+// Appends the encoding of `data` to `out`.
 void Base64EncodeAppend(std::string_view data, std::string& out);
-// Strict decode: padding required, no whitespace. nullopt when not valid base64.
-std::optional<std::string> Base64Decode(std::string_view text);
+
+// Strict decoding (padding required, no whitespace, zero bits after the last byte) in place:
+// the decoded bytes overwrite the start of `text` (decoding never overtakes the reading), and
+// their number is returned. When `text` is not valid base64 it is left as it was, and the
+// error (kSerialization) gives AWS's reason, e.g. "Invalid Base64 character: '!'".
+Result<size_t> Base64DecodeInPlace(std::span<char> text);
 
 }  // namespace trent

@@ -4,9 +4,15 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <new>
 #include <optional>
+#include <type_traits>
 #include <vector>
+
+#include "common/base64.h"
+#include "common/bytes.h"
 
 #include "server/model/pattern.h"
 #include "server/model/service_model.h"
@@ -20,8 +26,6 @@ const Operation* FindOperation(std::string_view name) {
                              [](const Operation& op, std::string_view n) { return op.name < n; });
   return it != ops.end() && it->name == name ? &*it : nullptr;
 }
-
-const char* OperationName(const Operation& op) { return op.name; }
 
 namespace {
 
@@ -45,7 +49,34 @@ void AppendViolation(std::string& out, std::string_view shown, std::string_view 
   out += constraint;
 }
 
-Status ValidationErrors(int count, const std::string& violations) {
+// How much of a failed validation the answer spells out. AWS lists every violation and shows
+// values in full (Java's toString of the whole list or map); whether and how it cuts a long
+// message is not documented, and we found no example of a cut. trent keeps AWS's form and the
+// count of all violations ("349525 validation errors detected: ..."), but lists only the first
+// violations, up to 10 or until the list reaches 2 KiB, and shows at most 512 bytes of a value
+// (every name, tag and alias limit of the model is at most 256 characters, so those values are
+// shown whole as AWS shows them), cut at a character boundary and marked with "...". A request
+// whose every element is wrong gets an answer of a few KiB, not one proportional to the request.
+constexpr size_t kMaxListedViolations = 10;
+constexpr size_t kMaxListedBytes = 2048;
+constexpr size_t kMaxShownBytes = 512;
+
+// 'text', cut after kMaxShownBytes (at a UTF-8 character boundary) with "...".
+std::string QuotedCut(std::string_view text) {
+  std::string out = "'";
+  if (text.size() <= kMaxShownBytes) {
+    out += text;
+  } else {
+    size_t end = kMaxShownBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    out += text.substr(0, end);
+    out += "...";
+  }
+  out += '\'';
+  return out;
+}
+
+Status ValidationErrors(size_t count, const std::string& violations) {
   return ValidationError(std::to_string(count) +
                          (count == 1 ? " validation error detected: " : " validation errors detected: ") +
                          violations);
@@ -78,41 +109,42 @@ size_t Utf16Length(std::string_view s) {
 }
 
 // How Java's toString shows a value in a validation message: strings bare, lists [a, b],
-// maps {k=v}.
-void AppendJavaText(const json::value& v, std::string& out);
+// maps {k=v}. Stops soon after `out` reaches `limit` bytes: the time spent is bounded by what
+// is shown, not by the size of the value.
+void AppendJavaText(const json::value& v, std::string& out, size_t limit);
 
-void AppendJavaText(const json::array& a, std::string& out) {
+void AppendJavaText(const json::array& a, std::string& out, size_t limit) {
   out += '[';
-  for (size_t i = 0; i < a.size(); ++i) {
+  for (size_t i = 0; i < a.size() && out.size() < limit; ++i) {
     if (i) out += ", ";
-    AppendJavaText(a[i], out);
+    AppendJavaText(a[i], out, limit);
   }
   out += ']';
 }
 
-void AppendJavaText(const json::object& o, std::string& out) {
+void AppendJavaText(const json::object& o, std::string& out, size_t limit) {
   out += '{';
   bool first = true;
-  for (const auto& kv : o) {
+  for (auto it = o.begin(); it != o.end() && out.size() < limit; ++it) {
     if (!first) out += ", ";
     first = false;
-    out.append(kv.key());
+    out.append(std::string_view(it->key()).substr(0, limit - std::min(limit, out.size())));
     out += '=';
-    AppendJavaText(kv.value(), out);
+    AppendJavaText(it->value(), out, limit);
   }
   out += '}';
 }
 
-void AppendJavaText(const json::value& v, std::string& out) {
+void AppendJavaText(const json::value& v, std::string& out, size_t limit) {
   switch (v.kind()) {
     case json::kind::string:
-      out.append(v.get_string());
+      out.append(std::string_view(v.get_string()).substr(0, limit - std::min(limit, out.size())));
       break;
     case json::kind::array:
-      AppendJavaText(v.get_array(), out);
+      AppendJavaText(v.get_array(), out, limit);
       break;
     case json::kind::object:
-      AppendJavaText(v.get_object(), out);
+      AppendJavaText(v.get_object(), out, limit);
       break;
     default:
       out += json::serialize(v);
@@ -121,58 +153,20 @@ void AppendJavaText(const json::value& v, std::string& out) {
 
 template <typename T>
 std::string Quoted(const T& v) {
-  std::string out = "'";
-  AppendJavaText(v, out);
-  out += '\'';
-  return out;
+  std::string text;
+  AppendJavaText(v, text, kMaxShownBytes + 1);
+  return QuotedCut(text);
 }
 
-constexpr std::array<int8_t, 256> MakeBase64Table() {
-  std::array<int8_t, 256> t{};
-  t.fill(-1);
-  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (int i = 0; i < 64; ++i) t[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
-  return t;
-}
-constexpr auto kBase64 = MakeBase64Table();
-
-// Decodes standard padded base64 in place (the output never overtakes the input). When the
-// text is not valid base64 it is left as it was, and `why` gets AWS's reason.
-bool DecodeBase64InPlace(json::string& s, std::string& why) {
-  const size_t n = s.size();
-  if (n % 4 != 0) {
-    why = "Base64 encoded length is expected a multiple of 4 bytes but found: " + std::to_string(n);
-    return false;
+// A violation's parts are given as text or as a function that makes the text, called only
+// when the violation is listed.
+template <typename T>
+std::string TextOf(const T& text) {
+  if constexpr (std::is_invocable_v<T>) {
+    return text();
+  } else {
+    return std::string(text);
   }
-  char* p = s.data();
-  const size_t pad = n == 0 ? 0 : (p[n - 1] == '=') + (p[n - 2] == '=');
-  for (size_t i = 0; i < n - pad; ++i) {
-    const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (kBase64[c] < 0) {
-      size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;  // show the whole character
-      why = "Invalid Base64 character: '" + std::string(p + i, std::min(len, n - i)) + "'";
-      return false;
-    }
-  }
-  // The bits after the last byte must be zero ("QQ==" is 'A', "QR==" is not valid).
-  const int8_t last = pad ? kBase64[static_cast<unsigned char>(p[n - pad - 1])] : 0;
-  if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xF))) {
-    why = "Invalid last non-pad Base64 character dectected";  // sic: AWS's spelling
-    return false;
-  }
-  size_t out = 0;
-  for (size_t i = 0; i < n; i += 4) {
-    uint32_t quad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      const int8_t d = kBase64[static_cast<unsigned char>(p[i + j])];
-      quad = (quad << 6) | static_cast<uint32_t>(d < 0 ? 0 : d);  // '=' counts as zero bits
-    }
-    p[out++] = static_cast<char>(quad >> 16);
-    p[out++] = static_cast<char>(quad >> 8);
-    p[out++] = static_cast<char>(quad);
-  }
-  s.resize(out - pad);
-  return true;
 }
 
 // Walks a parsed request against its input shape: converts values in place (base64 blobs to
@@ -199,7 +193,7 @@ class Walker {
   }
 
   const std::string& serialization_error() const { return serialization_error_; }
-  int violation_count() const { return violation_count_; }
+  size_t violation_count() const { return violation_count_; }
   const std::string& violations() const { return violations_; }
 
  private:
@@ -274,33 +268,39 @@ class Walker {
 
   void String(const Shape& shape, const json::string& s) {
     const std::string_view text(s.data(), s.size());
-    auto shown = [&] { return shape.sensitive ? std::string() : "'" + std::string(text) + "'"; };
+    auto shown = [&] { return shape.sensitive ? std::string() : QuotedCut(text); };
     if (shape.has_min || shape.has_max) Length(shape, Utf16Length(text), shown);
     if (shape.pattern) {
       const Pattern* p = PatternOf(shape);
       if (p && !p->Matches(text)) {
-        Violation(shown(), std::string("Member must satisfy regular expression pattern: ") + shape.pattern);
+        Violation(shown, [&] {
+          return std::string("Member must satisfy regular expression pattern: ") + shape.pattern;
+        });
       }
     }
     auto values = EnumValuesOf(shape);
     if (!values.empty() &&
         std::none_of(values.begin(), values.end(), [&](const char* e) { return text == e; })) {
-      std::string set = "Member must satisfy enum value set: [";
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (i) set += ", ";
-        set += values[i];
-      }
-      set += ']';
-      Violation(shown(), set);
+      Violation(shown, [&] {
+        std::string set = "Member must satisfy enum value set: [";
+        for (size_t i = 0; i < values.size(); ++i) {
+          if (i) set += ", ";
+          set += values[i];
+        }
+        set += ']';
+        return set;
+      });
     }
   }
 
   bool Blob(const Shape& shape, json::string& s) {
-    std::string why;
-    if (!DecodeBase64InPlace(s, why)) {
+    Result<size_t> decoded = Base64DecodeInPlace({s.data(), s.size()});
+    if (!decoded.ok()) {
+      const std::string& why = decoded.status().message();
       if (shape.sensitive) return Fail("Value at '" + Path() + "' can not be converted to a Blob: " + why);
-      return Fail("'" + std::string(s.data(), s.size()) + "' can not be converted to a Blob: " + why);
+      return Fail(QuotedCut(std::string_view(s)) + " can not be converted to a Blob: " + why);
     }
+    s.resize(*decoded);
     // KMS shows no value for blobs in validation messages ("Value at 'ciphertextBlob' ...").
     Length(shape, s.size(), [] { return std::string(); });
     return true;
@@ -349,19 +349,21 @@ class Walker {
   template <typename Shown>
   void Length(const Shape& shape, size_t length, Shown shown) {
     if (shape.has_min && static_cast<int64_t>(length) < shape.min) {
-      Violation(shown(), "Member must have length greater than or equal to " + std::to_string(shape.min));
+      Violation(shown, [&] { return "Member must have length greater than or equal to " + std::to_string(shape.min); });
     }
     if (shape.has_max && static_cast<int64_t>(length) > shape.max) {
-      Violation(shown(), "Member must have length less than or equal to " + std::to_string(shape.max));
+      Violation(shown, [&] { return "Member must have length less than or equal to " + std::to_string(shape.max); });
     }
   }
 
   void Range(const Shape& shape, const json::value& v, double n) {
     if (shape.has_min && n < static_cast<double>(shape.min)) {
-      Violation(Quoted(v), "Member must have value greater than or equal to " + std::to_string(shape.min));
+      Violation([&] { return Quoted(v); },
+                [&] { return "Member must have value greater than or equal to " + std::to_string(shape.min); });
     }
     if (shape.has_max && n > static_cast<double>(shape.max)) {
-      Violation(Quoted(v), "Member must have value less than or equal to " + std::to_string(shape.max));
+      Violation([&] { return Quoted(v); },
+                [&] { return "Member must have value less than or equal to " + std::to_string(shape.max); });
     }
   }
 
@@ -381,9 +383,14 @@ class Walker {
     return out;
   }
 
-  void Violation(const std::string& shown, const std::string& constraint) {
-    if (violation_count_++ != 0) violations_ += "; ";
-    AppendViolation(violations_, shown, Path(), constraint);
+  // Counts every violation; spells out only the first ones (see kMaxListedViolations), so
+  // the walk stays linear and cheap however many there are.
+  template <typename Shown, typename Constraint>
+  void Violation(const Shown& shown, const Constraint& constraint) {
+    ++violation_count_;
+    if (listed_ == kMaxListedViolations || violations_.size() >= kMaxListedBytes) return;
+    if (listed_++ != 0) violations_ += "; ";
+    AppendViolation(violations_, TextOf(shown), Path(), TextOf(constraint));
   }
 
   bool Fail(std::string_view message) {
@@ -400,9 +407,84 @@ class Walker {
   std::array<Segment, kMaxDepth> path_;
   size_t depth_ = 0;
   std::string violations_;
-  int violation_count_ = 0;
+  size_t violation_count_ = 0;
+  size_t listed_ = 0;
   std::string serialization_error_;
 };
+
+// Memory for JSON that may hold plaintext or key material (requests carry Plaintext as base64,
+// then decoded in place): every block is wiped when it is given back.
+class WipingResource final : public json::memory_resource {
+  void* do_allocate(size_t n, size_t align) override {
+    return ::operator new(n, std::align_val_t(align));
+  }
+  void do_deallocate(void* p, size_t n, size_t align) override {
+    SecureWipe(p, n);
+    ::operator delete(p, std::align_val_t(align));
+  }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+};
+
+json::storage_ptr WipingStorage() {
+  static WipingResource resource;
+  return json::storage_ptr(&resource);
+}
+
+// Wipes a buffer on the stack when the scope ends, however it ends.
+class WipeOnExit {
+ public:
+  WipeOnExit(void* p, size_t n) : p_(p), n_(n) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { SecureWipe(p_, n_); }
+
+ private:
+  void* p_;
+  size_t n_;
+};
+
+size_t SerializedSizeHint(const json::object& o);
+
+// Bytes the serialized `v` takes when no string needs escaping (a first size, not a bound).
+size_t SerializedSizeHint(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return v.get_string().size() + 2;
+    case json::kind::array: {
+      size_t n = 2;
+      for (const json::value& e : v.get_array()) n += SerializedSizeHint(e) + 1;
+      return n;
+    }
+    case json::kind::object:
+      return SerializedSizeHint(v.get_object());
+    default:
+      return 24;  // numbers, booleans, null
+  }
+}
+
+size_t SerializedSizeHint(const json::object& o) {
+  size_t n = 2;
+  for (const auto& kv : o) n += kv.key().size() + 4 + SerializedSizeHint(kv.value());
+  return n;
+}
+
+void WipeStrings(json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      SecureWipe(v.get_string().data(), v.get_string().size());
+      break;
+    case json::kind::array:
+      for (json::value& e : v.get_array()) WipeStrings(e);
+      break;
+    case json::kind::object:
+      for (auto& kv : v.get_object()) WipeStrings(kv.value());
+      break;
+    default:
+      break;
+  }
+}
 
 Status SerializationError(std::string message) {
   return Status(ErrorCode::kSerialization, std::move(message));
@@ -412,15 +494,22 @@ Status SerializationError(std::string message) {
 
 Result<json::object> DecodeRequest(const Operation& op, std::string_view body) {
   try {
-    // One arena per request: the parsed tree is freed in one go with the returned object.
-    json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>();
+    // One arena per request: the parsed tree is freed in one go with the returned object, and
+    // wiped then, as is the parser's scratch memory.
+    json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(
+        body.size() + 256, WipingStorage());
     json::object obj(sp);
     if (!body.empty()) {
-      json::error_code ec;
       json::parse_options options;
       options.max_depth = kMaxDepth;
-      json::value v = json::parse(body, ec, sp, options);
+      unsigned char scratch[512];
+      WipeOnExit wipe_scratch(scratch, sizeof scratch);
+      json::parser parser(WipingStorage(), options, scratch);
+      parser.reset(sp);
+      json::error_code ec;
+      parser.write(body, ec);
       if (ec) return SerializationError("The request body is not valid JSON: " + ec.message());
+      json::value v = parser.release();
       if (v.is_array()) return SerializationError(std::string(kListFound));
       if (!v.is_object()) return SerializationError("The request body must be a JSON object");
       obj = std::move(v.get_object());
@@ -428,7 +517,7 @@ Result<json::object> DecodeRequest(const Operation& op, std::string_view body) {
     if (op.input == kNoShape) return obj;
     Walker walker;
     if (!walker.Structure(ShapeAt(op.input), obj)) return SerializationError(walker.serialization_error());
-    if (int n = walker.violation_count()) return ValidationErrors(n, walker.violations());
+    if (size_t n = walker.violation_count()) return ValidationErrors(n, walker.violations());
     return obj;
   } catch (const std::exception& e) {  // only allocation failures can get here
     return InternalError(std::string("decoding the request failed: ") + e.what());
@@ -440,6 +529,25 @@ Status ValidationFailure(std::string_view shown, std::string_view path,
   std::string violation;
   AppendViolation(violation, shown, path, constraint);
   return ValidationErrors(1, violation);
+}
+
+std::string EncodeResponse(json::object& output) {
+  json::serializer serializer;
+  serializer.reset(&output);
+  std::string out(SerializedSizeHint(output) + 16, '\0');
+  size_t used = 0;
+  while (!serializer.done()) {
+    if (used == out.size()) {  // grow by hand, so that no copy is left unwiped
+      std::string bigger(out.size() * 2, '\0');
+      std::memcpy(bigger.data(), out.data(), used);
+      SecureWipe(out.data(), out.size());
+      out.swap(bigger);
+    }
+    used += serializer.read(out.data() + used, out.size() - used).size();
+  }
+  out.resize(used);
+  for (auto& kv : output) WipeStrings(kv.value());
+  return out;
 }
 
 std::string EncodeError(const Status& status) {

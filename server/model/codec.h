@@ -15,19 +15,20 @@ struct Operation;  // one row of the generated operation table
 
 // nullptr when `name` (e.g. "Encrypt") is not an operation of the service model.
 const Operation* FindOperation(std::string_view name);
-const char* OperationName(const Operation& op);
 
 // Parses `body` as the input of `op`:
 //  - malformed JSON, a non-object, or a member of the wrong JSON type -> SerializationException
 //  - blob members are base64-decoded in place (the string then holds the raw bytes);
 //    invalid base64 -> SerializationException
 //  - every constraint of the model (required, length, range, enum, pattern) is checked,
-//    all violations reported in one ValidationException with AWS's message form.
+//    all violations reported in one ValidationException with AWS's message form; the message
+//    counts them all but lists only the first few, with long values cut (a few KiB at most).
 // Members the model does not know are ignored, JSON nulls count as absent, as AWS does.
 // An empty body counts as {}.
 // The object returned keeps the JSON member names ("KeyId"); null members and null list/map
 // elements are removed; integer/long members are int64 (fractions truncated, as AWS does),
-// timestamp/double members are double; blobs hold raw bytes. The object owns its memory.
+// timestamp/double members are double; blobs hold raw bytes. The object owns its memory, which
+// is wiped when the object goes away (as is every copy made while parsing).
 Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view body);
 
 // A ValidationException for a rule the service enforces beyond the model (e.g. a narrower
@@ -36,6 +37,11 @@ Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view 
 // ('7'), or empty when the value is not to be shown.
 Status ValidationFailure(std::string_view shown, std::string_view path,
                          std::string_view constraint);
+
+// The JSON text of an operation's output, in a buffer that leaves no copy behind as it grows;
+// then wipes every string of `output` (outputs carry plaintext and data keys as base64). The
+// caller wipes the text once it is written.
+std::string EncodeResponse(boost::json::object& output);
 
 // {"__type":"<AwsErrorType>","message":"<message>"}; {"__type":"<AwsErrorType>"} alone when the
 // message is empty, as AWS sends InvalidCiphertextException.

@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "server/model/codec.h"
 #include "server/ops/handlers.h"
 
@@ -34,8 +36,18 @@ Handler FindHandler(std::string_view operation) {
   return it != kHandlers.end() && it->first == operation ? it->second : nullptr;
 }
 
-ApiResponse ErrorResponse(const Status& status) {
-  return {HttpStatusOf(status.code()), model::EncodeError(status)};
+// Internal failures (SQLite, PKCS#11, ...) are logged with the request id and their text is
+// not sent: the client gets KMSInternalException (HTTP 500) naming only the request id. AWS's
+// own message for it is not documented; the text is the model's description of the error.
+ApiResponse ErrorResponse(const Status& status, std::string_view request_id) {
+  if (status.code() != ErrorCode::kInternal) {
+    return {HttpStatusOf(status.code()), model::EncodeError(status)};
+  }
+  spdlog::error("request {}: internal error: {}", request_id, status.message());
+  return {HttpStatusOf(ErrorCode::kInternal),
+          model::EncodeError(InternalError(
+              "The request was rejected because an internal exception occurred. The request can "
+              "be retried. Request id: " + std::string(request_id) + "."))};
 }
 
 }  // namespace
@@ -44,20 +56,24 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   const model::Operation* op = model::FindOperation(meta.operation);
   if (!op) {
     return ErrorResponse({ErrorCode::kUnknownOperation,
-                          "Operation " + std::string(meta.operation) + " is not a KMS operation."});
+                          "Operation " + std::string(meta.operation) + " is not a KMS operation."},
+                         meta.request_id);
   }
-  auto input = model::DecodeRequest(*op, body);
-  if (!input.ok()) return ErrorResponse(input.status());
+  // An operation trent does not implement is refused before its body is read: the answer does
+  // not depend on the body, so reading it would only cost time.
   Handler handler = FindHandler(meta.operation);
   if (!handler) {
     return ErrorResponse(UnsupportedError("trent does not implement " +
-                                          std::string(meta.operation) + " yet."));
+                                          std::string(meta.operation) + " yet."),
+                         meta.request_id);
   }
+  auto input = model::DecodeRequest(*op, body);
+  if (!input.ok()) return ErrorResponse(input.status(), meta.request_id);
   Call call{services_.default_account, meta.region, meta.access_key_id, meta.request_id,
             meta.source_ip, services_.clock.NowMillis()};
   auto output = handler(call, *input, services_);
-  if (!output.ok()) return ErrorResponse(output.status());
-  return {200, boost::json::serialize(*output)};
+  if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
+  return {200, model::EncodeResponse(*output)};
 }
 
 }  // namespace trent::ops

@@ -48,8 +48,6 @@ std::string Serialization(const char* op, std::string_view body) {
 
 std::string One(const std::string& violation) { return "1 validation error detected: " + violation; }
 
-const char* kKeyArn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-
 std::string Repeat(std::string_view s, size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += s;
@@ -67,7 +65,6 @@ TEST_CASE("the table holds the 54 operations of the KMS model, sorted", "[model]
     CHECK(FindOperation(op.name) == &op);
   }
   REQUIRE(FindOperation("Encrypt") != nullptr);
-  CHECK(std::string(trent::model::OperationName(*FindOperation("Encrypt"))) == "Encrypt");
   CHECK(std::string(trent::model::Shapes()[FindOperation("Encrypt")->input].name) == "EncryptRequest");
   CHECK(FindOperation("encrypt") == nullptr);
   CHECK(FindOperation("NoSuchOperation") == nullptr);
@@ -339,9 +336,10 @@ TEST_CASE("CreateKey: nested paths, enums in model order, patterns", "[model][co
   CHECK(Validation("CreateKey", R"({"KeyUsage":"RANDOM"})") ==
         One("Value 'RANDOM' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: "
             "[SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT]"));
+  // Values longer than 512 bytes are shown cut (see "long values are shown cut" below).
   CHECK(Validation("CreateKey", R"({"Description":")" + std::string(8193, 'd') + "\"}") ==
-        One("Value '" + std::string(8193, 'd') + "' at 'description' failed to satisfy constraint: Member must have "
-            "length less than or equal to 8192"));
+        One("Value '" + std::string(512, 'd') + "...' at 'description' failed to satisfy constraint: Member must "
+            "have length less than or equal to 8192"));
   // Lengths are Java's (UTF-16 units): 8192 x U+00E9 (16384 bytes) fits, an emoji counts 2.
   DecodeOk("CreateKey", R"({"Description":")" + Repeat("\xc3\xa9", 8192) + "\"}");
   CHECK(Validation("CreateKey", R"({"Description":")" + Repeat("\xc3\xa9", 8191) + "\xf0\x9f\x94\x91\"}")
@@ -443,4 +441,105 @@ TEST_CASE("EncodeError writes AWS's error body", "[model][codec]") {
   CHECK(body.at("__type") == "ValidationException");
   CHECK(body.at("message").as_string() == One("Value at 'plaintext' failed to satisfy constraint: Member must have length greater "
                                   "than or equal to 1"));
+}
+
+namespace {
+
+size_t Count(std::string_view text, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A JSON list of `n` copies of `element`.
+std::string ListOf(std::string_view element, size_t n) {
+  std::string out = "[";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += ',';
+    out += element;
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+TEST_CASE("many violations: all counted, the first ten listed, the answer a few KiB", "[model][codec]") {
+  // Issue 10, defect 2: a 1 MiB CreateGrant whose Operations are all "" answered 130 MB.
+  const size_t n = 349000;
+  const std::string body = R"({"Operations":)" + ListOf(R"("")", n) + "}";
+  REQUIRE(body.size() < 1024 * 1024);
+  const std::string message = Validation("CreateGrant", body);
+  // keyId and granteePrincipal are missing, and every element fails the enum.
+  CHECK(message.rfind(std::to_string(n + 2) + " validation errors detected: Value null at 'keyId' failed to "
+                      "satisfy constraint: Member must not be null; Value null at 'granteePrincipal'", 0) == 0);
+  // Each enum violation takes about 320 bytes: the list stops growing past 2 KiB.
+  CHECK(Count(message, "failed to satisfy constraint") == 8);
+  CHECK(Count(message, "Value '' at 'operations.6.member' failed to satisfy constraint: Member must satisfy "
+                       "enum value set: [") == 1);
+  CHECK(Count(message, "operations.7.member") == 0);
+  CHECK(message.size() < 4096);
+  CHECK(trent::model::EncodeError(trent::Status(ErrorCode::kValidation, message)).size() < 4096);
+
+  // 349k tags without keys or values: two short violations each, ten listed.
+  const std::string tags = R"({"Tags":)" + ListOf("{}", 349000) + "}";
+  const std::string tag_message = Validation("CreateKey", tags);
+  CHECK(tag_message.rfind("698000 validation errors detected: Value null at 'tags.1.member.tagKey'", 0) == 0);
+  CHECK(Count(tag_message, "failed to satisfy constraint") == 10);
+  CHECK(tag_message.size() < 4096);
+}
+
+TEST_CASE("the listed violations stop past 2 KiB, whatever their values", "[model][codec]") {
+  // Each element breaks GrantOperation's enum and shows a value cut at 512 bytes: 3 are listed.
+  const std::string value = "\"" + std::string(5000, 'x') + "\"";
+  const std::string message =
+      Validation("CreateGrant", R"({"KeyId":"k","GranteePrincipal":"p","Operations":)" + ListOf(value, 50) + "}");
+  CHECK(message.rfind("50 validation errors detected: ", 0) == 0);
+  CHECK(Count(message, "failed to satisfy constraint") == 3);
+  CHECK(message.size() < 4096);
+}
+
+TEST_CASE("long values are shown cut at 512 bytes, at a character boundary", "[model][codec]") {
+  // 512 bytes show every name, tag and alias whole, as AWS does.
+  const std::string alias = "alias/" + std::string(251, 'x');
+  CHECK(Validation("CreateAlias", R"({"AliasName":")" + alias + R"(","TargetKeyId":"k"})") ==
+        One("Value '" + alias + "' at 'aliasName' failed to satisfy constraint: Member must have length less than "
+            "or equal to 256"));
+
+  // 'a' then 'é' (2 bytes): byte 512 is the middle of a character, so the cut is at 511.
+  std::string description = "a";
+  for (int i = 0; i < 9000; ++i) description += "\xC3\xA9";
+  const std::string shown = "a" + Repeat("\xC3\xA9", 255) + "...";
+  CHECK(Validation("CreateKey", R"({"Description":")" + description + "\"}") ==
+        One("Value '" + shown + "' at 'description' failed to satisfy constraint: Member must have length less "
+            "than or equal to 8192"));
+
+  // Lists are shown as Java shows them, cut the same way (and built no further than shown).
+  const std::string token = std::string(100, 't');
+  const std::string tokens = ListOf("\"" + token + "\"", 11);
+  const std::string five = token + ", " + token + ", " + token + ", " + token + ", " + token;  // 508 bytes
+  CHECK(Validation("Decrypt", R"({"CiphertextBlob":"AAAA","GrantTokens":)" + tokens + "}") ==
+        One("Value '[" + five + ", t...' at 'grantTokens' failed to satisfy constraint: Member must have length "
+            "less than or equal to 10"));
+
+  // Invalid base64 in a blob the message quotes.
+  const std::string text = std::string(10000, 'A') + "!!!!";
+  CHECK(Serialization("Decrypt", R"({"CiphertextBlob":")" + text + "\"}") ==
+        "'" + std::string(512, 'A') + "...' can not be converted to a Blob: Invalid Base64 character: '!'");
+}
+
+TEST_CASE("EncodeResponse writes the output as JSON, then wipes its strings", "[model][codec]") {
+  json::object output;
+  output["KeyId"] = "arn:aws:kms:us-east-1:111122223333:key/k";
+  output["Plaintext"] = Repeat("QUJD", 3000);
+  output["Escaped"] = Repeat("\"\x01", 2000);  // grows past the first buffer: 14000 bytes escaped
+  output["Nested"] = json::object{{"List", json::array{1, 2.5, true, nullptr, "s"}}};
+  const std::string expected = json::serialize(output);
+  CHECK(trent::model::EncodeResponse(output) == expected);
+  CHECK(output.at("Plaintext").as_string() == std::string(12000, '\0'));
+  CHECK(output.at("Escaped").as_string() == std::string(4000, '\0'));
+  CHECK(output.at("Nested").at("List").at(4).as_string() == std::string(1, '\0'));
+  CHECK(output.at("KeyId").as_string().size() == 40);
+
+  json::object empty;
+  CHECK(trent::model::EncodeResponse(empty) == "{}");
 }

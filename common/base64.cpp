@@ -23,11 +23,14 @@ Status Invalid(std::string reason) { return Status(ErrorCode::kSerialization, st
 }  // namespace
 
 void Base64EncodeAppend(std::string_view data, std::string& out) {
+  const size_t start = out.size();
+  out.resize(start + Base64EncodedSize(data.size()));
+  Base64EncodeTo(data, out.data() + start);
+}
+
+void Base64EncodeTo(std::string_view data, char* o) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  size_t n = data.size();
-  size_t start = out.size();
-  out.resize(start + (n + 2) / 3 * 4);
-  char* o = out.data() + start;
+  const size_t n = data.size();
   size_t i = 0;
   for (; i + 3 <= n; i += 3) {
     uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];

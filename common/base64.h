@@ -9,6 +9,9 @@
 
 namespace trent {
 
+constexpr size_t Base64EncodedSize(size_t n) { return (n + 2) / 3 * 4; }
+// Writes the Base64EncodedSize(data.size()) characters of the encoding of `data` at `out`.
+void Base64EncodeTo(std::string_view data, char* out);
 // Appends the encoding of `data` to `out`.
 void Base64EncodeAppend(std::string_view data, std::string& out);
 

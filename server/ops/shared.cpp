@@ -41,9 +41,10 @@ kms::EncryptionContext GetContext(const Input& in, std::string_view name) {
 }
 
 void PutBlob(Output& out, std::string_view name, std::string_view bytes) {
-  std::string encoded;
-  Base64EncodeAppend(bytes, encoded);
-  out[name] = encoded;
+  // Encoded in place: a temporary copy would leave base64 plaintext behind in freed memory.
+  json::string& encoded = out[name].emplace_string();
+  encoded.resize(Base64EncodedSize(bytes.size()));
+  Base64EncodeTo(bytes, encoded.data());
 }
 
 double ToEpochSeconds(int64_t millis) { return static_cast<double>(millis) / 1000.0; }

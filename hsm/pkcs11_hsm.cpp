@@ -334,6 +334,23 @@ class Pkcs11Hsm final : public Hsm {
                          wrap_rv != CKR_OK};
   }
 
+  Result<size_t> CountSessionKeys() {
+    const CK_ATTRIBUTE find[] = {Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse)};
+    std::lock_guard lock(mu_);
+    CK_RV rv = p11_->C_FindObjectsInit(session_, const_cast<CK_ATTRIBUTE*>(find), std::size(find));
+    if (rv != CKR_OK) return CallFailed("C_FindObjectsInit", rv);
+    size_t count = 0;
+    CK_OBJECT_HANDLE found[256];
+    CK_ULONG n = 0;
+    do {
+      rv = p11_->C_FindObjects(session_, found, std::size(found), &n);
+      count += n;
+    } while (rv == CKR_OK && n == std::size(found));
+    p11_->C_FindObjectsFinal(session_);
+    if (rv != CKR_OK) return CallFailed("C_FindObjects", rv);
+    return count;
+  }
+
  private:
   struct TokenSlot {
     CK_SLOT_ID slot;
@@ -562,6 +579,12 @@ Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key) {
   auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
   if (!p11) return InternalError("not an Hsm from Hsm::Open");
   return p11->Inspect(key);
+}
+
+Result<size_t> CountSessionKeysForTesting(Hsm& hsm) {
+  auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
+  if (!p11) return InternalError("not an Hsm from Hsm::Open");
+  return p11->CountSessionKeys();
 }
 
 }  // namespace trent::hsm

@@ -17,8 +17,8 @@ struct KeyProtection {
 // `hsm` must come from Hsm::Open.
 Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key);
 
-// How many secret-key session objects the module holds: the unwrapped key versions alive, as
-// the module counts them (not as trent's bookkeeping does). `hsm` must come from Hsm::Open.
+// How many unwrapped key versions the module holds, as the module counts them (not as trent's
+// bookkeeping does). `hsm` must come from Hsm::Open.
 Result<size_t> CountSessionKeysForTesting(Hsm& hsm);
 
 }  // namespace trent::hsm

@@ -152,6 +152,7 @@ class Pkcs11Hsm final : public Hsm {
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(CheckMechanisms());
     TRY_STATUS(FindOrCreateDomainKey());
+    TRY_STATUS(CopyDomainKeyIntoSession());
     return BuildDescription(config.module_path);
   }
 
@@ -335,7 +336,9 @@ class Pkcs11Hsm final : public Hsm {
   }
 
   Result<size_t> CountSessionKeys() {
-    const CK_ATTRIBUTE find[] = {Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse)};
+    // Unwrapped key versions are the session's only secret keys that can encrypt.
+    const CK_ATTRIBUTE find[] = {Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse),
+                                 Attr(CKA_ENCRYPT, kTrue)};
     std::lock_guard lock(mu_);
     CK_RV rv = p11_->C_FindObjectsInit(session_, const_cast<CK_ATTRIBUTE*>(find), std::size(find));
     if (rv != CKR_OK) return CallFailed("C_FindObjectsInit", rv);
@@ -532,6 +535,21 @@ class Pkcs11Hsm final : public Hsm {
     return Status::Ok();
   }
 
+  // Measured with SoftHSM, an unwrap under the token object took 130 us and under a session
+  // copy of it 50 us (a token object is checked against its file at every use), and a cache
+  // miss is mostly that unwrap. The copy stays sensitive, non-extractable and private (SoftHSM
+  // refuses to copy a private object as a public one), and goes when the session closes.
+  // Wrapping and unwrapping use the copy.
+  Status CopyDomainKeyIntoSession() {
+    const CK_ATTRIBUTE tmpl[] = {Attr(CKA_TOKEN, kFalse)};
+    CK_OBJECT_HANDLE copy;
+    const CK_RV rv = p11_->C_CopyObject(session_, domain_key_, const_cast<CK_ATTRIBUTE*>(tmpl),
+                                        std::size(tmpl), &copy);
+    if (rv != CKR_OK) return CallFailed("C_CopyObject (domain wrapping key into the session)", rv);
+    domain_key_ = copy;
+    return Status::Ok();
+  }
+
   Status BuildDescription(const std::string& module_path) {
     CK_INFO info;
     CK_RV rv = p11_->C_GetInfo(&info);
@@ -555,7 +573,7 @@ class Pkcs11Hsm final : public Hsm {
   bool initialized_ = false;
   CK_SLOT_ID slot_ = 0;
   CK_SESSION_HANDLE session_ = CK_INVALID_HANDLE;  // owns the unwrapped keys and the login
-  CK_OBJECT_HANDLE domain_key_ = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE domain_key_ = CK_INVALID_HANDLE;  // after Start: the session copy
   std::string description_;
 
   SpinWaitMutex mu_;                           // guards every use of session_, and keys_

@@ -62,7 +62,7 @@ Status SetThreads(Config& c, const std::string& v) {
 }
 
 Status SetKeyCacheSize(Config& c, const std::string& v) {
-  TRY(int64_t n, ParseNumber(v, 1, 10'000'000, "--key-cache-size"));
+  TRY(int64_t n, ParseNumber(v, 1, 1'000'000, "--key-cache-size"));
   c.key_cache_size = static_cast<size_t>(n);
   return Status::Ok();
 }

@@ -66,6 +66,17 @@ size_t SessionKeys(hsm::Hsm& hsm) {
   return *n;
 }
 
+// `n` key versions and a cache of `capacity` over a fresh SoftHSM token.
+struct CacheOverSoftHsm {
+  TempDir dir;
+  std::unique_ptr<hsm::Hsm> hsm = OpenSoftHsm(dir.path);
+  std::vector<std::shared_ptr<const KeyVersion>> versions;
+  MaterialCache cache;
+
+  CacheOverSoftHsm(size_t n, size_t capacity)
+      : versions(NewVersions(*hsm, n)), cache(*hsm, capacity) {}
+};
+
 MaterialCache::Pin MustAcquire(MaterialCache& cache, const std::shared_ptr<const KeyVersion>& v) {
   auto pin = cache.Acquire(v);
   INFO(pin.status().message());
@@ -95,10 +106,8 @@ bool RoundTrips(MaterialCache& cache, hsm::Hsm& hsm, const std::shared_ptr<const
 }  // namespace
 
 TEST_CASE("the cache keeps at most its capacity unwrapped and unwraps again on a miss") {
-  TempDir dir;
-  auto hsm = OpenSoftHsm(dir.path);
-  auto versions = NewVersions(*hsm, 10);
-  MaterialCache cache(*hsm, 3);
+  CacheOverSoftHsm fixture(10, 3);
+  auto& [dir, hsm, versions, cache] = fixture;
 
   // Ciphertexts made while each version was freshly unwrapped...
   std::vector<Bytes> sealed;
@@ -124,10 +133,8 @@ TEST_CASE("the cache keeps at most its capacity unwrapped and unwraps again on a
 }
 
 TEST_CASE("a hit returns the cached handle") {
-  TempDir dir;
-  auto hsm = OpenSoftHsm(dir.path);
-  auto versions = NewVersions(*hsm, 2);
-  MaterialCache cache(*hsm, 2);
+  CacheOverSoftHsm fixture(2, 2);
+  auto& [dir, hsm, versions, cache] = fixture;
   const hsm::KeyHandle first = MustAcquire(cache, versions[0]).handle();
   MustAcquire(cache, versions[1]);
   CHECK(MustAcquire(cache, versions[0]).handle() == first);
@@ -135,10 +142,8 @@ TEST_CASE("a hit returns the cached handle") {
 }
 
 TEST_CASE("a pinned handle is never evicted, even when every slot is pinned") {
-  TempDir dir;
-  auto hsm = OpenSoftHsm(dir.path);
-  auto versions = NewVersions(*hsm, 8);
-  MaterialCache cache(*hsm, 1);
+  CacheOverSoftHsm fixture(8, 1);
+  auto& [dir, hsm, versions, cache] = fixture;
   auto held = MustAcquire(cache, versions[0]);
 
   for (size_t i = 1; i < versions.size(); ++i) {
@@ -157,10 +162,8 @@ TEST_CASE("a pinned handle is never evicted, even when every slot is pinned") {
 }
 
 TEST_CASE("concurrent users never see a handle destroyed under them") {
-  TempDir dir;
-  auto hsm = OpenSoftHsm(dir.path);
-  auto versions = NewVersions(*hsm, 24);
-  MaterialCache cache(*hsm, 4);
+  CacheOverSoftHsm fixture(24, 4);
+  auto& [dir, hsm, versions, cache] = fixture;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -179,10 +182,8 @@ TEST_CASE("concurrent users never see a handle destroyed under them") {
 }
 
 TEST_CASE("forgetting a version waits for its pins, destroys it, and refuses to unwrap it again") {
-  TempDir dir;
-  auto hsm = OpenSoftHsm(dir.path);
-  auto versions = NewVersions(*hsm, 2);
-  MaterialCache cache(*hsm, 2);
+  CacheOverSoftHsm fixture(2, 2);
+  auto& [dir, hsm, versions, cache] = fixture;
   MustAcquire(cache, versions[1]);
 
   std::atomic<bool> forgotten{false};

@@ -63,7 +63,8 @@ Result<SecretBytes> KeyCrypto::Open(const LocatedCiphertext& located,
   TRY_STATUS(pin.status());
   std::string aad(located.parsed.header);
   AppendCanonicalContext(context, aad);
-  auto plaintext = store_.hsm().DecryptGcm(pin->handle(), located.parsed.iv, aad, located.parsed.sealed);
+  auto plaintext =
+      store_.hsm().DecryptGcm(pin->handle(), located.parsed.iv, aad, located.parsed.sealed);
   if (!plaintext.ok() && plaintext.status().code() == ErrorCode::kInvalidCiphertext) {
     return InvalidCiphertext();
   }

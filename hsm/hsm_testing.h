@@ -1,5 +1,5 @@
-// Test-only inspection of a key inside the module, so tests can show that unwrapped key
-// material cannot leave it. Not for production code.
+// Test-only inspection of the module, so tests can show that unwrapped key material cannot
+// leave it and does not accumulate. Not for production code.
 #pragma once
 
 #include "common/status.h"
@@ -16,5 +16,9 @@ struct KeyProtection {
 
 // `hsm` must come from Hsm::Open.
 Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key);
+
+// How many unwrapped key versions the module holds, as the module counts them (not as trent's
+// bookkeeping does). `hsm` must come from Hsm::Open.
+Result<size_t> CountSessionKeysForTesting(Hsm& hsm);
 
 }  // namespace trent::hsm

@@ -61,6 +61,12 @@ Status SetThreads(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetKeyCacheSize(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 1, 1'000'000, "--key-cache-size"));
+  c.key_cache_size = static_cast<size_t>(n);
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -87,6 +93,7 @@ const std::map<std::string, Setting>& Settings() {
       {"--default-account", {"TRENT_DEFAULT_ACCOUNT", SetAccount}},
       {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
       {"--threads", {"TRENT_THREADS", SetThreads}},
+      {"--key-cache-size", {"TRENT_KEY_CACHE_SIZE", SetKeyCacheSize}},
   };
   return kSettings;
 }
@@ -106,6 +113,8 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
+  --key-cache-size N       key versions kept unwrapped in the HSM, about 8 KB each; others are
+                           unwrapped again when used (TRENT_KEY_CACHE_SIZE; default 10000)
   --help                   this text
 )";
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "server/kms/material_cache.h"
 
 namespace trent {
 
@@ -18,6 +19,7 @@ struct Config {
   std::string default_account = "111122223333";
   std::string log_level = "info";
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
+  size_t key_cache_size = kms::MaterialCache::kDefaultCapacity;  // key versions kept unwrapped
   bool help = false;
 };
 

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,9 +28,8 @@ struct KeyVersion {
   Bytes wrapped_material;        // under the HSM domain key; never plaintext
   std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
 
-  // The material unwrapped in the HSM, loaded on first use (0: not loaded yet).
-  mutable std::atomic<uint64_t> hsm_handle{0};
-  mutable std::mutex load_mutex;
+  // Where MaterialCache holds this version unwrapped in the HSM; only the cache reads it.
+  mutable std::atomic<uint32_t> cache_slot{0};
 };
 
 // The KeySpec and the EncryptionAlgorithm of symmetric encryption keys.

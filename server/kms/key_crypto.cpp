@@ -33,13 +33,13 @@ Status InvalidCiphertext() {
 Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintext,
                                        const EncryptionContext& context) {
   const KeyVersion& version = key.current_version();
-  TRY(hsm::KeyHandle handle, store_.HandleFor(version));
+  TRY(auto pin, store_.HandleFor(key, version));
   uint8_t iv[hsm::kGcmIvSize];
   if (!NextRandomIv(iv)) return InternalError("no randomness for the IV");
   std::string blob = MakeHeader(AsStringView(version.id), iv);
   std::string aad = blob;
   AppendCanonicalContext(context, aad);
-  TRY(Bytes sealed, store_.hsm().EncryptGcm(handle, iv, aad, plaintext));
+  TRY(Bytes sealed, store_.hsm().EncryptGcm(pin.handle(), iv, aad, plaintext));
   blob.append(AsStringView(sealed));
   return blob;
 }
@@ -57,10 +57,14 @@ Result<LocatedCiphertext> KeyCrypto::Locate(std::string_view blob, std::string_v
 
 Result<SecretBytes> KeyCrypto::Open(const LocatedCiphertext& located,
                                     const EncryptionContext& context) {
-  TRY(hsm::KeyHandle handle, store_.HandleFor(*located.version));
+  auto pin = store_.HandleFor(*located.key, *located.version);
+  // The key was deleted since Locate found it: answer as Locate would have.
+  if (!pin.ok() && pin.status().code() == ErrorCode::kNotFound) return InvalidCiphertext();
+  TRY_STATUS(pin.status());
   std::string aad(located.parsed.header);
   AppendCanonicalContext(context, aad);
-  auto plaintext = store_.hsm().DecryptGcm(handle, located.parsed.iv, aad, located.parsed.sealed);
+  auto plaintext =
+      store_.hsm().DecryptGcm(pin->handle(), located.parsed.iv, aad, located.parsed.sealed);
   if (!plaintext.ok() && plaintext.status().code() == ErrorCode::kInvalidCiphertext) {
     return InvalidCiphertext();
   }

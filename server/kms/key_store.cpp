@@ -78,9 +78,10 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
 
 }  // namespace
 
-Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm) {
+Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
+                                                 size_t key_cache_size) {
   TRY(auto rows, repo.LoadAll());
-  std::unique_ptr<KeyStore> store(new KeyStore(repo, hsm));
+  std::unique_ptr<KeyStore> store(new KeyStore(repo, hsm, key_cache_size));
   std::unique_lock lock(store->mu_);
   for (auto& row : rows) {
     TRY(auto key, FromRow(std::move(row)));
@@ -88,14 +89,6 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, h
   }
   lock.unlock();
   return store;
-}
-
-KeyStore::~KeyStore() {
-  for (const auto& [id, key] : by_id_) {
-    for (const auto& v : key->versions) {
-      if (uint64_t h = v->hsm_handle.load()) hsm_.DestroyKey(h);
-    }
-  }
 }
 
 void KeyStore::Publish(KeyPtr key) {
@@ -199,20 +192,21 @@ Status KeyStore::Delete(const Key& key) {
     by_seq_.erase(key.seq);
     by_id_.erase(key.id);
   }
-  for (const auto& v : key.versions) {
-    std::lock_guard load(v->load_mutex);
-    if (uint64_t h = v->hsm_handle.exchange(0)) TRY_STATUS(hsm_.DestroyKey(h));
-  }
+  // A request still holding an older snapshot of the key cannot unwrap it again after this.
+  for (const auto& v : key.versions) TRY_STATUS(material_.Forget(*v));
   return Status::Ok();
 }
 
-Result<hsm::KeyHandle> KeyStore::HandleFor(const KeyVersion& version) {
-  if (uint64_t h = version.hsm_handle.load(std::memory_order_acquire)) return h;
-  std::lock_guard lock(version.load_mutex);
-  if (uint64_t h = version.hsm_handle.load()) return h;
-  TRY(hsm::KeyHandle h, hsm_.UnwrapKey(version.wrapped_material));
-  version.hsm_handle.store(h, std::memory_order_release);
-  return h;
+Result<MaterialCache::Pin> KeyStore::HandleFor(const Key& key, const KeyVersion& version) {
+  for (const auto& v : key.versions) {
+    if (v.get() != &version) continue;
+    auto pin = material_.Acquire(v);
+    if (!pin.ok() && pin.status().code() == ErrorCode::kNotFound) {
+      return NotFoundError("Key '" + key.arn + "' does not exist");
+    }
+    return pin;
+  }
+  return InternalError("HandleFor: the version is not one of the key's");
 }
 
 }  // namespace trent::kms

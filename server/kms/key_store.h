@@ -1,5 +1,5 @@
 // All keys, held in memory for the hot path and written through to storage before any
-// change is acknowledged. Also the cache of key versions unwrapped in the HSM.
+// change is acknowledged. Key versions are unwrapped in the HSM through a bounded MaterialCache.
 //
 // Thread-safe. Readers get immutable snapshots (KeyPtr); a change swaps the snapshot.
 #pragma once
@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "hsm/hsm.h"
 #include "server/kms/key.h"
+#include "server/kms/material_cache.h"
 #include "storage/key_repository.h"
 
 namespace trent::kms {
@@ -34,9 +35,11 @@ struct NewKeySpec {
 
 class KeyStore {
  public:
-  // Loads every key from `repo`. Both must outlive the store.
-  static Result<std::unique_ptr<KeyStore>> Load(storage::KeyRepository& repo, hsm::Hsm& hsm);
-  ~KeyStore();
+  // Loads every key from `repo`. Both must outlive the store. At most `key_cache_size` key
+  // versions are kept unwrapped in the HSM.
+  static Result<std::unique_ptr<KeyStore>> Load(
+      storage::KeyRepository& repo, hsm::Hsm& hsm,
+      size_t key_cache_size = MaterialCache::kDefaultCapacity);
 
   // Generates the first key version in the HSM and stores the key durably.
   Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms);
@@ -58,18 +61,21 @@ class KeyStore {
   // storage, unwrapped material from the HSM. Returns how many were deleted.
   Result<size_t> PurgeExpired(int64_t now_ms);
 
-  // The HSM handle of the version's material, unwrapping it on first use.
-  Result<hsm::KeyHandle> HandleFor(const KeyVersion& version);
+  // The HSM handle of one of the key's versions, unwrapping it if it is not cached; valid while
+  // the pin lives. NotFoundException once the key has been deleted.
+  Result<MaterialCache::Pin> HandleFor(const Key& key, const KeyVersion& version);
 
   hsm::Hsm& hsm() { return hsm_; }
 
  private:
-  KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm) : repo_(repo), hsm_(hsm) {}
+  KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, size_t key_cache_size)
+      : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size) {}
   void Publish(KeyPtr key);   // requires mu_ held exclusively
   Status Delete(const Key& key);  // requires write_mu_ held
 
   storage::KeyRepository& repo_;
   hsm::Hsm& hsm_;
+  MaterialCache material_;
   // Serialises changes: storage is written under it, so readers (mu_) never wait for a disk sync.
   std::mutex write_mu_;
   mutable std::shared_mutex mu_;

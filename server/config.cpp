@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -61,6 +62,11 @@ Status SetThreads(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetKeyQuota(Config& c, const std::string& v) {
+  TRY(c.key_quota, ParseNumber(v, 1, INT64_MAX, "--key-quota"));
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -87,6 +93,7 @@ const std::map<std::string, Setting>& Settings() {
       {"--default-account", {"TRENT_DEFAULT_ACCOUNT", SetAccount}},
       {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
       {"--threads", {"TRENT_THREADS", SetThreads}},
+      {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
   };
   return kSettings;
 }
@@ -106,6 +113,9 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
+  --key-quota N            keys an account may hold per region, in any state, as AWS's quota
+                           (TRENT_KEY_QUOTA; default 100000): CreateKey beyond it answers
+                           LimitExceededException
   --help                   this text
 )";
 }

@@ -8,6 +8,9 @@
 
 namespace trent {
 
+// AWS's default quota of customer managed keys per account and Region (adjustable there too).
+constexpr int64_t kDefaultKeyQuota = 100'000;
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 4599;
@@ -18,6 +21,7 @@ struct Config {
   std::string default_account = "111122223333";
   std::string log_level = "info";
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
+  int64_t key_quota = kDefaultKeyQuota;  // keys per account and region
   bool help = false;
 };
 

@@ -117,7 +117,7 @@ int Serve(const Config& config) {
   if (!hsm.ok()) return fail(hsm.status());
   auto repo = storage::KeyRepository::Open((fs::path(config.data_dir) / "trent.db").string());
   if (!repo.ok()) return fail(repo.status());
-  auto keys = kms::KeyStore::Load(**repo, **hsm);
+  auto keys = kms::KeyStore::Load(**repo, **hsm, config.key_quota);
   if (!keys.ok()) return fail(keys.status());
 
   SystemClock clock;

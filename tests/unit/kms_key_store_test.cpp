@@ -53,14 +53,14 @@ struct OpenStore {
   std::unique_ptr<storage::KeyRepository> repo;
   std::unique_ptr<KeyStore> keys;
 
-  explicit OpenStore(const fs::path& dir) {
+  explicit OpenStore(const fs::path& dir, int64_t key_quota = kQuota) {
     auto h = hsm::Hsm::Open(SoftHsmIn(dir));
     REQUIRE(h.ok());
     hsm = std::move(*h);
     auto r = storage::KeyRepository::Open((dir / "trent.db").string());
     REQUIRE(r.ok());
     repo = std::move(*r);
-    auto k = KeyStore::Load(*repo, *hsm, kQuota);
+    auto k = KeyStore::Load(*repo, *hsm, key_quota);
     REQUIRE(k.ok());
     keys = std::move(*k);
   }
@@ -329,13 +329,8 @@ TEST_CASE("the key quota counts every key of an account in a region, and frees o
   constexpr int64_t kSmallQuota = 3;
   std::string doomed_id;
   {
-    auto h = hsm::Hsm::Open(SoftHsmIn(dir.path));
-    REQUIRE(h.ok());
-    auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
-    REQUIRE(repo.ok());
-    auto store = KeyStore::Load(**repo, **h, kSmallQuota);
-    REQUIRE(store.ok());
-    KeyStore& keys = **store;
+    OpenStore open(dir.path, kSmallQuota);
+    KeyStore& keys = *open.keys;
     std::vector<KeyPtr> made;
     for (int i = 0; i < kSmallQuota; ++i) {
       auto key = keys.Create(Spec(), clock.NowMillis());
@@ -367,12 +362,9 @@ TEST_CASE("the key quota counts every key of an account in a region, and frees o
     CHECK(keys.Create(Spec(), clock.NowMillis()).status().code() == ErrorCode::kLimitExceeded);
   }
   // The count is rebuilt from storage on load.
-  OpenStore open(dir.path);
-  CHECK(open.keys->Find(doomed_id) == nullptr);
-  open.keys.reset();
-  auto store = KeyStore::Load(*open.repo, *open.hsm, kSmallQuota);
-  REQUIRE(store.ok());
-  CHECK((*store)->Create(Spec(), clock.NowMillis()).status().code() ==
+  OpenStore reopened(dir.path, kSmallQuota);
+  CHECK(reopened.keys->Find(doomed_id) == nullptr);
+  CHECK(reopened.keys->Create(Spec(), clock.NowMillis()).status().code() ==
         ErrorCode::kLimitExceeded);
 }
 

@@ -247,7 +247,9 @@ void KeyStore::Commit(std::span<Change> changes) {
   Waiter self(changes);
   MutexLock queue(queue_mu_);
   waiting_.push_back(&self);
-  queue.Await(self.wake, [&]() REQUIRES(queue_mu_) { return self.done || waiting_.front() == &self; });
+  queue.Await(self.wake, [&]() REQUIRES(queue_mu_) {
+    return self.done || waiting_.front() == &self;
+  });
   if (self.done) return;
 
   // In front: commit for every caller queued so far (up to a batch's worth), self first.

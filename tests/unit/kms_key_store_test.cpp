@@ -388,7 +388,9 @@ TEST_CASE("a purge deletes only keys still due when their turn comes, beside oth
   // Cancels race the purge: each key ends either deleted, or cancelled and kept.
   std::vector<Result<KeyPtr>> cancelled(kDoomed, KeyPtr());
   std::thread canceller([&] {
-    for (int i = kDoomed - 1; i >= 0; i -= 2) cancelled[i] = keys.Update(*doomed[i], CancelDeletion);
+    for (int i = kDoomed - 1; i >= 0; i -= 2) {
+      cancelled[i] = keys.Update(*doomed[i], CancelDeletion);
+    }
   });
   auto purged = keys.PurgeExpired(clock.NowMillis());
   canceller.join();

@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -413,4 +416,90 @@ TEST_CASE("a purge deletes only keys still due when their turn comes, beside oth
   auto reloaded = KeyStore::Load(*open.repo, *open.hsm, kQuota);
   REQUIRE(reloaded.ok());
   CHECK((*reloaded)->List("111122223333", "us-east-1", 0, 1000).size() == kept);
+}
+
+namespace {
+
+// The real repository, with a gate that holds every Apply until opened, and a record of the
+// size of each batch it was given.
+class GatedRepository : public storage::KeyRepository {
+ public:
+  explicit GatedRepository(storage::KeyRepository& real) : real_(real) {}
+
+  Result<std::vector<storage::KeyRow>> LoadAll() override { return real_.LoadAll(); }
+  Status Apply(std::vector<storage::KeyWrite>& writes) override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+    --waiting_;
+    batches_.push_back(writes.size());
+    return real_.Apply(writes);
+  }
+
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  void AwaitWriter() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return waiting_ > 0; });
+  }
+  std::vector<size_t> batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  storage::KeyRepository& real_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool open_ = false;
+  int waiting_ = 0;
+  std::vector<size_t> batches_;
+};
+
+}  // namespace
+
+TEST_CASE("readers never wait for a commit, and writers queued behind one are committed together") {
+  TempDir dir;
+  OpenStore open(dir.path);
+  auto first = open.keys->Create(Spec(), 0);
+  REQUIRE(first.ok());
+  std::vector<KeyPtr> keys;
+  for (int i = 0; i < 5; ++i) {
+    auto key = open.keys->Create(Spec(), 0);
+    REQUIRE(key.ok());
+    keys.push_back(*key);
+  }
+  GatedRepository gated(*open.repo);
+  auto loaded = KeyStore::Load(gated, *open.hsm, kQuota);
+  REQUIRE(loaded.ok());
+  open.keys.reset();
+  KeyStore& store = **loaded;
+
+  // The first write holds the disk; five more queue up behind it.
+  std::vector<std::thread> writers;
+  writers.emplace_back([&] { CHECK(store.Update(**first, Disable).ok()); });
+  gated.AwaitWriter();
+  for (const KeyPtr& key : keys) {
+    writers.emplace_back([&store, key] { CHECK(store.Update(*key, Disable).ok()); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // Meanwhile readers are served the published snapshots.
+  KeyPtr seen = store.Find((*first)->id);
+  REQUIRE(seen);
+  CHECK(seen->state == KeyState::kEnabled);
+  CHECK(store.FindByVersion(AsStringView(seen->current_version().id)) == seen);
+  CHECK(store.List("111122223333", "us-east-1", 0, 10).size() == 6);
+
+  gated.Open();
+  for (auto& t : writers) t.join();
+  CHECK(store.Find((*first)->id)->state == KeyState::kDisabled);
+  std::vector<size_t> batches = gated.batches();
+  INFO("batch sizes: " << Catch::Detail::stringify(batches));
+  CHECK(batches.size() < 6);  // fewer transactions (and fsyncs) than changes
+  CHECK(*std::max_element(batches.begin(), batches.end()) >= 2);
 }

@@ -17,6 +17,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kInvalidKeyUsage: return "InvalidKeyUsageException";
     case ErrorCode::kInvalidMarker: return "InvalidMarkerException";
     case ErrorCode::kTag: return "TagException";
+    case ErrorCode::kLimitExceeded: return "LimitExceededException";
     case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
     case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";

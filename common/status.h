@@ -23,6 +23,7 @@ enum class ErrorCode {
   kInvalidKeyUsage,        // InvalidKeyUsageException
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
+  kLimitExceeded,          // LimitExceededException
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
   kDryRunOperation,        // DryRunOperationException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -67,6 +68,11 @@ Status SetKeyCacheSize(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetKeyQuota(Config& c, const std::string& v) {
+  TRY(c.key_quota, ParseNumber(v, 1, INT64_MAX, "--key-quota"));
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -94,6 +100,7 @@ const std::map<std::string, Setting>& Settings() {
       {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
       {"--threads", {"TRENT_THREADS", SetThreads}},
       {"--key-cache-size", {"TRENT_KEY_CACHE_SIZE", SetKeyCacheSize}},
+      {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
   };
   return kSettings;
 }
@@ -115,6 +122,9 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
   --key-cache-size N       key versions kept unwrapped in the HSM, about 8 KB each; others are
                            unwrapped again when used (TRENT_KEY_CACHE_SIZE; default 10000)
+  --key-quota N            keys an account may hold per region, in any state, as AWS's quota
+                           (TRENT_KEY_QUOTA; default 100000): CreateKey beyond it answers
+                           LimitExceededException
   --help                   this text
 )";
 }

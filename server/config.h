@@ -9,6 +9,9 @@
 
 namespace trent {
 
+// AWS's default quota of customer managed keys per account and Region (adjustable there too).
+constexpr int64_t kDefaultKeyQuota = 100'000;
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 4599;
@@ -20,6 +23,7 @@ struct Config {
   std::string log_level = "info";
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
   size_t key_cache_size = kms::MaterialCache::kDefaultCapacity;  // key versions kept unwrapped
+  int64_t key_quota = kDefaultKeyQuota;  // keys per account and region
   bool help = false;
 };
 

@@ -191,7 +191,7 @@ int Serve(const Config& config) {
     return fail(Status(hsm.status().code(), "cannot start with data dir " + config.data_dir +
                                                 ": " + hsm.status().message()));
   }
-  auto keys = kms::KeyStore::Load(**repo, **hsm, config.key_cache_size);
+  auto keys = kms::KeyStore::Load(**repo, **hsm, config.key_quota, config.key_cache_size);
   if (!keys.ok()) return fail(keys.status());
 
   SystemClock clock;

@@ -22,9 +22,13 @@ constexpr const char* kInsertVersionSql =
     " key_material_id) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kInsertTagSql =
     "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)";
-constexpr const char* kUpdateStateSql =
-    "UPDATE keys SET key_state = ?2, deletion_date_ms = ?3, pending_window_days = ?4"
-    " WHERE key_id = ?1";
+// The same columns, in the same order, as kInsertKeySql: one binding serves both.
+constexpr const char* kUpdateKeySql =
+    "UPDATE keys SET account = ?2, region = ?3, created_at_ms = ?4, description = ?5,"
+    " key_usage = ?6, key_spec = ?7, origin = ?8, key_manager = ?9, multi_region = ?10,"
+    " key_state = ?11, deletion_date_ms = ?12, pending_window_days = ?13, policy = ?14,"
+    " current_version_id = ?15 WHERE key_id = ?1";
+constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_id = ?1";
 constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
 constexpr const char* kSelectKeysSql =
     "SELECT seq, key_id, account, region, created_at_ms, description, key_usage, key_spec,"
@@ -44,15 +48,16 @@ class SqliteKeyRepository final : public KeyRepository {
   Status Init(const std::string& path);
 
   Result<std::vector<KeyRow>> LoadAll() override;
-  Result<int64_t> InsertKey(const KeyRow& key) override;
-  Status UpdateKeyState(const std::string& key_id, const std::string& key_state,
-                        std::optional<int64_t> deletion_date_ms,
-                        std::optional<int32_t> pending_window_days) override;
-  Status DeleteKey(const std::string& key_id) override;
+  Status Apply(std::vector<KeyWrite>& writes) override;
 
  private:
   Status Configure();
-  Result<int64_t> InsertKeyLocked(const KeyRow& key);
+  Status ApplyInTransaction(std::vector<KeyWrite>& writes);
+  Status Insert(KeyRow& key);
+  Status Update(const KeyWrite& write);
+  Status Delete(const std::string& key_id);
+  Status InsertVersions(const KeyRow& key);
+  Status InsertTags(const KeyRow& key);
 
   std::mutex mu_;
   // Declared before the statements: they are finalized before the connection closes.
@@ -61,7 +66,8 @@ class SqliteKeyRepository final : public KeyRepository {
   StmtHandle insert_key_;
   StmtHandle insert_version_;
   StmtHandle insert_tag_;
-  StmtHandle update_state_;
+  StmtHandle update_key_;
+  StmtHandle delete_tags_;
   StmtHandle delete_key_;
   StmtHandle select_keys_;
   StmtHandle select_versions_;
@@ -85,7 +91,8 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY(insert_key_, PrepareSql(raw, kInsertKeySql));
   TRY(insert_version_, PrepareSql(raw, kInsertVersionSql));
   TRY(insert_tag_, PrepareSql(raw, kInsertTagSql));
-  TRY(update_state_, PrepareSql(raw, kUpdateStateSql));
+  TRY(update_key_, PrepareSql(raw, kUpdateKeySql));
+  TRY(delete_tags_, PrepareSql(raw, kDeleteTagsSql));
   TRY(delete_key_, PrepareSql(raw, kDeleteKeySql));
   TRY(select_keys_, PrepareSql(raw, kSelectKeysSql));
   TRY(select_versions_, PrepareSql(raw, kSelectVersionsSql));
@@ -179,43 +186,104 @@ Result<std::vector<KeyRow>> SqliteKeyRepository::LoadAll() {
   return keys;
 }
 
-Result<int64_t> SqliteKeyRepository::InsertKey(const KeyRow& key) {
-  std::lock_guard lock(mu_);
-  Result<int64_t> seq = InsertKeyLocked(key);
-  if (!seq.ok()) return InternalError("storing key " + key.key_id + ": " + seq.status().message());
-  return seq;
+// Binds the key's columns as numbered in kInsertKeySql and kUpdateKeySql.
+void BindKeyColumns(Query& q, const KeyRow& key) {
+  q.BindText(1, key.key_id)
+      .BindText(2, key.account)
+      .BindText(3, key.region)
+      .BindInt(4, key.created_at_ms)
+      .BindText(5, key.description)
+      .BindText(6, key.key_usage)
+      .BindText(7, key.key_spec)
+      .BindText(8, key.origin)
+      .BindText(9, key.key_manager)
+      .BindInt(10, key.multi_region ? 1 : 0)
+      .BindText(11, key.key_state)
+      .BindOptionalInt(12, key.deletion_date_ms)
+      .BindOptionalInt(13, key.pending_window_days)
+      .BindText(14, key.policy)
+      .BindBlob(15, key.current_version_id);
 }
 
-Result<int64_t> SqliteKeyRepository::InsertKeyLocked(const KeyRow& key) {
-  for (const KeyVersionRow& v : key.versions) {
-    if (!v.key_id.empty() && v.key_id != key.key_id) {
-      return InternalError("version belongs to key " + v.key_id);
+Status NoSuchKey(const std::string& key_id) {
+  return NotFoundError("Key '" + key_id + "' does not exist");
+}
+
+Status SqliteKeyRepository::Apply(std::vector<KeyWrite>& writes) {
+  std::lock_guard lock(mu_);
+  Status applied = ApplyInTransaction(writes);
+  if (!applied.ok()) {
+    if (applied.code() == ErrorCode::kNotFound) return applied;
+    return InternalError("storing " + std::to_string(writes.size()) +
+                         " key change(s): " + applied.message());
+  }
+  bool deleted = false;
+  for (const KeyWrite& w : writes) deleted = deleted || w.kind == KeyWrite::Kind::kDelete;
+  if (deleted) {
+    // The deletion is committed; a checkpoint that cannot complete now (another process
+    // reading) only leaves old frames until a later one, so its outcome is not an error.
+    Query checkpoint(checkpoint_.get());
+    (void)checkpoint.Step();
+  }
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::ApplyInTransaction(std::vector<KeyWrite>& writes) {
+  Transaction tx(db_.get(), tx_);
+  TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
+  for (KeyWrite& w : writes) {
+    switch (w.kind) {
+      case KeyWrite::Kind::kInsert: TRY_STATUS(Insert(w.key)); break;
+      case KeyWrite::Kind::kUpdate: TRY_STATUS(Update(w)); break;
+      case KeyWrite::Kind::kDelete: TRY_STATUS(Delete(w.key.key_id)); break;
     }
   }
-  sqlite3* db = db_.get();
-  Transaction tx(db, tx_);
-  TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
+  return tx.Commit();
+}
+
+Status SqliteKeyRepository::Insert(KeyRow& key) {
   {
     Query q(insert_key_.get());
-    q.BindText(1, key.key_id)
-        .BindText(2, key.account)
-        .BindText(3, key.region)
-        .BindInt(4, key.created_at_ms)
-        .BindText(5, key.description)
-        .BindText(6, key.key_usage)
-        .BindText(7, key.key_spec)
-        .BindText(8, key.origin)
-        .BindText(9, key.key_manager)
-        .BindInt(10, key.multi_region ? 1 : 0)
-        .BindText(11, key.key_state)
-        .BindOptionalInt(12, key.deletion_date_ms)
-        .BindOptionalInt(13, key.pending_window_days)
-        .BindText(14, key.policy)
-        .BindBlob(15, key.current_version_id);
+    BindKeyColumns(q, key);
+    Status inserted = q.Run();
+    if (!inserted.ok()) return InternalError("key " + key.key_id + ": " + inserted.message());
+  }
+  key.seq = sqlite3_last_insert_rowid(db_.get());
+  TRY_STATUS(InsertVersions(key));
+  return InsertTags(key);
+}
+
+Status SqliteKeyRepository::Update(const KeyWrite& write) {
+  const KeyRow& key = write.key;
+  {
+    Query q(update_key_.get());
+    BindKeyColumns(q, key);
     TRY_STATUS(q.Run());
   }
-  int64_t seq = sqlite3_last_insert_rowid(db);
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key.key_id);
+  TRY_STATUS(InsertVersions(key));
+  if (!write.replace_tags) return Status::Ok();
+  {
+    Query q(delete_tags_.get());
+    q.BindText(1, key.key_id);
+    TRY_STATUS(q.Run());
+  }
+  return InsertTags(key);
+}
+
+Status SqliteKeyRepository::Delete(const std::string& key_id) {
+  Query q(delete_key_.get());
+  q.BindText(1, key_id);
+  TRY_STATUS(q.Run());  // versions and tags go with it (ON DELETE CASCADE)
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key_id);
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::InsertVersions(const KeyRow& key) {
   for (const KeyVersionRow& v : key.versions) {
+    if (!v.key_id.empty() && v.key_id != key.key_id) {
+      return InternalError("version of key " + key.key_id + " belongs to key " + v.key_id);
+    }
     Query q(insert_version_.get());
     q.BindBlob(1, v.version_id)
         .BindText(2, key.key_id)
@@ -224,53 +292,15 @@ Result<int64_t> SqliteKeyRepository::InsertKeyLocked(const KeyRow& key) {
         .BindText(5, v.key_material_id);
     TRY_STATUS(q.Run());
   }
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::InsertTags(const KeyRow& key) {
   for (const TagRow& t : key.tags) {
     Query q(insert_tag_.get());
     q.BindText(1, key.key_id).BindText(2, t.key).BindText(3, t.value);
     TRY_STATUS(q.Run());
   }
-  TRY_STATUS(tx.Commit());
-  return seq;
-}
-
-Status SqliteKeyRepository::UpdateKeyState(const std::string& key_id,
-                                           const std::string& key_state,
-                                           std::optional<int64_t> deletion_date_ms,
-                                           std::optional<int32_t> pending_window_days) {
-  std::lock_guard lock(mu_);
-  sqlite3* db = db_.get();
-  Transaction tx(db, tx_);
-  TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
-  {
-    Query q(update_state_.get());
-    q.BindText(1, key_id)
-        .BindText(2, key_state)
-        .BindOptionalInt(3, deletion_date_ms)
-        .BindOptionalInt(4, pending_window_days);
-    TRY_STATUS(q.Run());
-  }
-  if (sqlite3_changes(db) == 0) return NotFoundError("Key '" + key_id + "' does not exist");
-  return tx.Commit();
-}
-
-Status SqliteKeyRepository::DeleteKey(const std::string& key_id) {
-  std::lock_guard lock(mu_);
-  sqlite3* db = db_.get();
-  {
-    Transaction tx(db, tx_);
-    TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
-    {
-      Query q(delete_key_.get());
-      q.BindText(1, key_id);
-      TRY_STATUS(q.Run());  // versions and tags go with it (ON DELETE CASCADE)
-    }
-    if (sqlite3_changes(db) == 0) return NotFoundError("Key '" + key_id + "' does not exist");
-    TRY_STATUS(tx.Commit());
-  }
-  // The deletion is committed; a checkpoint that cannot complete now (another process
-  // reading) only leaves old frames until a later one, so its outcome is not an error.
-  Query checkpoint(checkpoint_.get());
-  (void)checkpoint.Step();
   return Status::Ok();
 }
 

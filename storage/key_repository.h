@@ -1,5 +1,5 @@
 // Durable key metadata in SQLite: keys, their versions (wrapped material), tags.
-// The only module that speaks SQL. Every mutating call is one transaction, committed
+// The only module that speaks SQL. Every batch of writes is one transaction, committed
 // (synchronous=FULL, WAL) before it returns: what it acknowledged survives a kill -9.
 //
 // Thread-safe: calls are serialised internally.
@@ -30,7 +30,7 @@ struct TagRow {
 };
 
 struct KeyRow {
-  int64_t seq = 0;             // creation order (assigned by InsertKey), used for paging
+  int64_t seq = 0;             // creation order (assigned when inserted), used for paging
   std::string key_id;          // uuid text
   std::string account;         // 12 digits
   std::string region;
@@ -50,6 +50,19 @@ struct KeyRow {
   std::vector<TagRow> tags;
 };
 
+// One change to the keys table and what hangs off it, applied by KeyRepository::Apply.
+struct KeyWrite {
+  enum class Kind { kInsert, kUpdate, kDelete };
+  Kind kind = Kind::kInsert;
+  // kInsert: the whole key; Apply sets its seq.
+  // kUpdate: the key found by key_id gets every other column of `key` (seq excepted), gains
+  //   the versions in key.versions (stored versions never change), and, when replace_tags,
+  //   has its tags replaced by key.tags.
+  // kDelete: the key named by key_id goes, with its versions and tags.
+  KeyRow key;
+  bool replace_tags = false;
+};
+
 class KeyRepository {
  public:
   // Opens (creating if needed) the database at `path`, sets WAL and FULL sync, and runs
@@ -60,17 +73,11 @@ class KeyRepository {
   // Every key with its versions and tags, ordered by seq. Used once at startup.
   virtual Result<std::vector<KeyRow>> LoadAll() = 0;
 
-  // Inserts the key, its versions and tags in one transaction; returns the assigned seq.
-  virtual Result<int64_t> InsertKey(const KeyRow& key) = 0;
-
-  // Updates state, deletion date and pending window of one key. kNotFound if absent.
-  virtual Status UpdateKeyState(const std::string& key_id, const std::string& key_state,
-                                std::optional<int64_t> deletion_date_ms,
-                                std::optional<int32_t> pending_window_days) = 0;
-
-  // Deletes a key and everything that belongs to it (versions, wrapped material, tags), with
-  // secure_delete so the wrapped material is overwritten in the file.
-  virtual Status DeleteKey(const std::string& key_id) = 0;
+  // Applies `writes` in order in one transaction, committed with a single fsync before it
+  // returns (group commit). All or nothing: when any write fails (a kUpdate or kDelete of a
+  // missing key is kNotFound), none is applied. Deleted wrapped material is overwritten in the
+  // files (secure_delete, then a WAL checkpoint).
+  virtual Status Apply(std::vector<KeyWrite>& writes) = 0;
 };
 
 }  // namespace trent::storage

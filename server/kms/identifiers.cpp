@@ -28,9 +28,9 @@ bool IsKeyId(std::string_view s) {
   return true;
 }
 
-std::string NewUuid() {
+Result<std::string> NewUuid() {
   uint8_t random[16];
-  RAND_bytes(random, sizeof random);
+  if (RAND_bytes(random, sizeof random) != 1) return InternalError("no randomness for a key id");
   std::string out;
   FormatUuidV4(random, out);
   return out;

@@ -4,14 +4,16 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace trent::kms {
 
 // A lowercase or uppercase 8-4-4-4-12 hex uuid.
 bool IsKeyUuid(std::string_view s);
 // A key id as KMS accepts one: a uuid, or a multi-Region key id ("mrk-" and 32 hex digits).
 bool IsKeyId(std::string_view s);
-// A new random (v4) uuid in lowercase text.
-std::string NewUuid();
+// A new random (v4) uuid in lowercase text; kInternal when no randomness is available.
+Result<std::string> NewUuid();
 
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
 std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias);

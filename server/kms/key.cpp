@@ -64,4 +64,28 @@ Result<KeyState> NextStateOnCancelDeletion(const Key& key) {
   return KeyState::kDisabled;
 }
 
+Status Enable(Key& key) {
+  TRY(key.state, NextStateOnEnable(key));
+  return Status::Ok();
+}
+
+Status Disable(Key& key) {
+  TRY(key.state, NextStateOnDisable(key));
+  return Status::Ok();
+}
+
+Status ScheduleDeletion(Key& key, int64_t deletion_date_ms, int32_t pending_window_days) {
+  TRY(key.state, NextStateOnScheduleDeletion(key));
+  key.deletion_date_ms = deletion_date_ms;
+  key.pending_window_days = pending_window_days;
+  return Status::Ok();
+}
+
+Status CancelDeletion(Key& key) {
+  TRY(key.state, NextStateOnCancelDeletion(key));
+  key.deletion_date_ms.reset();
+  key.pending_window_days.reset();
+  return Status::Ok();
+}
+
 }  // namespace trent::kms

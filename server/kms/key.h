@@ -77,4 +77,11 @@ Result<KeyState> NextStateOnDisable(const Key& key);
 Result<KeyState> NextStateOnScheduleDeletion(const Key& key);
 Result<KeyState> NextStateOnCancelDeletion(const Key& key);
 
+// The transitions as edits for KeyStore::Update: each changes `key` (the current key, decided
+// under the writer lock) into its next state, or returns the AWS error and leaves it alone.
+Status Enable(Key& key);
+Status Disable(Key& key);
+Status ScheduleDeletion(Key& key, int64_t deletion_date_ms, int32_t pending_window_days);
+Status CancelDeletion(Key& key);  // back to Disabled, as AWS does
+
 }  // namespace trent::kms

@@ -1,18 +1,51 @@
 #include "server/kms/key_store.h"
 
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
-#include <mutex>
+#include <algorithm>
 
 #include "server/kms/identifiers.h"
 
 namespace trent::kms {
 namespace {
 
-Bytes RandomBytes(size_t n) {
+// Most changes one transaction takes: bounds how long the callers in a batch wait.
+constexpr size_t kMaxBatchChanges = 512;
+// Expired keys deleted per batch, so that other writes interleave with a long purge.
+constexpr size_t kPurgeBatchKeys = 64;
+
+Result<Bytes> RandomBytes(size_t n) {
   Bytes b(n);
-  RAND_bytes(b.data(), static_cast<int>(n));
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) {
+    return InternalError("no randomness for a key version");
+  }
   return b;
+}
+
+// What the key quota counts keys by.
+std::string QuotaScope(const Key& key) { return key.account + ":" + key.region; }
+
+// AWS's words, as recorded from a real CreateKey beyond the quota.
+Status KeyQuotaExceeded(int64_t quota, int64_t usage) {
+  return {ErrorCode::kLimitExceeded, "Key quota for this account in this region is " +
+                                         std::to_string(quota) + " but the current usage is " +
+                                         std::to_string(usage) + "."};
+}
+
+Status NoSuchKey(const Key& key) { return NotFoundError("Key '" + key.arn + "' does not exist"); }
+
+bool DeletionDue(const Key& key, int64_t now_ms) {
+  return key.state == KeyState::kPendingDeletion && key.deletion_date_ms &&
+         *key.deletion_date_ms <= now_ms;
+}
+
+bool SameTags(const std::vector<Tag>& a, const std::vector<Tag>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].key != b[i].key || a[i].value != b[i].value) return false;
+  }
+  return true;
 }
 
 storage::KeyRow ToRow(const Key& key) {
@@ -78,35 +111,85 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
 
 }  // namespace
 
+// One create, edit or purge, from the caller's thread to the committer and back.
+struct KeyStore::Change {
+  enum class Kind { kCreate, kEdit, kPurge };
+  explicit Change(Kind kind) : kind(kind) {}
+  Kind kind;
+  std::shared_ptr<Key> created;   // kCreate: the new key; its seq is set once it is stored
+  const Key* target = nullptr;    // kEdit, kPurge: names the key (its id and ARN)
+  const KeyEdit* edit = nullptr;  // kEdit
+  int64_t now_ms = 0;             // kPurge: the key goes only if its deletion is due by then
+  // The key after the change; for kPurge the deleted key, or nullptr when it stays.
+  Result<KeyPtr> outcome = KeyPtr();
+
+  static Change Creating(std::shared_ptr<Key> key) {
+    Change c(Kind::kCreate);
+    c.created = std::move(key);
+    return c;
+  }
+  static Change Editing(const Key& key, const KeyEdit& edit) {
+    Change c(Kind::kEdit);
+    c.target = &key;
+    c.edit = &edit;
+    return c;
+  }
+  static Change Purging(const Key& key, int64_t now_ms) {
+    Change c(Kind::kPurge);
+    c.target = &key;
+    c.now_ms = now_ms;
+    return c;
+  }
+};
+
+// A caller blocked in Commit.
+struct KeyStore::Waiter {
+  explicit Waiter(std::span<Change> changes) : changes(changes) {}
+  std::span<Change> changes;
+  bool done = false;  // guarded by queue_mu_
+  std::condition_variable_any wake;
+};
+
 Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
-                                                 size_t key_cache_size) {
+                                                 int64_t key_quota, size_t key_cache_size) {
   TRY(auto rows, repo.LoadAll());
-  std::unique_ptr<KeyStore> store(new KeyStore(repo, hsm, key_cache_size));
-  std::unique_lock lock(store->mu_);
+  std::unique_ptr<KeyStore> store(new KeyStore(repo, hsm, key_quota, key_cache_size));
+  MutexLock write(store->write_mu_);
+  WriterLock lock(store->mu_);
   for (auto& row : rows) {
     TRY(auto key, FromRow(std::move(row)));
+    ++store->key_count_[QuotaScope(*key)];
     store->Publish(std::move(key));
   }
-  lock.unlock();
   return store;
 }
 
 void KeyStore::Publish(KeyPtr key) {
+  auto [slot, added] = by_id_.try_emplace(key->id, key);
+  if (!added) {
+    const Key& previous = *slot->second;
+    if (previous.deletion_date_ms) deletion_due_.erase({*previous.deletion_date_ms, previous.id});
+    slot->second = key;
+  }
+  if (key->state == KeyState::kPendingDeletion && key->deletion_date_ms) {
+    deletion_due_.emplace(*key->deletion_date_ms, key->id);
+  }
   for (const auto& v : key->versions) key_id_by_version_[std::string(AsStringView(v->id))] = key->id;
-  by_seq_[key->seq] = key;
-  by_id_[key->id] = std::move(key);
+  by_seq_[key->seq] = std::move(key);
 }
 
 Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
+  // The slow parts (the HSM, randomness) run here, in parallel with the committer.
   TRY(Bytes wrapped, hsm_.GenerateWrappedAesKey());
   auto version = std::make_shared<KeyVersion>();
-  version->id = RandomBytes(KeyVersion::kIdSize);
+  TRY(version->id, RandomBytes(KeyVersion::kIdSize));
   version->created_at_ms = now_ms;
   version->wrapped_material = std::move(wrapped);
-  version->key_material_id = HexEncode(RandomBytes(32));
+  TRY(Bytes material_id, RandomBytes(32));
+  version->key_material_id = HexEncode(material_id);
 
   auto key = std::make_shared<Key>();
-  key->id = NewUuid();
+  TRY(key->id, NewUuid());
   key->account = spec.account;
   key->region = spec.region;
   key->arn = KeyArn(spec.region, spec.account, key->id);
@@ -118,22 +201,196 @@ Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   key->tags = spec.tags;
   key->versions.push_back(std::move(version));
 
-  // Storage assigns seq; one writer at a time keeps seq order and publication order the same.
-  std::lock_guard write(write_mu_);
-  TRY(key->seq, repo_.InsertKey(ToRow(*key)));
-  std::unique_lock lock(mu_);
-  Publish(key);
-  return KeyPtr(key);
+  Change change = Change::Creating(std::move(key));
+  Commit({&change, 1});
+  return change.outcome;
+}
+
+Result<KeyPtr> KeyStore::Update(const Key& key, const KeyEdit& edit) {
+  Change change = Change::Editing(key, edit);
+  Commit({&change, 1});
+  return change.outcome;
+}
+
+Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
+  std::vector<KeyPtr> due;
+  {
+    ReaderLock lock(mu_);
+    for (auto it = deletion_due_.begin(); it != deletion_due_.end() && it->first <= now_ms; ++it) {
+      due.push_back(by_id_.at(it->second));
+    }
+  }
+  size_t deleted = 0;
+  for (size_t first = 0; first < due.size(); first += kPurgeBatchKeys) {
+    std::vector<Change> changes;
+    for (size_t i = first; i < std::min(due.size(), first + kPurgeBatchKeys); ++i) {
+      changes.push_back(Change::Purging(*due[i], now_ms));
+    }
+    Commit(changes);
+    for (const Change& c : changes) {
+      TRY(KeyPtr gone, c.outcome);
+      if (gone) ++deleted;
+    }
+  }
+  return deleted;
+}
+
+void KeyStore::Commit(std::span<Change> changes) {
+  Waiter self(changes);
+  MutexLock queue(queue_mu_);
+  waiting_.push_back(&self);
+  queue.Await(self.wake, [&]() REQUIRES(queue_mu_) {
+    return self.done || waiting_.front() == &self;
+  });
+  if (self.done) return;
+
+  // In front: commit for every caller queued so far (up to a batch's worth), self first.
+  std::vector<Waiter*> group;
+  size_t batched = 0;
+  for (Waiter* w : waiting_) {
+    if (!group.empty() && batched + w->changes.size() > kMaxBatchChanges) break;
+    group.push_back(w);
+    batched += w->changes.size();
+  }
+  queue.Unlock();
+  {
+    MutexLock write(write_mu_);
+    CommitGroup(group);
+  }
+  queue.Lock();
+  for (Waiter* w : group) {
+    waiting_.pop_front();
+    w->done = true;
+    if (w != &self) w->wake.notify_one();
+  }
+  if (!waiting_.empty()) waiting_.front()->wake.notify_one();  // the next batch's committer
+}
+
+void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
+  Staged staged;
+  std::vector<storage::KeyWrite> writes;
+  std::vector<KeyPtr> deleted;
+  std::unordered_map<std::string, int64_t> counted;  // key_count_ as the batch leaves it
+  for (Waiter* w : waiters) {
+    for (Change& c : w->changes) Decide(c, staged, writes, deleted, counted);
+  }
+  if (writes.empty()) return;
+
+  Status stored = repo_.Apply(writes);
+  if (!stored.ok()) {
+    spdlog::error("key store: {}", stored.message());
+    for (Waiter* w : waiters) {
+      for (Change& c : w->changes) {
+        if (c.outcome.ok()) c.outcome = stored;
+      }
+    }
+    return;
+  }
+  // Creates are the only inserts; storage numbered them in order.
+  auto write = writes.begin();
+  for (Waiter* w : waiters) {
+    for (Change& c : w->changes) {
+      if (c.kind != Change::Kind::kCreate || !c.outcome.ok()) continue;
+      while (write->kind != storage::KeyWrite::Kind::kInsert) ++write;
+      c.created->seq = (write++)->key.seq;
+    }
+  }
+  {
+    WriterLock lock(mu_);
+    for (auto& [id, key] : staged) {
+      if (key) Publish(key);
+    }
+  }
+  for (const KeyPtr& key : deleted) {
+    Status forgotten = Delete(*key);
+    if (!forgotten.ok()) spdlog::warn("key {}: {}", key->id, forgotten.message());
+  }
+  for (auto& [scope, count] : counted) key_count_[scope] = count;
+}
+
+int64_t& KeyStore::CountOf(const Key& key, std::unordered_map<std::string, int64_t>& counted) {
+  std::string scope = QuotaScope(key);
+  auto [it, added] = counted.try_emplace(scope, 0);
+  if (added) {
+    auto known = key_count_.find(scope);
+    if (known != key_count_.end()) it->second = known->second;
+  }
+  return it->second;
+}
+
+KeyPtr KeyStore::Current(const std::string& key_id, const Staged& staged) const {
+  auto it = staged.find(key_id);
+  return it != staged.end() ? it->second : Find(key_id);
+}
+
+void KeyStore::Decide(Change& c, Staged& staged, std::vector<storage::KeyWrite>& writes,
+                      std::vector<KeyPtr>& deleted,
+                      std::unordered_map<std::string, int64_t>& counted) {
+  switch (c.kind) {
+    case Change::Kind::kCreate: {
+      int64_t& keys = CountOf(*c.created, counted);
+      if (keys >= key_quota_) {
+        c.outcome = KeyQuotaExceeded(key_quota_, keys);
+        return;
+      }
+      ++keys;
+      writes.push_back({storage::KeyWrite::Kind::kInsert, ToRow(*c.created)});
+      staged[c.created->id] = c.created;
+      c.outcome = KeyPtr(c.created);
+      return;
+    }
+    case Change::Kind::kEdit: {
+      KeyPtr current = Current(c.target->id, staged);
+      if (!current) {
+        c.outcome = NoSuchKey(*c.target);
+        return;
+      }
+      auto next = std::make_shared<Key>(*current);
+      Status edited = (*c.edit)(*next);
+      if (!edited.ok()) {
+        c.outcome = edited;
+        return;
+      }
+      if (next->id != current->id || next->seq != current->seq ||
+          next->versions.size() < current->versions.size()) {
+        c.outcome = InternalError("an edit of key " + current->id + " changed its identity");
+        return;
+      }
+      storage::KeyWrite write{storage::KeyWrite::Kind::kUpdate, ToRow(*next),
+                              !SameTags(current->tags, next->tags)};
+      // Only the versions the edit added are new to storage.
+      write.key.versions.erase(write.key.versions.begin(),
+                               write.key.versions.begin() + current->versions.size());
+      writes.push_back(std::move(write));
+      staged[next->id] = next;
+      c.outcome = KeyPtr(std::move(next));
+      return;
+    }
+    case Change::Kind::kPurge: {
+      KeyPtr current = Current(c.target->id, staged);
+      // Cancelled (or already gone) since the purge looked: the key stays.
+      if (!current || !DeletionDue(*current, c.now_ms)) return;
+      --CountOf(*current, counted);
+      storage::KeyWrite write;
+      write.kind = storage::KeyWrite::Kind::kDelete;
+      write.key.key_id = current->id;
+      writes.push_back(std::move(write));
+      staged[current->id] = nullptr;
+      deleted.push_back(current);
+      c.outcome = current;
+      return;
+    }
+  }
 }
 
 KeyPtr KeyStore::Find(std::string_view key_id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_id_.find(std::string(key_id));
   return it == by_id_.end() ? nullptr : it->second;
 }
 
 KeyPtr KeyStore::FindByVersion(std::string_view version_id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = key_id_by_version_.find(std::string(version_id));
   if (it == key_id_by_version_.end()) return nullptr;
   auto key = by_id_.find(it->second);
@@ -142,7 +399,7 @@ KeyPtr KeyStore::FindByVersion(std::string_view version_id) const {
 
 std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view region,
                                    int64_t after_seq, size_t limit) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<KeyPtr> out;
   for (auto it = by_seq_.upper_bound(after_seq); it != by_seq_.end() && out.size() < limit; ++it) {
     if (it->second->account == account && it->second->region == region) out.push_back(it->second);
@@ -150,44 +407,13 @@ std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view re
   return out;
 }
 
-Result<KeyPtr> KeyStore::SetState(const Key& key, KeyState state,
-                                  std::optional<int64_t> deletion_date_ms,
-                                  std::optional<int32_t> pending_window_days) {
-  std::lock_guard write(write_mu_);
-  KeyPtr current = Find(key.id);
-  if (!current) return NotFoundError("Key '" + key.arn + "' does not exist");
-  TRY_STATUS(repo_.UpdateKeyState(key.id, KeyStateName(state), deletion_date_ms,
-                                  pending_window_days));
-  auto next = std::make_shared<Key>(*current);
-  next->state = state;
-  next->deletion_date_ms = deletion_date_ms;
-  next->pending_window_days = pending_window_days;
-  std::unique_lock lock(mu_);
-  Publish(next);
-  return KeyPtr(next);
-}
-
-Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
-  // Held throughout, so no cancellation can slip in between the check and the delete.
-  std::lock_guard write(write_mu_);
-  std::vector<KeyPtr> expired;
-  {
-    std::shared_lock lock(mu_);
-    for (const auto& [seq, key] : by_seq_) {
-      if (key->state == KeyState::kPendingDeletion && key->deletion_date_ms &&
-          *key->deletion_date_ms <= now_ms) {
-        expired.push_back(key);
-      }
-    }
-  }
-  for (const auto& key : expired) TRY_STATUS(Delete(*key));
-  return expired.size();
-}
-
 Status KeyStore::Delete(const Key& key) {
-  TRY_STATUS(repo_.DeleteKey(key.id));
   {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
+    auto published = by_id_.find(key.id);
+    if (published != by_id_.end() && published->second->deletion_date_ms) {
+      deletion_due_.erase({*published->second->deletion_date_ms, key.id});
+    }
     for (const auto& v : key.versions) key_id_by_version_.erase(std::string(AsStringView(v->id)));
     by_seq_.erase(key.seq);
     by_id_.erase(key.id);
@@ -210,4 +436,3 @@ Result<MaterialCache::Pin> KeyStore::HandleFor(const Key& key, const KeyVersion&
 }
 
 }  // namespace trent::kms
-

@@ -1,20 +1,29 @@
 // All keys, held in memory for the hot path and written through to storage before any
 // change is acknowledged. Key versions are unwrapped in the HSM through a bounded MaterialCache.
 //
-// Thread-safe. Readers get immutable snapshots (KeyPtr); a change swaps the snapshot.
+// Thread-safe. Readers get immutable snapshots (KeyPtr) and never wait for the disk. Every
+// change to a key goes through one write path (LevelDB's VersionEdit + LogAndApply): it is
+// decided on the current key under the writer lock, persisted, then published as a new
+// snapshot. Concurrent changes are committed together: the first waiting caller takes every
+// pending change, writes them in one transaction with one fsync, publishes them and answers
+// each (group commit).
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <shared_mutex>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "common/thread_annotations.h"
 #include "hsm/hsm.h"
 #include "server/kms/key.h"
 #include "server/kms/material_cache.h"
@@ -33,33 +42,41 @@ struct NewKeySpec {
   std::vector<Tag> tags;
 };
 
+// A change to one key. It gets a copy of the key as it is now, under the writer lock, and
+// turns it into the next key, or returns the AWS error that refuses the change (then nothing
+// changes). Every other write waits while it runs: it must be quick and must not block. It
+// may change anything but the id and seq, and may append versions but never drop or alter one.
+using KeyEdit = std::function<Status(Key& key)>;
+
 class KeyStore {
  public:
-  // Loads every key from `repo`. Both must outlive the store. At most `key_cache_size` key
-  // versions are kept unwrapped in the HSM.
-  static Result<std::unique_ptr<KeyStore>> Load(
-      storage::KeyRepository& repo, hsm::Hsm& hsm,
-      size_t key_cache_size = MaterialCache::kDefaultCapacity);
+  // Loads every key from `repo`. Both must outlive the store. `key_quota`: how many keys an
+  // account may hold in one region, whatever their state (LimitExceededException beyond). At
+  // most `key_cache_size` key versions are kept unwrapped in the HSM.
+  static Result<std::unique_ptr<KeyStore>> Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
+                                                int64_t key_quota, size_t key_cache_size);
 
   // Generates the first key version in the HSM and stores the key durably.
-  Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms);
+  Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
   // nullptr when no such key.
-  KeyPtr Find(std::string_view key_id) const;
+  KeyPtr Find(std::string_view key_id) const EXCLUDES(mu_);
   // The key owning a version id, nullptr when none.
-  KeyPtr FindByVersion(std::string_view version_id) const;
+  KeyPtr FindByVersion(std::string_view version_id) const EXCLUDES(mu_);
 
   // Up to `limit` keys of (account, region) with seq > after_seq, in creation order.
   std::vector<KeyPtr> List(std::string_view account, std::string_view region, int64_t after_seq,
-                           size_t limit) const;
+                           size_t limit) const EXCLUDES(mu_);
 
-  // Persists a new state, then publishes it. Returns the new snapshot.
-  Result<KeyPtr> SetState(const Key& key, KeyState state, std::optional<int64_t> deletion_date_ms,
-                          std::optional<int32_t> pending_window_days);
+  // The one way to change a key (`key` names it; the edit sees the key as it is when its turn
+  // comes). Returns the key after the edit, the edit's error, or NotFoundException when the key
+  // is gone. Blocks until the change is on disk.
+  Result<KeyPtr> Update(const Key& key, const KeyEdit& edit) EXCLUDES(queue_mu_, write_mu_);
 
   // Deletes every key whose deletion date is at or before now: rows and wrapped material from
-  // storage, unwrapped material from the HSM. Returns how many were deleted.
-  Result<size_t> PurgeExpired(int64_t now_ms);
+  // storage, unwrapped material from the HSM. Each deletion is re-decided on the current key
+  // and committed in batches, so other writes go on meanwhile. Returns how many were deleted.
+  Result<size_t> PurgeExpired(int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
   // The HSM handle of one of the key's versions, unwrapping it if it is not cached; valid while
   // the pin lives. NotFoundException once the key has been deleted.
@@ -68,20 +85,56 @@ class KeyStore {
   hsm::Hsm& hsm() { return hsm_; }
 
  private:
-  KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, size_t key_cache_size)
-      : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size) {}
-  void Publish(KeyPtr key);   // requires mu_ held exclusively
-  Status Delete(const Key& key);  // requires write_mu_ held
+  struct Change;
+  struct Waiter;
+  // A batch being decided: each key touched so far as the batch leaves it (nullptr: deleted).
+  using Staged = std::unordered_map<std::string, KeyPtr>;
+
+  KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
+           size_t key_cache_size)
+      : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size), key_quota_(key_quota) {}
+
+  // Queues `changes`, waits until they are committed (by this thread or another) and leaves
+  // each one's outcome in it.
+  void Commit(std::span<Change> changes) EXCLUDES(queue_mu_, write_mu_, mu_);
+  // Decides, persists and publishes the changes of `waiters`, in order.
+  void CommitGroup(const std::vector<Waiter*>& waiters) REQUIRES(write_mu_) EXCLUDES(mu_);
+  // Decides one change on the keys as `staged` leaves them, adding what to write to `writes`.
+  void Decide(Change& change, Staged& staged, std::vector<storage::KeyWrite>& writes,
+              std::vector<KeyPtr>& deleted, std::unordered_map<std::string, int64_t>& counted)
+      REQUIRES(write_mu_) EXCLUDES(mu_);
+  // The key as `staged` leaves it, else as published; nullptr when there is none.
+  KeyPtr Current(const std::string& key_id, const Staged& staged) const EXCLUDES(mu_);
+  // The number of keys in `key`'s quota scope as the batch leaves it (`counted`).
+  int64_t& CountOf(const Key& key, std::unordered_map<std::string, int64_t>& counted)
+      REQUIRES(write_mu_);
+
+  void Publish(KeyPtr key) REQUIRES(mu_);
+  // Forgets a key whose deletion is committed and destroys its unwrapped material.
+  Status Delete(const Key& key) REQUIRES(write_mu_) EXCLUDES(mu_);
 
   storage::KeyRepository& repo_;
   hsm::Hsm& hsm_;
   MaterialCache material_;
-  // Serialises changes: storage is written under it, so readers (mu_) never wait for a disk sync.
-  std::mutex write_mu_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, KeyPtr> by_id_;
-  std::unordered_map<std::string, std::string> key_id_by_version_;
-  std::map<int64_t, KeyPtr> by_seq_;
+  const int64_t key_quota_;
+
+  // Callers waiting for their changes to be committed; the one in front commits for all.
+  Mutex queue_mu_;
+  std::deque<Waiter*> waiting_ GUARDED_BY(queue_mu_);
+
+  // Held by the thread committing a batch, from the decisions to the publication, so that
+  // each change is decided on the key as the previous change left it.
+  Mutex write_mu_;
+  // Keys per "account:region", every state counted, for the quota.
+  std::unordered_map<std::string, int64_t> key_count_ GUARDED_BY(write_mu_);
+
+  // What readers see. Held exclusively only to publish, never across storage calls.
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, KeyPtr> by_id_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::string> key_id_by_version_ GUARDED_BY(mu_);
+  std::map<int64_t, KeyPtr> by_seq_ GUARDED_BY(mu_);
+  // (deletion date, key id) of every key pending deletion, soonest first.
+  std::set<std::pair<int64_t, std::string>> deletion_due_ GUARDED_BY(mu_);
 };
 
 }  // namespace trent::kms

@@ -5,8 +5,7 @@ namespace trent::ops {
 Result<Output> CancelKeyDeletion(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, "kms:CancelKeyDeletion", *key));
-  TRY(kms::KeyState next, kms::NextStateOnCancelDeletion(*key));
-  TRY(key, s.keys.SetState(*key, next, std::nullopt, std::nullopt));
+  TRY(key, s.keys.Update(*key, kms::CancelDeletion));
   Output out;
   out["KeyId"] = key->arn;
   return out;

@@ -3,7 +3,7 @@
 namespace trent::ops {
 
 Result<Output> EnableKey(const Call& call, const Input& in, Services& s) {
-  return ChangeKeyState(call, in, s, "kms:EnableKey", kms::NextStateOnEnable);
+  return ChangeKeyState(call, in, s, "kms:EnableKey", kms::Enable);
 }
 
 }  // namespace trent::ops

@@ -18,9 +18,10 @@ Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& 
   }
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, "kms:ScheduleKeyDeletion", *key));
-  TRY(kms::KeyState next, kms::NextStateOnScheduleDeletion(*key));
   int64_t deletion_date = call.now_ms + days * kMillisPerDay;
-  TRY(key, s.keys.SetState(*key, next, deletion_date, static_cast<int32_t>(days)));
+  TRY(key, s.keys.Update(*key, [&](kms::Key& current) {
+    return kms::ScheduleDeletion(current, deletion_date, static_cast<int32_t>(days));
+  }));
   Output out;
   out["KeyId"] = key->arn;
   out["DeletionDate"] = ToEpochSeconds(deletion_date);

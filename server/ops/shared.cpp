@@ -131,12 +131,10 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
 }
 
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
-                              std::string_view action,
-                              Result<kms::KeyState> (*next)(const kms::Key&)) {
+                              std::string_view action, Status (*change)(kms::Key&)) {
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, action, *key));
-  TRY(kms::KeyState state, next(*key));
-  if (state != key->state) TRY_STATUS(s.keys.SetState(*key, state, {}, {}).status());
+  TRY_STATUS(s.keys.Update(*key, change).status());
   return Output{};
 }
 

@@ -49,10 +49,10 @@ Status RefuseCustomKeyStore(const Input& in);
 Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& in,
                                                 std::string_view key_member, Services& s);
 
-// EnableKey and DisableKey: resolve, authorize, and persist the state `next` gives, if it differs.
+// EnableKey and DisableKey: resolve, authorize, and apply `change` (decided on the key as it is
+// when the change commits, see KeyStore::Update).
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
-                              std::string_view action,
-                              Result<kms::KeyState> (*next)(const kms::Key&));
+                              std::string_view action, Status (*change)(kms::Key&));
 
 // The authorize step of every operation on a key. Key policies and grants are not enforced
 // yet: every caller of the key's own account is allowed.

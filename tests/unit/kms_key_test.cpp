@@ -96,7 +96,10 @@ TEST_CASE("key references are classified as KMS does") {
 }
 
 TEST_CASE("new uuids are well formed and distinct") {
-  std::string a = NewUuid(), b = NewUuid();
+  auto made_a = NewUuid(), made_b = NewUuid();
+  REQUIRE(made_a.ok());
+  REQUIRE(made_b.ok());
+  std::string a = *made_a, b = *made_b;
   CHECK(IsKeyUuid(a));
   CHECK(a != b);
   CHECK(a[14] == '4');

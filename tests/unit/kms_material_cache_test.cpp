@@ -217,7 +217,7 @@ TEST_CASE("a request racing the deletion of its key leaves no material behind") 
   auto hsm = OpenSoftHsm(dir.path);
   auto repo = storage::KeyRepository::Open((dir.path / "trent.db").string());
   REQUIRE(repo.ok());
-  auto store = KeyStore::Load(**repo, *hsm, 4);
+  auto store = KeyStore::Load(**repo, *hsm, /*key_quota=*/1000, /*key_cache_size=*/4);
   REQUIRE(store.ok());
   KeyStore& keys = **store;
   KeyCrypto crypto(keys);
@@ -259,7 +259,8 @@ TEST_CASE("a request racing the deletion of its key leaves no material behind") 
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   for (const auto& key : snapshots) {
-    REQUIRE(keys.SetState(*key, KeyState::kPendingDeletion, clock.NowMillis(), 7).ok());
+    const KeyEdit schedule = [&](Key& k) { return ScheduleDeletion(k, clock.NowMillis(), 7); };
+    REQUIRE(keys.Update(*key, schedule).ok());
   }
   auto purged = keys.PurgeExpired(clock.NowMillis());
   REQUIRE(purged.ok());

@@ -24,6 +24,7 @@ using trent::ErrorCode;
 using trent::storage::KeyRepository;
 using trent::storage::KeyRow;
 using trent::storage::KeyVersionRow;
+using trent::storage::KeyWrite;
 using trent::storage::TagRow;
 
 namespace {
@@ -174,6 +175,22 @@ KeyRow AsLoaded(KeyRow key) {
   return key;
 }
 
+// One write as its own batch; the seq of an inserted key.
+trent::Result<int64_t> ApplyOne(KeyRepository& repo, KeyWrite::Kind kind, const KeyRow& key,
+                                bool replace_tags = false) {
+  std::vector<KeyWrite> writes{{kind, key, replace_tags}};
+  TRY_STATUS(repo.Apply(writes));
+  return writes[0].key.seq;
+}
+trent::Result<int64_t> Insert(KeyRepository& repo, const KeyRow& key) {
+  return ApplyOne(repo, KeyWrite::Kind::kInsert, key);
+}
+trent::Status Delete(KeyRepository& repo, const std::string& key_id) {
+  KeyRow key;
+  key.key_id = key_id;
+  return ApplyOne(repo, KeyWrite::Kind::kDelete, key).status();
+}
+
 std::vector<KeyRow> LoadOrDie(KeyRepository& repo) {
   auto keys = repo.LoadAll();
   INFO(keys.status().message());
@@ -191,8 +208,8 @@ TEST_CASE("keys round-trip every field, in seq order, across a reopen") {
   {
     auto repo = OpenOrDie(path);
     CHECK(LoadOrDie(*repo).empty());
-    auto seq1 = repo->InsertKey(full);
-    auto seq2 = repo->InsertKey(minimal);
+    auto seq1 = Insert(*repo, full);
+    auto seq2 = Insert(*repo, minimal);
     REQUIRE(seq1.ok());
     REQUIRE(seq2.ok());
     CHECK(*seq2 > *seq1);
@@ -212,7 +229,7 @@ TEST_CASE("keys round-trip every field, in seq order, across a reopen") {
   CheckSameKey(keys[0], AsLoaded(full));
   CheckSameKey(keys[1], minimal);
   // seq keeps growing after a reopen.
-  auto seq3 = repo->InsertKey(MinimalKey("third"));
+  auto seq3 = Insert(*repo, MinimalKey("third"));
   REQUIRE(seq3.ok());
   CHECK(*seq3 > keys[1].seq);
 }
@@ -222,25 +239,25 @@ TEST_CASE("a failed insert changes nothing") {
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
   KeyRow first = FullKey("key-1", 1);
-  REQUIRE(repo->InsertKey(first).ok());
+  REQUIRE(Insert(*repo, first).ok());
 
   KeyRow duplicate_id = FullKey("key-1", 50);  // new versions and tags, same key_id
-  auto st = repo->InsertKey(duplicate_id);
+  auto st = Insert(*repo, duplicate_id);
   REQUIRE_FALSE(st.ok());
   CHECK(st.status().code() == ErrorCode::kInternal);
   CHECK_THAT(st.status().message(), Catch::Contains("key-1"));
 
   KeyRow duplicate_version = FullKey("key-2", 80);  // the key row goes in, its last version fails
   duplicate_version.versions.back().version_id = first.versions[0].version_id;
-  CHECK_FALSE(repo->InsertKey(duplicate_version).ok());
+  CHECK_FALSE(Insert(*repo, duplicate_version).ok());
 
   KeyRow duplicate_tag = FullKey("key-3", 110);
   duplicate_tag.tags.push_back({"env", "again"});
-  CHECK_FALSE(repo->InsertKey(duplicate_tag).ok());
+  CHECK_FALSE(Insert(*repo, duplicate_tag).ok());
 
   KeyRow foreign_version = FullKey("key-4", 140);
   foreign_version.versions[1].key_id = "key-1";
-  CHECK_FALSE(repo->InsertKey(foreign_version).ok());
+  CHECK_FALSE(Insert(*repo, foreign_version).ok());
 
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
@@ -249,48 +266,99 @@ TEST_CASE("a failed insert changes nothing") {
   CHECK(RawQuery(path, "SELECT count(*) FROM tags") == "2");
 
   // The repository is still usable after the failures.
-  auto seq = repo->InsertKey(FullKey("key-5", 170));
+  auto seq = Insert(*repo, FullKey("key-5", 170));
   REQUIRE(seq.ok());
   CHECK(*seq > keys[0].seq);
   CHECK(LoadOrDie(*repo).size() == 2);
 }
 
-TEST_CASE("UpdateKeyState sets and clears the deletion fields") {
+TEST_CASE("an update rewrites the columns, adds versions and replaces tags only when asked") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
-  REQUIRE(repo->InsertKey(MinimalKey("k")).ok());
-  REQUIRE(repo->InsertKey(MinimalKey("other")).ok());
+  KeyRow full = FullKey("k", 1);
+  REQUIRE(Insert(*repo, full).ok());
+  REQUIRE(Insert(*repo, MinimalKey("other")).ok());
 
-  REQUIRE(repo->UpdateKeyState("k", "PendingDeletion", 1800000000000, 30).ok());
-  auto keys = LoadOrDie(*repo);
-  CHECK(keys[0].key_state == "PendingDeletion");
-  CHECK(keys[0].deletion_date_ms == 1800000000000);
-  CHECK(keys[0].pending_window_days == 30);
-  CHECK(keys[1].key_state == "PendingImport");  // the other key is untouched
-
-  REQUIRE(repo->UpdateKeyState("k", "Disabled", std::nullopt, std::nullopt).ok());
+  KeyRow next = full;
+  next.key_state = "Disabled";
+  next.deletion_date_ms.reset();
+  next.pending_window_days.reset();
+  next.description = "rotated";
+  next.versions = {Version("k", 90, 3000)};  // the version this update adds
+  next.current_version_id = next.versions[0].version_id;
+  next.tags = {{"only", "this"}};
+  REQUIRE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, next, /*replace_tags=*/false).ok());
   repo.reset();
   repo = OpenOrDie(path);
-  keys = LoadOrDie(*repo);
-  CHECK(keys[0].key_state == "Disabled");
-  CHECK_FALSE(keys[0].deletion_date_ms.has_value());
-  CHECK_FALSE(keys[0].pending_window_days.has_value());
+  auto keys = LoadOrDie(*repo);
+  REQUIRE(keys.size() == 2);
+  KeyRow want = AsLoaded(full);
+  want.key_state = "Disabled";
+  want.deletion_date_ms.reset();
+  want.pending_window_days.reset();
+  want.description = "rotated";
+  want.versions.push_back(Version("k", 90, 3000));
+  want.current_version_id = next.current_version_id;
+  CheckSameKey(keys[0], want);  // tags kept
+  CHECK(keys[1].key_state == "PendingImport");  // the other key is untouched
 
-  auto missing = repo->UpdateKeyState("nope", "Enabled", std::nullopt, std::nullopt);
-  CHECK(missing.code() == ErrorCode::kNotFound);
+  // Its versions are stored already: a version is never written twice.
+  CHECK_FALSE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, keys[0], /*replace_tags=*/true).ok());
+  KeyRow retag = keys[0];
+  retag.versions.clear();
+  retag.tags = {{"only", "this"}};
+  REQUIRE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, retag, /*replace_tags=*/true).ok());
+  want.tags = {{"only", "this"}};
+  CheckSameKey(LoadOrDie(*repo)[0], want);
+
+  KeyRow missing = MinimalKey("nope");
+  CHECK(ApplyOne(*repo, KeyWrite::Kind::kUpdate, missing).status().code() ==
+        ErrorCode::kNotFound);
 }
 
-TEST_CASE("DeleteKey removes the key with its versions and tags") {
+TEST_CASE("a batch is applied in order in one transaction, or not at all") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
-  REQUIRE(repo->InsertKey(FullKey("a", 1)).ok());
-  REQUIRE(repo->InsertKey(FullKey("b", 100)).ok());
+  REQUIRE(Insert(*repo, FullKey("doomed", 1)).ok());
 
-  REQUIRE(repo->DeleteKey("a").ok());
-  CHECK(repo->DeleteKey("a").code() == ErrorCode::kNotFound);
-  CHECK(repo->DeleteKey("never").code() == ErrorCode::kNotFound);
+  KeyRow disabled = MinimalKey("b");
+  disabled.key_state = "Disabled";
+  std::vector<KeyWrite> batch{{KeyWrite::Kind::kInsert, MinimalKey("a")},
+                              {KeyWrite::Kind::kInsert, MinimalKey("b")},
+                              {KeyWrite::Kind::kUpdate, disabled},  // sees the insert before it
+                              {KeyWrite::Kind::kDelete, MinimalKey("doomed")}};
+  REQUIRE(repo->Apply(batch).ok());
+  CHECK(batch[1].key.seq == batch[0].key.seq + 1);
+  auto keys = LoadOrDie(*repo);
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0].key_id == "a");
+  CHECK(keys[0].seq == batch[0].key.seq);
+  CHECK(keys[1].key_state == "Disabled");
+
+  // The last write fails: the first, valid on its own, is not applied either.
+  std::vector<KeyWrite> failing{{KeyWrite::Kind::kInsert, MinimalKey("c")},
+                                {KeyWrite::Kind::kDelete, MinimalKey("doomed")}};
+  CHECK(repo->Apply(failing).code() == ErrorCode::kNotFound);
+  CHECK(LoadOrDie(*repo).size() == 2);
+  std::vector<KeyWrite> duplicate{{KeyWrite::Kind::kInsert, MinimalKey("c")},
+                                  {KeyWrite::Kind::kInsert, MinimalKey("a")}};
+  CHECK(repo->Apply(duplicate).code() == ErrorCode::kInternal);
+  CHECK(LoadOrDie(*repo).size() == 2);
+  CHECK(RawQuery(path, "SELECT count(*) FROM keys WHERE key_id = 'c'") == "0");
+}
+
+TEST_CASE("a delete removes the key with its versions and tags") {
+  TempDir dir;
+  std::string path = dir.File("trent.db");
+  auto repo = OpenOrDie(path);
+  REQUIRE(Insert(*repo, FullKey("a", 1)).ok());
+  REQUIRE(Insert(*repo, FullKey("b", 100)).ok());
+
+  REQUIRE(Delete(*repo, "a").ok());
+  CHECK(Delete(*repo, "a").code() == ErrorCode::kNotFound);
+  CHECK(Delete(*repo, "never").code() == ErrorCode::kNotFound);
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
   CheckSameKey(keys[0], AsLoaded(FullKey("b", 100)));
@@ -303,7 +371,7 @@ TEST_CASE("DeleteKey removes the key with its versions and tags") {
   CHECK(LoadOrDie(*repo).size() == 1);
 }
 
-TEST_CASE("DeleteKey overwrites the deleted wrapped material in the files") {
+TEST_CASE("a delete overwrites the deleted wrapped material in the files") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   const std::string marker =
@@ -315,17 +383,17 @@ TEST_CASE("DeleteKey overwrites the deleted wrapped material in the files") {
   };
 
   auto repo = OpenOrDie(path);
-  REQUIRE(repo->InsertKey(FullKey("before", 1)).ok());
+  REQUIRE(Insert(*repo, FullKey("before", 1)).ok());
   KeyRow doomed = FullKey("doomed", 40);
   doomed.versions[1].wrapped_material = trent::ToBytes(marker);
-  REQUIRE(repo->InsertKey(doomed).ok());
-  REQUIRE(repo->InsertKey(FullKey("after", 80)).ok());
+  REQUIRE(Insert(*repo, doomed).ok());
+  REQUIRE(Insert(*repo, FullKey("after", 80)).ok());
   // Push everything into the main file too, so both places are exercised.
   repo.reset();
   repo = OpenOrDie(path);
   REQUIRE(files_contain_marker());  // the search itself works
 
-  REQUIRE(repo->DeleteKey("doomed").ok());
+  REQUIRE(Delete(*repo, "doomed").ok());
   CHECK_FALSE(files_contain_marker());
   repo.reset();
   CHECK_FALSE(files_contain_marker());
@@ -338,7 +406,7 @@ TEST_CASE("migrations: an up-to-date database is left alone, a newer one is refu
   std::string path = dir.File("trent.db");
   {
     auto repo = OpenOrDie(path);
-    REQUIRE(repo->InsertKey(FullKey("kept", 1)).ok());
+    REQUIRE(Insert(*repo, FullKey("kept", 1)).ok());
   }
   CHECK(RawQuery(path, "PRAGMA user_version") == "2");
   std::string before = ReadFile(path);
@@ -425,7 +493,7 @@ TEST_CASE("every acknowledged insert survives a kill -9") {
     auto repo = KeyRepository::Open(path);
     if (!repo.ok()) _exit(2);
     for (int i = 0; i < 1000000; ++i) {
-      if (!(*repo)->InsertKey(CrashKey(i)).ok()) _exit(3);
+      if (!Insert(**repo, CrashKey(i)).ok()) _exit(3);
       std::string line = std::to_string(i) + "\n";  // one write, atomic on a pipe
       if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(4);
     }

@@ -16,6 +16,8 @@ using trent::Bytes;
 using trent::storage::KeyRepository;
 using trent::storage::KeyRow;
 using trent::storage::KeyVersionRow;
+using trent::storage::KeyWrite;
+using trent::Status;
 using trent::storage::MetaRepository;
 
 namespace {
@@ -89,8 +91,9 @@ TEST_CASE("some key's wrapped material, once the database holds a key") {
   version.wrapped_material = Bytes(40, 0x5a);
   version.key_material_id = std::string(64, 'a');
   key.versions.push_back(version);
-  auto inserted = (*keys)->InsertKey(key);
-  INFO(inserted.status().message());
+  std::vector<KeyWrite> writes{{KeyWrite::Kind::kInsert, key}};
+  Status inserted = (*keys)->Apply(writes);
+  INFO(inserted.message());
   REQUIRE(inserted.ok());
 
   auto some = meta->SomeWrappedKeyMaterial();

@@ -1,0 +1,106 @@
+// What each lock guards, written so that clang checks it (-Wthread-safety) and other
+// compilers read it as documentation: the attribute macros expand to nothing elsewhere.
+//
+// libstdc++'s mutexes carry no annotations, so the checked code locks these thin wrappers.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <shared_mutex>
+
+#if defined(__clang__)
+#define TRENT_THREAD_ATTRIBUTE(x) __attribute__((x))
+#else
+#define TRENT_THREAD_ATTRIBUTE(x)
+#endif
+
+#define CAPABILITY(x) TRENT_THREAD_ATTRIBUTE(capability(x))
+#define SCOPED_CAPABILITY TRENT_THREAD_ATTRIBUTE(scoped_lockable)
+#define GUARDED_BY(x) TRENT_THREAD_ATTRIBUTE(guarded_by(x))
+#define PT_GUARDED_BY(x) TRENT_THREAD_ATTRIBUTE(pt_guarded_by(x))
+#define REQUIRES(...) TRENT_THREAD_ATTRIBUTE(requires_capability(__VA_ARGS__))
+#define REQUIRES_SHARED(...) TRENT_THREAD_ATTRIBUTE(requires_shared_capability(__VA_ARGS__))
+#define EXCLUDES(...) TRENT_THREAD_ATTRIBUTE(locks_excluded(__VA_ARGS__))
+#define ACQUIRE(...) TRENT_THREAD_ATTRIBUTE(acquire_capability(__VA_ARGS__))
+#define ACQUIRE_SHARED(...) TRENT_THREAD_ATTRIBUTE(acquire_shared_capability(__VA_ARGS__))
+#define RELEASE(...) TRENT_THREAD_ATTRIBUTE(release_capability(__VA_ARGS__))
+#define RELEASE_SHARED(...) TRENT_THREAD_ATTRIBUTE(release_shared_capability(__VA_ARGS__))
+
+namespace trent {
+
+// std::mutex, annotated. Also BasicLockable, so std::condition_variable_any can wait on it.
+class CAPABILITY("mutex") Mutex {
+ public:
+  void lock() ACQUIRE() { mu_.lock(); }
+  void unlock() RELEASE() { mu_.unlock(); }
+
+ private:
+  std::mutex mu_;
+};
+
+// std::shared_mutex, annotated.
+class CAPABILITY("shared_mutex") SharedMutex {
+ public:
+  void lock() ACQUIRE() { mu_.lock(); }
+  void unlock() RELEASE() { mu_.unlock(); }
+  void lock_shared() ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+// Holds `mu` for its scope, except while Unlock()ed or waiting.
+class SCOPED_CAPABILITY MutexLock {
+ public:
+  explicit MutexLock(Mutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~MutexLock() RELEASE() {
+    if (held_) mu_.unlock();
+  }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+  void Unlock() RELEASE() {
+    mu_.unlock();
+    held_ = false;
+  }
+  void Lock() ACQUIRE() {
+    mu_.lock();
+    held_ = true;
+  }
+  // Releases the mutex while waiting on `cv` until `ready()`; holds it again on return.
+  template <typename Predicate>
+  void Await(std::condition_variable_any& cv, Predicate ready) {
+    cv.wait(mu_, ready);
+  }
+
+ private:
+  Mutex& mu_;
+  bool held_ = true;
+};
+
+// Holds `mu` exclusively for its scope.
+class SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~WriterLock() RELEASE() { mu_.unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+// Holds `mu` shared for its scope.
+class SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_.lock_shared(); }
+  ~ReaderLock() RELEASE() { mu_.unlock_shared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+}  // namespace trent

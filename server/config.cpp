@@ -61,6 +61,17 @@ Status SetThreads(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetMaxConnections(Config& c, const std::string& v) {
+  TRY(c.max_connections, ParseNumber(v, 1, 1'000'000, "--max-connections"));
+  return Status::Ok();
+}
+
+Status SetBlockingThreads(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 1, 1024, "--blocking-threads"));
+  c.blocking_threads = static_cast<int>(n);
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -87,6 +98,8 @@ const std::map<std::string, Setting>& Settings() {
       {"--default-account", {"TRENT_DEFAULT_ACCOUNT", SetAccount}},
       {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
       {"--threads", {"TRENT_THREADS", SetThreads}},
+      {"--max-connections", {"TRENT_MAX_CONNECTIONS", SetMaxConnections}},
+      {"--blocking-threads", {"TRENT_BLOCKING_THREADS", SetBlockingThreads}},
   };
   return kSettings;
 }
@@ -106,6 +119,11 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
+  --max-connections N      open connections at most; beyond, the longest-idle keep-alive ones
+                           are closed (TRENT_MAX_CONNECTIONS; default 4096, fewer if the
+                           file descriptor limit is lower)
+  --blocking-threads N     threads for the operations that wait for a durable write, e.g.
+                           CreateKey (TRENT_BLOCKING_THREADS; default 16)
   --help                   this text
 )";
 }

@@ -8,6 +8,8 @@
 
 namespace trent {
 
+constexpr int64_t kDefaultMaxConnections = 4096;
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 4599;
@@ -18,6 +20,8 @@ struct Config {
   std::string default_account = "111122223333";
   std::string log_level = "info";
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
+  int64_t max_connections = 0;    // 0: kDefaultMaxConnections, or fewer if descriptors are short
+  int blocking_threads = 16;      // threads for the operations that wait for a durable write
   bool help = false;
 };
 

@@ -1,5 +1,5 @@
 // The HTTP/1.1 frontend (Boost.Beast): AWS JSON 1.1 over keep-alive connections.
-// The only code that includes Beast.
+// Only server/http/*.cpp include Beast.
 #pragma once
 
 #include <cstdint>
@@ -18,14 +18,22 @@ struct ServerOptions {
   uint16_t port = 4599;
   int threads = 2;
   std::string default_region = "us-east-1";
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = 16 * 1024;  // also bounds a chunk-extension line and the trailer
   size_t max_body_bytes = 1024 * 1024;
   int idle_timeout_seconds = 60;   // keep-alive connection with no request
   int read_timeout_seconds = 30;   // one request must arrive whole within this
+  // Open connections at most; beyond it the longest-idle keep-alive connections are closed.
+  size_t max_connections = 1024;
+  int blocking_threads = 16;       // threads for the operations that may block
 };
 
-// Called on a network thread for every well-formed POST; must not block for long.
-using Handler = std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)>;
+// Serves every well-formed POST. `serve` runs on the connection's network thread, unless
+// `blocks` says the operation may block (e.g. wait for a disk write): then it runs on one of the
+// blocking threads, and the network thread serves other connections meanwhile.
+struct Handler {
+  std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)> serve;
+  std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
+};
 
 class HttpServer {
  public:

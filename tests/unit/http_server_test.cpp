@@ -1,6 +1,8 @@
 // The HTTP frontend against raw sockets: a fake handler echoes what the server told it.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -593,6 +595,41 @@ TEST_CASE("http server: at the cap with no idle connection a new one is refused"
   CHECK(refused.WaitClosed());
   busy1.Send("X-Amz-Target: TrentService.A\r\nContent-Length: 2\r\n\r\n{}");
   auto response = busy1.Read();
+  REQUIRE(response);
+  CHECK(response->status == 200);
+}
+
+TEST_CASE("http server: out of descriptors, a new connection is closed at once, not left waiting") {
+  TestServer server;
+  {
+    Client warm(server.port());  // the server runs, with all it needs open
+    warm.Send(Post("TrentService.A", "{}"));
+    REQUIRE(warm.Read());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // and has closed that connection
+  rlimit original{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &original) == 0);
+  {
+    // Every descriptor taken but one, which the client's socket takes.
+    rlimit tight = original;
+    tight.rlim_cur = std::min<rlim_t>(original.rlim_cur, 1024);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    std::vector<int> fillers;
+    for (int fd; (fd = open("/dev/null", O_RDONLY)) >= 0;) fillers.push_back(fd);
+    REQUIRE(!fillers.empty());
+    close(fillers.back());
+    fillers.pop_back();
+    Client starved(server.port());
+    const auto start = Clock::now();
+    const bool closed = starved.WaitClosed();
+    for (int fd : fillers) close(fd);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
+    CHECK(closed);
+    CHECK(Clock::now() - start < std::chrono::seconds(2));
+  }
+  Client next(server.port());  // the acceptor still serves
+  next.Send(Post("TrentService.A", "{}"));
+  auto response = next.Read();
   REQUIRE(response);
   CHECK(response->status == 200);
 }

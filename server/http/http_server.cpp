@@ -73,14 +73,14 @@ struct ErrorBodies {
   explicit ErrorBodies(const ServerOptions& o)
       : too_large(model::EncodeError(
             {ErrorCode::kRequestEntityTooLarge,
-             "Request body must be at most " + std::to_string(o.max_body_bytes) + " bytes"})),
+             "Request body must be at most " + std::to_string(o.limits.max_body_bytes) + " bytes"})),
         header_too_large(model::EncodeError(
             {ErrorCode::kRequestEntityTooLarge,
-             "Request header must be at most " + std::to_string(o.max_header_bytes) + " bytes"})),
+             "Request header must be at most " + std::to_string(o.limits.max_header_bytes) + " bytes"})),
         framing_too_large(model::EncodeError(
             {ErrorCode::kRequestEntityTooLarge,
              "A chunk extension or the trailer must be at most " +
-                 std::to_string(o.max_header_bytes) + " bytes"})) {}
+                 std::to_string(o.limits.max_header_bytes) + " bytes"})) {}
   // As AWS answers a missing or foreign X-Amz-Target: the type alone, no message.
   std::string unknown_operation = R"({"__type":"UnknownOperationException"})";
   std::string method_not_allowed =
@@ -99,14 +99,12 @@ struct ErrorBodies {
 struct Config {
   Config(const ServerOptions& o, Handler h)
       : options(o),
-        limits{o.max_header_bytes, o.max_body_bytes},
         handler(std::move(h)),
         bodies(o) {
     if (handler.blocks) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
   }
 
   const ServerOptions options;
-  const RequestLimits limits;
   const Handler handler;
   const ErrorBodies bodies;
   std::optional<asio::thread_pool> blocking;  // only when some operation blocks
@@ -164,7 +162,7 @@ using ConnectionHook = bi::list_base_hook<bi::link_mode<bi::auto_unlink>>;
 class Connection : public std::enable_shared_from_this<Connection>, public ConnectionHook {
  public:
   Connection(Config& config, Worker& worker, tcp::socket socket)
-      : config_(config), worker_(worker), socket_(std::move(socket)), reader_(config.limits) {
+      : config_(config), worker_(worker), socket_(std::move(socket)), reader_(config.options.limits) {
     config_.open_connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~Connection();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "server/http/request_reader.h"
 #include "server/ops/api.h"
 
 namespace trent::http {
@@ -18,8 +19,7 @@ struct ServerOptions {
   uint16_t port = 4599;
   int threads = 2;
   std::string default_region = "us-east-1";
-  size_t max_header_bytes = 16 * 1024;  // also bounds a chunk-extension line and the trailer
-  size_t max_body_bytes = 1024 * 1024;
+  RequestLimits limits;
   int idle_timeout_seconds = 60;   // keep-alive connection with no request
   int read_timeout_seconds = 30;   // one request must arrive whole within this
   // Open connections at most; beyond it the longest-idle keep-alive connections are closed.

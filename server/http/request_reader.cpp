@@ -243,6 +243,13 @@ void RequestReader::Start() {
 RequestReader::Outcome RequestReader::Parse() {
   State& s = *state_;
   while (!s.parser->is_done()) {
+    // Beast asserts (where assertions are compiled in, e.g. the sanitizer builds) that once it
+    // has seen the last chunk of a chunked body it is called again with at least the 5 bytes of
+    // "0\r\n\r\n"; a read may bring fewer. No chunked body can end in fewer bytes than those,
+    // so waiting for more loses nothing.
+    if (s.parser->is_header_done() && s.parser->chunked() && s.buffer.size() < 5) {
+      return Outcome::kNeedMore;
+    }
     error_code ec;
     const size_t used =
         s.parser->put(boost::asio::const_buffer(s.buffer.data(), s.buffer.size()), ec);

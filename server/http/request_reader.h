@@ -11,7 +11,7 @@
 namespace trent::http {
 
 struct RequestLimits {
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = 16 * 1024;  // also bounds a chunk-extension line and the trailer
   size_t max_body_bytes = 1024 * 1024;
 };
 

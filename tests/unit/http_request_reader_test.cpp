@@ -116,3 +116,15 @@ TEST_CASE("request reader: pipelined requests, one after the other") {
   CHECK(reader.target() == "B");
   CHECK(reader.body() == "[1]");
 }
+
+TEST_CASE("request reader: a chunked request that arrives one byte at a time") {
+  RequestReader reader(RequestLimits{});
+  const std::string request = kChunkedHead + "3;x=1\r\n{\"a\r\n4\r\n\":1}\r\n0\r\nX-T: t\r\n\r\n";
+  Outcome outcome = Outcome::kNeedMore;
+  for (char c : request) {
+    outcome = Feed(reader, std::string_view(&c, 1));
+    if (outcome != Outcome::kNeedMore) break;
+  }
+  REQUIRE(outcome == Outcome::kComplete);
+  CHECK(reader.body() == "{\"a\":1}");
+}

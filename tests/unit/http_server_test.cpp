@@ -270,7 +270,7 @@ TEST_CASE("http server: a handler that throws is KMSInternalException") {
 
 TEST_CASE("http server: an oversize body is 413, then the connection closes") {
   ServerOptions options = TestOptions();
-  options.max_body_bytes = 1024;
+  options.limits.max_body_bytes = 1024;
   TestServer server(options);
   {
     Client client(server.port());
@@ -321,7 +321,7 @@ TEST_CASE("http server: a chunked body within the limit is served") {
 
 TEST_CASE("http server: an oversize header is 431, then the connection closes") {
   ServerOptions options = TestOptions();
-  options.max_header_bytes = 1024;
+  options.limits.max_header_bytes = 1024;
   TestServer server(options);
   Client client(server.port());
   client.Send(Post("TrentService.Encrypt", "{}", "X-Padding: " + std::string(2000, 'p') + "\r\n"));
@@ -498,7 +498,7 @@ TEST_CASE("http server: localhost listens on the loopback address") {
 
 TEST_CASE("http server: endless chunk extensions or trailer are 431, then the connection closes") {
   ServerOptions options = TestOptions();
-  options.max_header_bytes = 1024;
+  options.limits.max_header_bytes = 1024;
   TestServer server(options);
   const std::string head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: TrentService.Encrypt\r\n"
                            "Transfer-Encoding: chunked\r\n\r\n";

@@ -639,12 +639,15 @@ void Server::Accept(tcp::acceptor& acceptor) {
 
 // Out of descriptors, the connection waiting in the backlog would make every accept fail at
 // once: with the reserve descriptor given up for a moment, it is taken and closed (the client
-// sees its connection closed). False when that did not help either.
+// sees its connection closed). False when no connection was waiting (Linux reports EMFILE before
+// it looks at the backlog).
 bool Server::ShedPendingConnection(tcp::acceptor& acceptor) {
-  spdlog::warn("out of file descriptors: closing a new connection (see --max-connections)");
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
   const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd >= 0) ::close(fd);
+  if (fd >= 0) {
+    ::close(fd);
+    spdlog::warn("out of file descriptors: closed a new connection (see --max-connections)");
+  }
   reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   return fd >= 0;
 }

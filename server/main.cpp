@@ -48,10 +48,10 @@ Result<size_t> FitConnectionsToDescriptors(const Config& config) {
       limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
   if (config.max_connections > 0) {
     if (static_cast<rlim_t>(config.max_connections) > available) {
-      return InternalError("--max-connections " + std::to_string(config.max_connections) +
-                           " needs " + std::to_string(config.max_connections + kReservedDescriptors) +
-                           " file descriptors; the limit (ulimit -n) is " +
-                           std::to_string(limit.rlim_cur));
+      return InternalError(
+          "--max-connections " + std::to_string(config.max_connections) + " needs " +
+          std::to_string(config.max_connections + kReservedDescriptors) +
+          " file descriptors; the limit (ulimit -n) is " + std::to_string(limit.rlim_cur));
     }
     return static_cast<size_t>(config.max_connections);
   }

@@ -72,11 +72,13 @@ constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 struct ErrorBodies {
   explicit ErrorBodies(const ServerOptions& o)
       : too_large(model::EncodeError(
-            {ErrorCode::kRequestEntityTooLarge,
-             "Request body must be at most " + std::to_string(o.limits.max_body_bytes) + " bytes"})),
+            {ErrorCode::kRequestEntityTooLarge, "Request body must be at most " +
+                                                    std::to_string(o.limits.max_body_bytes) +
+                                                    " bytes"})),
         header_too_large(model::EncodeError(
-            {ErrorCode::kRequestEntityTooLarge,
-             "Request header must be at most " + std::to_string(o.limits.max_header_bytes) + " bytes"})),
+            {ErrorCode::kRequestEntityTooLarge, "Request header must be at most " +
+                                                    std::to_string(o.limits.max_header_bytes) +
+                                                    " bytes"})),
         framing_too_large(model::EncodeError(
             {ErrorCode::kRequestEntityTooLarge,
              "A chunk extension or the trailer must be at most " +
@@ -97,10 +99,7 @@ struct ErrorBodies {
 // What every connection shares: settings fixed at start, the pool of blocking threads, and the
 // count of open connections.
 struct Config {
-  Config(const ServerOptions& o, Handler h)
-      : options(o),
-        handler(std::move(h)),
-        bodies(o) {
+  Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
     if (handler.blocks) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
   }
 
@@ -162,7 +161,10 @@ using ConnectionHook = bi::list_base_hook<bi::link_mode<bi::auto_unlink>>;
 class Connection : public std::enable_shared_from_this<Connection>, public ConnectionHook {
  public:
   Connection(Config& config, Worker& worker, tcp::socket socket)
-      : config_(config), worker_(worker), socket_(std::move(socket)), reader_(config.options.limits) {
+      : config_(config),
+        worker_(worker),
+        socket_(std::move(socket)),
+        reader_(config.options.limits) {
     config_.open_connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~Connection();
@@ -631,8 +633,9 @@ void Server::Accept(tcp::acceptor& acceptor) {
       });
       return;
     }
-    asio::post(worker.ioc,
-               [&worker, socket = std::move(socket)]() mutable { worker.Admit(std::move(socket)); });
+    asio::post(worker.ioc, [&worker, socket = std::move(socket)]() mutable {
+      worker.Admit(std::move(socket));
+    });
     Accept(acceptor);
   });
 }

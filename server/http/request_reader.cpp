@@ -63,7 +63,8 @@ class ReadBuffer {
   std::span<char> Space() {
     if (capacity_ - end_ < kMinRead && begin_ > 0) Compact();
     if (capacity_ - end_ < kMinRead && capacity_ < max_) {
-      Reallocate(std::min(max_, std::max({2 * capacity_, size() + kMinRead, kInitialReadCapacity})));
+      Reallocate(
+          std::min(max_, std::max({2 * capacity_, size() + kMinRead, kInitialReadCapacity})));
     }
     return {data_.get() + end_, capacity_ - end_};
   }

@@ -38,8 +38,9 @@ constexpr std::array<Route, 13> kHandlers = {{
 }};
 
 const Route* FindRoute(std::string_view operation) {
-  auto it = std::lower_bound(kHandlers.begin(), kHandlers.end(), operation,
-                             [](const Route& route, std::string_view name) { return route.name < name; });
+  auto it = std::lower_bound(
+      kHandlers.begin(), kHandlers.end(), operation,
+      [](const Route& route, std::string_view name) { return route.name < name; });
   return it != kHandlers.end() && it->name == operation ? &*it : nullptr;
 }
 

@@ -60,7 +60,7 @@ Result<size_t> FitConnectionsToDescriptors(const Config& config) {
                          std::to_string(limit.rlim_cur) + " leaves no room for connections");
   }
   if (available < static_cast<rlim_t>(kDefaultMaxConnections)) {
-    spdlog::warn("file descriptor limit {}: serving at most {} connections", limit.rlim_cur,
+    spdlog::info("file descriptor limit {}: serving at most {} connections", limit.rlim_cur,
                  available);
   }
   return static_cast<size_t>(std::min<rlim_t>(available, kDefaultMaxConnections));

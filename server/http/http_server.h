@@ -22,14 +22,16 @@ struct ServerOptions {
   RequestLimits limits;
   int idle_timeout_seconds = 60;   // keep-alive connection with no request
   int read_timeout_seconds = 30;   // one request must arrive whole within this
-  // Open connections at most; beyond it the longest-idle keep-alive connections are closed.
+  // Open connections at most: a new one beyond it takes the place of the longest-idle
+  // keep-alive connection, or is closed at once when none is idle.
   size_t max_connections = 1024;
   int blocking_threads = 16;       // threads for the operations that may block
 };
 
-// Serves every well-formed POST. `serve` runs on the connection's network thread, unless
-// `blocks` says the operation may block (e.g. wait for a disk write): then it runs on one of the
-// blocking threads, and the network thread serves other connections meanwhile.
+// Serves every well-formed POST. `serve` runs on the connection's network thread, where it must
+// not block, unless `blocks` says the operation may (e.g. it waits for a durable write): then it
+// runs on one of the blocking threads, the network thread serves other connections meanwhile,
+// and the answer is written from the network thread again.
 struct Handler {
   std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks

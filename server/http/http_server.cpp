@@ -559,14 +559,21 @@ class Server final : public HttpServer {
 
  private:
   Status Bind(const asio::ip::address& address, uint16_t port);
-  void Accept(tcp::acceptor& acceptor);
+  // A listening socket, and the timer that paces its accepts after an error.
+  struct Listener {
+    explicit Listener(asio::io_context& ioc) : acceptor(ioc), retry(ioc) {}
+    tcp::acceptor acceptor;
+    asio::steady_timer retry;
+  };
+
+  void Accept(Listener& listener);
   bool ShedPendingConnection(tcp::acceptor& acceptor);
   void BeginShutdown();
 
   Config config_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // On workers_[0]'s io_context, so declared after workers_.
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::optional<asio::signal_set> signals_;
   size_t next_worker_ = 0;
   bool shutting_down_ = false;  // only touched on workers_[0]'s thread
@@ -577,7 +584,8 @@ class Server final : public HttpServer {
 
 Status Server::Bind(const asio::ip::address& address, uint16_t port) {
   const tcp::endpoint endpoint(address, port);
-  auto acceptor = std::make_unique<tcp::acceptor>(workers_[0]->ioc);
+  auto listener = std::make_unique<Listener>(workers_[0]->ioc);
+  tcp::acceptor* acceptor = &listener->acceptor;
   error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -589,7 +597,7 @@ Status Server::Bind(const asio::ip::address& address, uint16_t port) {
     where << endpoint;
     return InternalError("cannot listen on " + where.str() + ": " + ec.message());
   }
-  acceptors_.push_back(std::move(acceptor));
+  listeners_.push_back(std::move(listener));
   return Status::Ok();
 }
 
@@ -614,29 +622,30 @@ Status Server::Listen() {
   return Bind(address, config_.options.port);
 }
 
-void Server::Accept(tcp::acceptor& acceptor) {
+void Server::Accept(Listener& listener) {
   Worker& worker = *workers_[next_worker_++ % workers_.size()];
-  acceptor.async_accept(worker.ioc, [this, &acceptor, &worker](error_code ec, tcp::socket socket) {
+  tcp::acceptor& acceptor = listener.acceptor;
+  acceptor.async_accept(worker.ioc, [this, &listener, &worker](error_code ec, tcp::socket socket) {
     if (shutting_down_) return;
     if ((ec == asio::error::no_descriptors ||
          ec == boost::system::errc::too_many_files_open_in_system) &&
-        ShedPendingConnection(acceptor)) {
-      Accept(acceptor);
+        ShedPendingConnection(listener.acceptor)) {
+      Accept(listener);
       return;
     }
     if (ec) {
       // Wait a little rather than spin.
       spdlog::warn("accept failed: {}", ec.message());
-      auto timer = std::make_shared<asio::steady_timer>(workers_[0]->ioc, kAcceptRetryDelay);
-      timer->async_wait([this, &acceptor, timer](error_code) {
-        if (!shutting_down_) Accept(acceptor);
+      listener.retry.expires_after(kAcceptRetryDelay);
+      listener.retry.async_wait([this, &listener](error_code) {
+        if (!shutting_down_) Accept(listener);
       });
       return;
     }
     asio::post(worker.ioc, [&worker, socket = std::move(socket)]() mutable {
       worker.Admit(std::move(socket));
     });
-    Accept(acceptor);
+    Accept(listener);
   });
 }
 
@@ -663,7 +672,7 @@ void Server::Run() {
     spdlog::info("signal {}: finishing in-flight requests and stopping", signal);
     BeginShutdown();
   });
-  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  for (auto& listener : listeners_) Accept(*listener);
   for (auto& worker : workers_) asio::post(worker->ioc, [w = worker.get()] { w->Sweep(); });
 
   std::vector<std::thread> threads;
@@ -679,7 +688,10 @@ void Server::BeginShutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   error_code ignored;
-  for (auto& acceptor : acceptors_) acceptor->close(ignored);
+  for (auto& listener : listeners_) {
+    listener->acceptor.close(ignored);
+    listener->retry.cancel();
+  }
   if (signals_) {
     signals_->cancel(ignored);
     signals_->clear(ignored);  // a second signal gets the default action again

@@ -73,6 +73,17 @@ Status SetKeyQuota(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetMaxConnections(Config& c, const std::string& v) {
+  TRY(c.max_connections, ParseNumber(v, 1, 1'000'000, "--max-connections"));
+  return Status::Ok();
+}
+
+Status SetBlockingThreads(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 1, 1024, "--blocking-threads"));
+  c.blocking_threads = static_cast<int>(n);
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -101,6 +112,8 @@ const std::map<std::string, Setting>& Settings() {
       {"--threads", {"TRENT_THREADS", SetThreads}},
       {"--key-cache-size", {"TRENT_KEY_CACHE_SIZE", SetKeyCacheSize}},
       {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
+      {"--max-connections", {"TRENT_MAX_CONNECTIONS", SetMaxConnections}},
+      {"--blocking-threads", {"TRENT_BLOCKING_THREADS", SetBlockingThreads}},
   };
   return kSettings;
 }
@@ -120,11 +133,16 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
-  --key-cache-size N       key versions kept unwrapped in the HSM, about 8 KB each; others are
+  --key-cache-size N       key versions kept unwrapped in the HSM, about 10 KB each; others are
                            unwrapped again when used (TRENT_KEY_CACHE_SIZE; default 10000)
   --key-quota N            keys an account may hold per region, in any state, as AWS's quota
                            (TRENT_KEY_QUOTA; default 100000): CreateKey beyond it answers
                            LimitExceededException
+  --max-connections N      open connections at most; beyond, the longest-idle keep-alive ones
+                           are closed (TRENT_MAX_CONNECTIONS; default 4096, fewer if the
+                           file descriptor limit is lower)
+  --blocking-threads N     threads for the operations that wait for a durable write, e.g.
+                           CreateKey (TRENT_BLOCKING_THREADS; default 16)
   --help                   this text
 )";
 }

@@ -11,6 +11,7 @@ namespace trent {
 
 // AWS's default quota of customer managed keys per account and Region (adjustable there too).
 constexpr int64_t kDefaultKeyQuota = 100'000;
+constexpr int64_t kDefaultMaxConnections = 4096;
 
 struct Config {
   std::string listen_host = "127.0.0.1";
@@ -24,6 +25,8 @@ struct Config {
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
   size_t key_cache_size = kms::MaterialCache::kDefaultCapacity;  // key versions kept unwrapped
   int64_t key_quota = kDefaultKeyQuota;  // keys per account and region
+  int64_t max_connections = 0;    // 0: kDefaultMaxConnections, or fewer if descriptors are short
+  int blocking_threads = 16;      // threads for the operations that wait for a durable write
   bool help = false;
 };
 

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,40 @@ namespace {
 constexpr int kExitUsage = 2;
 constexpr int kExitStartup = 1;
 constexpr auto kDeletionSweepInterval = std::chrono::seconds(60);
+// Descriptors trentd needs besides its connections: HSM, SQLite, logs, the listening sockets,
+// connections closing, the accept reserve.
+constexpr rlim_t kReservedDescriptors = 256;
+
+// Raises the descriptor limit as far as allowed, and returns how many connections fit in it.
+Result<size_t> FitConnectionsToDescriptors(const Config& config) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return InternalError("cannot read RLIMIT_NOFILE");
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  const rlim_t available =
+      limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
+  if (config.max_connections > 0) {
+    if (static_cast<rlim_t>(config.max_connections) > available) {
+      return InternalError(
+          "--max-connections " + std::to_string(config.max_connections) + " needs " +
+          std::to_string(config.max_connections + kReservedDescriptors) +
+          " file descriptors; the limit (ulimit -n) is " + std::to_string(limit.rlim_cur));
+    }
+    return static_cast<size_t>(config.max_connections);
+  }
+  if (available < 1) {
+    return InternalError("the file descriptor limit (ulimit -n) of " +
+                         std::to_string(limit.rlim_cur) + " leaves no room for connections");
+  }
+  if (available < static_cast<rlim_t>(kDefaultMaxConnections)) {
+    spdlog::info("file descriptor limit {}: serving at most {} connections", limit.rlim_cur,
+                 available);
+  }
+  return static_cast<size_t>(std::min<rlim_t>(available, kDefaultMaxConnections));
+}
 
 // Creates `dir` and any missing parents, each durably (the parent's entry fsynced).
 Status CreateDirectoriesDurably(const fs::path& dir) {
@@ -181,6 +216,8 @@ int Serve(const Config& config) {
     return kExitStartup;
   };
 
+  auto max_connections = FitConnectionsToDescriptors(config);
+  if (!max_connections.ok()) return fail(max_connections.status());
   Status locked = LockDataDir(config.data_dir);
   if (!locked.ok()) return fail(locked);
   const std::string db_path = (fs::path(config.data_dir) / "trent.db").string();
@@ -203,10 +240,13 @@ int Serve(const Config& config) {
   options.host = config.listen_host;
   options.port = config.listen_port;
   options.threads = config.threads;
-  auto server = http::HttpServer::Create(
-      options, [&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
-        return dispatcher.Dispatch(meta, body);
-      });
+  options.max_connections = *max_connections;
+  options.blocking_threads = config.blocking_threads;
+  http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
+                          return dispatcher.Dispatch(meta, body);
+                        },
+                        ops::Dispatcher::Blocks};
+  auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
 
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);

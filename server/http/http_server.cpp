@@ -1,13 +1,14 @@
-// The only translation unit that includes Beast. One io_context per worker thread; a single
-// acceptor hands connections round-robin to the workers. Beast parses the requests (with a
-// parser that keeps only what AWS JSON 1.1 needs, in buffers each connection reuses); the
-// responses are a handful of fixed headers written directly. Timeouts are deadlines that a
-// per-worker sweep checks a few times a second, so requests touch neither a timer nor epoll_ctl
-// (waiting for readability first would re-arm epoll on every request).
+// One io_context per worker thread; a single acceptor hands connections round-robin to the
+// workers. A RequestReader per connection parses the requests within fixed memory; the responses
+// are a handful of fixed headers written directly. Timeouts are deadlines that a per-worker sweep
+// checks a few times a second, so requests touch neither a timer nor epoll_ctl (waiting for
+// readability first would re-arm epoll on every request). Operations that may block run on a
+// separate pool of threads and answer on their connection's worker.
 #include "server/http/http_server.h"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -18,8 +19,13 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <span>
 #include <utility>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,28 +33,27 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/basic_parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/intrusive/list.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/bytes.h"
 #include "common/uuid.h"
+#include "server/http/request_reader.h"
 #include "server/http/sigv4.h"
+#include "server/model/codec.h"
 
 namespace trent::http {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace bi = boost::intrusive;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-using beast::error_code;
+using boost::system::error_code;
 
 constexpr std::string_view kTargetPrefix = "TrentService.";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -56,41 +61,53 @@ constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 constexpr auto kMaxLinger = std::chrono::seconds(2);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-// A connection keeps its body buffer between requests up to this size; KMS requests are small.
-constexpr size_t kKeptBodyCapacity = 64 * 1024;
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 
-// {"__type":...,"message":...}; the messages here are fixed texts that need no JSON escaping.
-std::string ErrorBody(std::string_view type, std::string_view message) {
-  std::string body = R"({"__type":")";
-  body.append(type).append(R"(","message":")").append(message).append(R"("})");
-  return body;
-}
-
-// The answers this layer gives by itself. The limits are fixed at start, so they are built once.
+// The answers this layer gives by itself, in the model's error document. The limits are fixed
+// at start, so they are built once. A request too large in any part is
+// RequestEntityTooLargeException, the HTTP status tells which part: 413 for the body, 431 for
+// the header and for what Beast does not count as body, chunk extensions and the trailer (they
+// are fields and metadata of the request, not its content). AWS's front end cannot be observed
+// answering malformed HTTP; trent calls it a SerializationException (the request cannot be read).
 struct ErrorBodies {
   explicit ErrorBodies(const ServerOptions& o)
-      : too_large(ErrorBody(AwsErrorType(ErrorCode::kRequestEntityTooLarge),
-                            "Request body must be at most " + std::to_string(o.max_body_bytes) +
-                                " bytes")),
-        header_too_large(ErrorBody("RequestHeaderFieldsTooLargeException",
-                                   "Request header must be at most " +
-                                       std::to_string(o.max_header_bytes) + " bytes")) {}
-  // As AWS answers a missing or foreign X-Amz-Target: the type alone.
+      : too_large(model::EncodeError(
+            {ErrorCode::kRequestEntityTooLarge, "Request body must be at most " +
+                                                    std::to_string(o.limits.max_body_bytes) +
+                                                    " bytes"})),
+        header_too_large(model::EncodeError(
+            {ErrorCode::kRequestEntityTooLarge, "Request header must be at most " +
+                                                    std::to_string(o.limits.max_header_bytes) +
+                                                    " bytes"})),
+        framing_too_large(model::EncodeError(
+            {ErrorCode::kRequestEntityTooLarge,
+             "A chunk extension or the trailer must be at most " +
+                 std::to_string(o.limits.max_header_bytes) + " bytes"})) {}
+  // As AWS answers a missing or foreign X-Amz-Target: the type alone, no message.
   std::string unknown_operation = R"({"__type":"UnknownOperationException"})";
   std::string method_not_allowed =
-      ErrorBody("UnknownOperationException", "Only POST requests are served");
-  std::string malformed = ErrorBody("MalformedHttpRequestException", "Malformed HTTP request");
+      model::EncodeError({ErrorCode::kUnknownOperation, "Only POST requests are served"});
+  std::string malformed =
+      model::EncodeError({ErrorCode::kSerialization, "Malformed HTTP request"});
   std::string internal =
-      ErrorBody(AwsErrorType(ErrorCode::kInternal), "The server encountered an internal error");
+      model::EncodeError({ErrorCode::kInternal, "The server encountered an internal error"});
   std::string too_large;
   std::string header_too_large;
+  std::string framing_too_large;
 };
 
-// What every connection reads and never changes.
+// What every connection shares: settings fixed at start, the pool of blocking threads, and the
+// count of open connections.
 struct Config {
-  ServerOptions options;
-  Handler handler;
-  ErrorBodies bodies;
+  Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
+    if (handler.blocks) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
+  }
+
+  const ServerOptions options;
+  const Handler handler;
+  const ErrorBodies bodies;
+  std::optional<asio::thread_pool> blocking;  // only when some operation blocks
+  std::atomic<size_t> open_connections{0};
 };
 
 // A UUID v4 in text form, as AWS's request ids are. Unique, not secret: a per-thread PRNG.
@@ -135,95 +152,34 @@ void AppendNumber(std::string& out, Int value) {
   out.append(digits, end);
 }
 
-bool IsHttpParseError(const error_code& ec) {
-  return &ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category();
-}
-
-// Keeps only what the server needs from a request, in strings the connection reuses.
-class RequestParser final : public bhttp::basic_parser<true> {
- public:
-  struct Fields {
-    std::string target;         // X-Amz-Target
-    std::string authorization;  // Authorization
-    std::string body;
-    void Clear() {
-      target.clear();
-      authorization.clear();
-      if (body.capacity() > kKeptBodyCapacity) {
-        std::string().swap(body);
-      } else {
-        body.clear();
-      }
-    }
-  };
-
-  explicit RequestParser(Fields& fields) : fields_(fields) {}
-
-  bhttp::verb method() const { return method_; }
-  int version() const { return version_; }
-  bool expects_continue() const { return expects_continue_ && version_ >= 11; }
-
- private:
-  void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view, int version,
-                       error_code&) override {
-    method_ = method;
-    version_ = version;
-  }
-  void on_response_impl(int, beast::string_view, int, error_code&) override {}
-  void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
-                     error_code&) override {
-    if (name == bhttp::field::authorization) {
-      fields_.authorization.assign(value.data(), value.size());
-    } else if (name == bhttp::field::expect) {
-      expects_continue_ = beast::iequals(value, "100-continue");
-    } else if (name == bhttp::field::unknown && beast::iequals(name_string, "x-amz-target")) {
-      fields_.target.assign(value.data(), value.size());
-    }
-  }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                         error_code&) override {
-    // Not more up front: the length is only the client's word until the bytes arrive.
-    if (content_length) {
-      fields_.body.reserve(std::min<uint64_t>(*content_length, kKeptBodyCapacity));
-    }
-  }
-  size_t on_body_impl(beast::string_view data, error_code&) override {
-    fields_.body.append(data.data(), data.size());
-    return data.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code&) override {
-    fields_.body.append(data.data(), data.size());
-    return data.size();
-  }
-  void on_finish_impl(error_code&) override {}
-
-  Fields& fields_;
-  bhttp::verb method_ = bhttp::verb::unknown;
-  int version_ = 11;
-  bool expects_continue_ = false;
-};
-
 struct Worker;
 
 using ConnectionHook = bi::list_base_hook<bi::link_mode<bi::auto_unlink>>;
 
-// One client connection; lives on its worker's thread only.
+// One client connection; lives on its worker's thread, except that a blocking operation runs
+// on a blocking thread while the worker leaves the request alone.
 class Connection : public std::enable_shared_from_this<Connection>, public ConnectionHook {
  public:
-  Connection(const Config& config, Worker& worker, tcp::socket socket)
-      : config_(config), worker_(worker), socket_(std::move(socket)) {}
+  Connection(Config& config, Worker& worker, tcp::socket socket)
+      : config_(config),
+        worker_(worker),
+        socket_(std::move(socket)),
+        reader_(config.options.limits) {
+    config_.open_connections.fetch_add(1, std::memory_order_relaxed);
+  }
   ~Connection();
 
   void Start();
+  // Waiting for a request of which nothing has arrived: closing it loses nothing.
+  bool Idle() const { return awaiting_first_byte_ && reader_.Unparsed() == 0; }
+  // While Idle(): the earliest deadline is the connection idle the longest.
+  SteadyClock::time_point deadline() const { return deadline_; }
   // Server shutdown: an idle connection closes now, a busy one after its current response.
   void OnShutdown() {
-    if (awaiting_first_byte_ && buffer_.size() == 0) Close();
+    if (Idle()) Close();
   }
   // Called by the sweep: closes the connection when its deadline has passed.
   void Check(SteadyClock::time_point now) {
-    if (awaiting_first_byte_ && buffer_.size() > 0) StartReadDeadline();
     if (deadline_ <= now) Close();
   }
   // Aborts whatever the connection is waiting for; its handlers then finish it.
@@ -235,12 +191,16 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
 
  private:
   void ReadRequest();
-  void OnHeader(error_code ec);
-  void ReadBody();
-  void Fail(error_code ec);
+  void Parse();
+  void ReadMore();
+  void Fail(RequestReader::Outcome outcome);
   void Dispatch();
+  bool Serve();
+  void Answer(bool served);
+  bool KeepAlive() const;
   void Reply(int status, std::string_view body, bool keep_alive);
   void OnWritten(error_code ec);
+  void WipeResponse();
   void Linger();
   void Drain();
   void SetDeadline(SteadyClock::duration timeout) { deadline_ = SteadyClock::now() + timeout; }
@@ -250,32 +210,34 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
     SetDeadline(std::chrono::seconds(config_.options.read_timeout_seconds));
   }
 
-  const Config& config_;
+  Config& config_;
   Worker& worker_;
   tcp::socket socket_;
-  beast::flat_buffer buffer_;
-  RequestParser::Fields fields_;
-  std::optional<RequestParser> parser_;  // a fresh one per request, built in place
+  RequestReader reader_;
   ops::RequestMeta meta_;
   ops::ApiResponse response_;
   std::string head_;       // status line and headers of the response being written
   std::string_view body_;  // the body being written: response_.body or a fixed error body
   SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
-  // The idle deadline applies until bytes of the next request arrive: the sweep sees them in
-  // buffer_, or the header is complete before it looks.
+  // The idle deadline applies until bytes of the next request arrive.
   bool awaiting_first_byte_ = false;
+  bool continue_sent_ = false;
   bool keep_alive_ = false;
 };
 
 // One thread's io_context and the connections it serves.
 struct Worker {
+  explicit Worker(Config& c) : config(c) {}
   ~Worker() { destroying = true; }
 
   void Run();
   void Sweep();
+  void Admit(tcp::socket socket);
+  bool CloseLongestIdle();
   void BeginShutdown(SteadyClock::time_point deadline);
   void ConnectionGone();
 
+  Config& config;
   // Declared before the io_context: connections left in its handlers unlink on destruction.
   bi::list<Connection, bi::constant_time_size<false>> connections;
   asio::io_context ioc{1};
@@ -284,10 +246,15 @@ struct Worker {
   bool shutting_down = false;
   bool destroying = false;
   SteadyClock::time_point grace_deadline;
+  SteadyClock::time_point last_refusal_log;
 };
 
+bool Connection::KeepAlive() const { return reader_.keep_alive() && !worker_.shutting_down; }
+
 Connection::~Connection() {
+  WipeResponse();
   unlink();
+  config_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.ConnectionGone();
 }
 
@@ -301,125 +268,131 @@ void Connection::Start() {
 }
 
 void Connection::ReadRequest() {
-  if (buffer_.size() > 0) {  // a pipelined request is already here
+  if (reader_.Unparsed() > 0) {  // a pipelined request is already here
     StartReadDeadline();
   } else {
     awaiting_first_byte_ = true;
     SetDeadline(std::chrono::seconds(config_.options.idle_timeout_seconds));
   }
-  fields_.Clear();
-  parser_.emplace(fields_);
-  parser_->header_limit(static_cast<uint32_t>(
-      std::min<size_t>(config_.options.max_header_bytes, UINT32_MAX)));
-  parser_->body_limit(config_.options.max_body_bytes);
+  reader_.Start();
+  continue_sent_ = false;
   NewRequestId(meta_.request_id);
-  bhttp::async_read_header(socket_, buffer_, *parser_,
-                           [self = shared_from_this()](error_code ec, size_t) {
-                             self->OnHeader(ec);
-                           });
+  Parse();
 }
 
-void Connection::OnHeader(error_code ec) {
-  if (awaiting_first_byte_) StartReadDeadline();
-  if (ec) {
-    Fail(ec);
-  } else if (parser_->is_done()) {
+void Connection::Parse() {
+  const auto outcome = reader_.Parse();
+  if (outcome == RequestReader::Outcome::kComplete) {
     Dispatch();
-  } else if (!parser_->expects_continue()) {
-    ReadBody();
+  } else if (outcome != RequestReader::Outcome::kNeedMore) {
+    Fail(outcome);
+  } else if (!reader_.header_done() || !reader_.expects_continue() || continue_sent_) {
+    ReadMore();
   } else {
+    continue_sent_ = true;
     asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](error_code ec, size_t) {
                         if (ec) {
                           self->Close();
                           return;
                         }
-                        self->ReadBody();
+                        self->ReadMore();
                       });
   }
 }
 
-void Connection::ReadBody() {
-  // Usually the body came with the header: parsing it here saves an asynchronous read, which
-  // would complete through the scheduler even with nothing left to read.
-  error_code parsed;
-  while (!parser_->is_done() && buffer_.size() > 0) {
-    const size_t used = parser_->put(buffer_.data(), parsed);
-    buffer_.consume(used);
-    if (parsed || used == 0) break;
-  }
-  if (parsed && parsed != bhttp::error::need_more) {
-    Fail(parsed);
-    return;
-  }
-  if (parser_->is_done()) {
-    Dispatch();
-    return;
-  }
-  bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
-    if (ec) {
-      self->Fail(ec);
-      return;
-    }
-    self->Dispatch();
-  });
+void Connection::ReadMore() {
+  const std::span<char> space = reader_.ReadSpace();
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = shared_from_this()](error_code ec, size_t n) {
+                            if (ec) {  // the peer went away, or the sweep closed the socket
+                              self->Close();
+                              return;
+                            }
+                            self->reader_.CommitRead(n);
+                            if (self->awaiting_first_byte_) self->StartReadDeadline();
+                            self->Parse();
+                          });
 }
 
-// A request that could not be read whole: say why when the client can still hear it, then close.
-void Connection::Fail(error_code ec) {
+// A request that could not be read whole: say why, then close.
+void Connection::Fail(RequestReader::Outcome outcome) {
   const ErrorBodies& bodies = config_.bodies;
-  if (ec == bhttp::error::header_limit) {
-    Reply(431, bodies.header_too_large, false);
-  } else if (ec == bhttp::error::body_limit) {
-    Reply(413, bodies.too_large, false);
-  } else if (IsHttpParseError(ec) && ec != bhttp::error::end_of_stream &&
-             ec != bhttp::error::partial_message) {
-    spdlog::debug("request {}: malformed HTTP: {}", meta_.request_id, ec.message());
-    Reply(400, bodies.malformed, false);
-  } else {
-    Close();  // the peer went away, or the sweep closed the socket at the deadline
+  switch (outcome) {
+    case RequestReader::Outcome::kHeaderTooLarge:
+      Reply(431, bodies.header_too_large, false);
+      return;
+    case RequestReader::Outcome::kFramingTooLarge:
+      Reply(431, bodies.framing_too_large, false);
+      return;
+    case RequestReader::Outcome::kBodyTooLarge:
+      Reply(413, bodies.too_large, false);
+      return;
+    default:
+      spdlog::debug("request {}: malformed HTTP", meta_.request_id);
+      Reply(400, bodies.malformed, false);
+      return;
   }
 }
 
 void Connection::Dispatch() {
-  const bool keep_alive = parser_->keep_alive() && !worker_.shutting_down;
-  if (parser_->method() != bhttp::verb::post) {
-    Reply(405, config_.bodies.method_not_allowed, keep_alive);
+  if (!reader_.is_post()) {
+    Reply(405, config_.bodies.method_not_allowed, KeepAlive());
     return;
   }
-  const std::string_view target = fields_.target;
+  const std::string_view target = reader_.target();
   if (!target.starts_with(kTargetPrefix) || target.size() == kTargetPrefix.size()) {
-    Reply(400, config_.bodies.unknown_operation, keep_alive);
+    Reply(400, config_.bodies.unknown_operation, KeepAlive());
     return;
   }
   meta_.operation = target.substr(kTargetPrefix.size());
-  if (auto scope = ParseCredentialScope(fields_.authorization)) {
+  if (auto scope = ParseCredentialScope(reader_.authorization())) {
     meta_.region.assign(scope->region);
     meta_.access_key_id.assign(scope->access_key_id);
   } else {
     meta_.region.assign(config_.options.default_region);
     meta_.access_key_id.clear();
   }
+  if (config_.blocking && config_.handler.blocks(meta_.operation)) {
+    // The worker leaves this connection alone until the answer is posted back; the work guard
+    // keeps the worker's io_context running (through a shutdown too) until then.
+    asio::post(*config_.blocking, [self = shared_from_this(),
+                                   work = asio::make_work_guard(worker_.ioc)]() mutable {
+      const bool served = self->Serve();
+      asio::post(work.get_executor(), [self = std::move(self), served] { self->Answer(served); });
+    });
+    return;
+  }
+  Answer(Serve());
+}
+
+// Runs the handler into response_; false when it threw.
+bool Connection::Serve() {
   try {
-    response_ = config_.handler(meta_, fields_.body);
+    response_ = config_.handler.serve(meta_, reader_.body());
+    return true;
   } catch (const std::exception& e) {
     spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,
                   e.what());
-    Reply(500, config_.bodies.internal, keep_alive);
-    return;
   } catch (...) {
     spdlog::error("request {} ({}): handler threw", meta_.request_id, meta_.operation);
-    Reply(500, config_.bodies.internal, keep_alive);
-    return;
   }
-  Reply(response_.http_status, response_.body, keep_alive);
+  return false;
+}
+
+void Connection::Answer(bool served) {
+  if (served) {
+    Reply(response_.http_status, response_.body, KeepAlive());
+  } else {
+    Reply(500, config_.bodies.internal, KeepAlive());
+  }
 }
 
 void Connection::Reply(int status, std::string_view body, bool keep_alive) {
   spdlog::debug("request {} {} {}: {} ({} bytes)", meta_.request_id, meta_.source_ip,
-                fields_.target, status, body.size());
+                reader_.target(), status, body.size());
   keep_alive_ = keep_alive;
-  body_ = parser_->method() == bhttp::verb::head ? std::string_view() : body;
+  body_ = reader_.is_head() ? std::string_view() : body;
   head_.assign("HTTP/1.1 ");
   AppendNumber(head_, status);
   head_ += ' ';
@@ -433,7 +406,7 @@ void Connection::Reply(int status, std::string_view body, bool keep_alive) {
   head_.append(DateHeader());
   if (!keep_alive) {
     head_.append("Connection: close\r\n");
-  } else if (parser_->version() < 11) {
+  } else if (reader_.version() < 11) {
     head_.append("Connection: keep-alive\r\n");
   }
   if (status == 405) head_.append("Allow: POST\r\n");
@@ -448,18 +421,27 @@ void Connection::Reply(int status, std::string_view body, bool keep_alive) {
 }
 
 void Connection::OnWritten(error_code ec) {
+  WipeResponse();
   if (ec) {
     Close();
   } else if (keep_alive_ && !worker_.shutting_down) {
-    ReadRequest();
+    ReadRequest();  // wipes the request just answered
   } else {
     Linger();
   }
 }
 
+// The response may hold plaintext or a data key.
+void Connection::WipeResponse() {
+  SecureWipe(response_.body.data(), response_.body.size());
+  response_.body.clear();
+  body_ = {};
+}
+
 // Half-closes, then reads until the peer closes too (bounded in time): closing with unread
 // input would reset the connection and could destroy the response before the client reads it.
 void Connection::Linger() {
+  reader_.Wipe();
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
@@ -468,13 +450,14 @@ void Connection::Linger() {
   }
   SetDeadline(std::min<SteadyClock::duration>(
       kMaxLinger, std::chrono::seconds(config_.options.read_timeout_seconds)));
-  buffer_.clear();
   Drain();
 }
 
 void Connection::Drain() {
-  socket_.async_read_some(buffer_.prepare(16 * 1024),
-                          [self = shared_from_this()](error_code ec, size_t) {
+  const std::span<char> space = reader_.ReadSpace();
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = shared_from_this(), space](error_code ec, size_t n) {
+                            SecureWipe(space.data(), n);
                             if (ec) {
                               self->Close();
                               return;
@@ -524,12 +507,47 @@ void Worker::ConnectionGone() {
   if (shutting_down && !destroying && connections.empty()) sweeper.cancel();
 }
 
+// At the cap, a new connection takes the place of the longest-idle keep-alive connection. When
+// none is idle, the new one is refused by closing it before reading anything: clients see the
+// connection closed, which SDKs retry, and nothing is held for it.
+void Worker::Admit(tcp::socket socket) {
+  if (shutting_down) return;
+  if (config.open_connections.load(std::memory_order_relaxed) >= config.options.max_connections &&
+      !CloseLongestIdle()) {
+    const auto now = SteadyClock::now();
+    if (now - last_refusal_log >= kRefusalLogInterval) {
+      last_refusal_log = now;
+      spdlog::warn("{} connections open, none idle: refusing new ones (--max-connections)",
+                   config.options.max_connections);
+    }
+    return;
+  }
+  std::make_shared<Connection>(config, *this, std::move(socket))->Start();
+}
+
+// With several workers each closes among its own connections only: the connections are spread
+// evenly over the workers, so its longest-idle one is among the longest-idle of the server.
+bool Worker::CloseLongestIdle() {
+  Connection* longest = nullptr;
+  for (Connection& connection : connections) {
+    if (connection.Idle() && (!longest || connection.deadline() < longest->deadline())) {
+      longest = &connection;
+    }
+  }
+  if (!longest) return false;
+  longest->Close();
+  return true;
+}
+
 class Server final : public HttpServer {
  public:
-  Server(const ServerOptions& options, Handler handler)
-      : config_{options, std::move(handler), ErrorBodies(options)} {
+  Server(const ServerOptions& options, Handler handler) : config_(options, std::move(handler)) {
     const int threads = std::max(1, options.threads);
-    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(config_));
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ~Server() override {
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
   }
 
   Status Listen();
@@ -541,22 +559,33 @@ class Server final : public HttpServer {
 
  private:
   Status Bind(const asio::ip::address& address, uint16_t port);
-  void Accept(tcp::acceptor& acceptor);
+  // A listening socket, and the timer that paces its accepts after an error.
+  struct Listener {
+    explicit Listener(asio::io_context& ioc) : acceptor(ioc), retry(ioc) {}
+    tcp::acceptor acceptor;
+    asio::steady_timer retry;
+  };
+
+  void Accept(Listener& listener);
+  bool ShedPendingConnection(tcp::acceptor& acceptor);
   void BeginShutdown();
 
   Config config_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // On workers_[0]'s io_context, so declared after workers_.
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::optional<asio::signal_set> signals_;
   size_t next_worker_ = 0;
   bool shutting_down_ = false;  // only touched on workers_[0]'s thread
   uint16_t port_ = 0;
+  // Held so that accept can still take a connection off the backlog when descriptors run out.
+  int reserve_fd_ = -1;
 };
 
 Status Server::Bind(const asio::ip::address& address, uint16_t port) {
   const tcp::endpoint endpoint(address, port);
-  auto acceptor = std::make_unique<tcp::acceptor>(workers_[0]->ioc);
+  auto listener = std::make_unique<Listener>(workers_[0]->ioc);
+  tcp::acceptor* acceptor = &listener->acceptor;
   error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -568,7 +597,7 @@ Status Server::Bind(const asio::ip::address& address, uint16_t port) {
     where << endpoint;
     return InternalError("cannot listen on " + where.str() + ": " + ec.message());
   }
-  acceptors_.push_back(std::move(acceptor));
+  listeners_.push_back(std::move(listener));
   return Status::Ok();
 }
 
@@ -593,25 +622,46 @@ Status Server::Listen() {
   return Bind(address, config_.options.port);
 }
 
-void Server::Accept(tcp::acceptor& acceptor) {
+void Server::Accept(Listener& listener) {
   Worker& worker = *workers_[next_worker_++ % workers_.size()];
-  acceptor.async_accept(worker.ioc, [this, &acceptor, &worker](error_code ec, tcp::socket socket) {
+  tcp::acceptor& acceptor = listener.acceptor;
+  acceptor.async_accept(worker.ioc, [this, &listener, &worker](error_code ec, tcp::socket socket) {
     if (shutting_down_) return;
+    if ((ec == asio::error::no_descriptors ||
+         ec == boost::system::errc::too_many_files_open_in_system) &&
+        ShedPendingConnection(listener.acceptor)) {
+      Accept(listener);
+      return;
+    }
     if (ec) {
-      // E.g. out of file descriptors: wait a little rather than spin.
+      // Wait a little rather than spin.
       spdlog::warn("accept failed: {}", ec.message());
-      auto timer = std::make_shared<asio::steady_timer>(workers_[0]->ioc, kAcceptRetryDelay);
-      timer->async_wait([this, &acceptor, timer](error_code) {
-        if (!shutting_down_) Accept(acceptor);
+      listener.retry.expires_after(kAcceptRetryDelay);
+      listener.retry.async_wait([this, &listener](error_code) {
+        if (!shutting_down_) Accept(listener);
       });
       return;
     }
-    asio::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
-      if (worker.shutting_down) return;
-      std::make_shared<Connection>(config_, worker, std::move(socket))->Start();
+    asio::post(worker.ioc, [&worker, socket = std::move(socket)]() mutable {
+      worker.Admit(std::move(socket));
     });
-    Accept(acceptor);
+    Accept(listener);
   });
+}
+
+// Out of descriptors, the connection waiting in the backlog would make every accept fail at
+// once: with the reserve descriptor given up for a moment, it is taken and closed (the client
+// sees its connection closed). False when no connection was waiting (Linux reports EMFILE before
+// it looks at the backlog).
+bool Server::ShedPendingConnection(tcp::acceptor& acceptor) {
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    spdlog::warn("out of file descriptors: closed a new connection (see --max-connections)");
+  }
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0;
 }
 
 void Server::Run() {
@@ -622,7 +672,7 @@ void Server::Run() {
     spdlog::info("signal {}: finishing in-flight requests and stopping", signal);
     BeginShutdown();
   });
-  for (auto& acceptor : acceptors_) Accept(*acceptor);
+  for (auto& listener : listeners_) Accept(*listener);
   for (auto& worker : workers_) asio::post(worker->ioc, [w = worker.get()] { w->Sweep(); });
 
   std::vector<std::thread> threads;
@@ -631,13 +681,17 @@ void Server::Run() {
   }
   first.Run();
   for (auto& thread : threads) thread.join();
+  if (config_.blocking) config_.blocking->join();
 }
 
 void Server::BeginShutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   error_code ignored;
-  for (auto& acceptor : acceptors_) acceptor->close(ignored);
+  for (auto& listener : listeners_) {
+    listener->acceptor.close(ignored);
+    listener->retry.cancel();
+  }
   if (signals_) {
     signals_->cancel(ignored);
     signals_->clear(ignored);  // a second signal gets the default action again

@@ -1,5 +1,5 @@
 // The HTTP/1.1 frontend (Boost.Beast): AWS JSON 1.1 over keep-alive connections.
-// The only code that includes Beast.
+// Only server/http/*.cpp include Beast.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "server/http/request_reader.h"
 #include "server/ops/api.h"
 
 namespace trent::http {
@@ -18,14 +19,23 @@ struct ServerOptions {
   uint16_t port = 4599;
   int threads = 2;
   std::string default_region = "us-east-1";
-  size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 1024 * 1024;
+  RequestLimits limits;
   int idle_timeout_seconds = 60;   // keep-alive connection with no request
   int read_timeout_seconds = 30;   // one request must arrive whole within this
+  // Open connections at most: a new one beyond it takes the place of the longest-idle
+  // keep-alive connection, or is closed at once when none is idle.
+  size_t max_connections = 1024;
+  int blocking_threads = 16;       // threads for the operations that may block
 };
 
-// Called on a network thread for every well-formed POST; must not block for long.
-using Handler = std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)>;
+// Serves every well-formed POST. `serve` runs on the connection's network thread, where it must
+// not block, unless `blocks` says the operation may (e.g. it waits for a durable write): then it
+// runs on one of the blocking threads, the network thread serves other connections meanwhile,
+// and the answer is written from the network thread again.
+struct Handler {
+  std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)> serve;
+  std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
+};
 
 class HttpServer {
  public:

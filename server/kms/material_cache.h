@@ -1,6 +1,6 @@
 // Key versions unwrapped in the HSM, at most `capacity` at a time.
 //
-// Each unwrapped version is a session object in the module (about 8 KB in SoftHSM), so keeping
+// Each unwrapped version is a session object in the module (about 10 KB in SoftHSM), so keeping
 // every version ever used grows without bound. The cache holds a fixed array of slots; a
 // version records its slot in KeyVersion::cache_slot. A hit pins the slot with one
 // compare-and-swap on the slot's state word (and unpins with one atomic subtract), so the
@@ -28,7 +28,7 @@ class MaterialCache {
   struct Slot;
 
  public:
-  // About 8 KB each in SoftHSM: 10,000 keep at most ~80 MB of key material in the module,
+  // About 10 KB each in SoftHSM: 10,000 keep at most ~100 MB of key material in the module,
   // and hold the whole working set of any test or CI run seen so far, so that only instances
   // with more keys in use than that pay for unwrapping again (tens of µs per miss).
   static constexpr size_t kDefaultCapacity = 10'000;

@@ -12,28 +12,43 @@
 namespace trent::ops {
 namespace {
 
+// Whether an operation may block its thread: those that write wait for the write to be durable.
+enum class Blocking { kNo, kWrites };
+
+struct Route {
+  std::string_view name;
+  Handler handler;
+  Blocking blocking;
+};
+
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<std::pair<std::string_view, Handler>, 13> kHandlers = {{
-    {"CancelKeyDeletion", CancelKeyDeletion},
-    {"CreateKey", CreateKey},
-    {"Decrypt", Decrypt},
-    {"DescribeKey", DescribeKey},
-    {"DisableKey", DisableKey},
-    {"EnableKey", EnableKey},
-    {"Encrypt", Encrypt},
-    {"GenerateDataKey", GenerateDataKey},
-    {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext},
-    {"GenerateRandom", GenerateRandom},
-    {"ListKeys", ListKeys},
-    {"ReEncrypt", ReEncrypt},
-    {"ScheduleKeyDeletion", ScheduleKeyDeletion},
+constexpr std::array<Route, 13> kHandlers = {{
+    {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
+    {"CreateKey", CreateKey, Blocking::kWrites},
+    {"Decrypt", Decrypt, Blocking::kNo},
+    {"DescribeKey", DescribeKey, Blocking::kNo},
+    {"DisableKey", DisableKey, Blocking::kWrites},
+    {"EnableKey", EnableKey, Blocking::kWrites},
+    {"Encrypt", Encrypt, Blocking::kNo},
+    {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
+    {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
+    {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"ListKeys", ListKeys, Blocking::kNo},
+    {"ReEncrypt", ReEncrypt, Blocking::kNo},
+    {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
 }};
 
+const Route* FindRoute(std::string_view operation) {
+  auto it = std::lower_bound(
+      kHandlers.begin(), kHandlers.end(), operation,
+      [](const Route& route, std::string_view name) { return route.name < name; });
+  return it != kHandlers.end() && it->name == operation ? &*it : nullptr;
+}
+
 Handler FindHandler(std::string_view operation) {
-  auto it = std::lower_bound(kHandlers.begin(), kHandlers.end(), operation,
-                             [](const auto& entry, std::string_view name) { return entry.first < name; });
-  return it != kHandlers.end() && it->first == operation ? it->second : nullptr;
+  const Route* route = FindRoute(operation);
+  return route ? route->handler : nullptr;
 }
 
 // Internal failures (SQLite, PKCS#11, ...) are logged with the request id and their text is
@@ -51,6 +66,11 @@ ApiResponse ErrorResponse(const Status& status, std::string_view request_id) {
 }
 
 }  // namespace
+
+bool Dispatcher::Blocks(std::string_view operation) {
+  const Route* route = FindRoute(operation);
+  return route && route->blocking == Blocking::kWrites;
+}
 
 ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) const {
   const model::Operation* op = model::FindOperation(meta.operation);

@@ -1,6 +1,8 @@
 // The HTTP frontend against raw sockets: a fake handler echoes what the server told it.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/http/http_server.h"
 
@@ -144,7 +147,7 @@ ServerOptions TestOptions() {
 // A server on a free port, served on its own thread until the test ends.
 class TestServer {
  public:
-  explicit TestServer(ServerOptions options = TestOptions(), Handler handler = Echo) {
+  explicit TestServer(ServerOptions options = TestOptions(), Handler handler = {Echo}) {
     auto created = HttpServer::Create(options, std::move(handler));
     REQUIRE(created.ok());
     server_ = std::move(created.value());
@@ -267,7 +270,7 @@ TEST_CASE("http server: a handler that throws is KMSInternalException") {
 
 TEST_CASE("http server: an oversize body is 413, then the connection closes") {
   ServerOptions options = TestOptions();
-  options.max_body_bytes = 1024;
+  options.limits.max_body_bytes = 1024;
   TestServer server(options);
   {
     Client client(server.port());
@@ -318,7 +321,7 @@ TEST_CASE("http server: a chunked body within the limit is served") {
 
 TEST_CASE("http server: an oversize header is 431, then the connection closes") {
   ServerOptions options = TestOptions();
-  options.max_header_bytes = 1024;
+  options.limits.max_header_bytes = 1024;
   TestServer server(options);
   Client client(server.port());
   client.Send(Post("TrentService.Encrypt", "{}", "X-Padding: " + std::string(2000, 'p') + "\r\n"));
@@ -460,7 +463,7 @@ TEST_CASE("http server: Stop() lets an in-flight request finish") {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     return Echo(meta, body);
   };
-  TestServer server(TestOptions(), slow);
+  TestServer server(TestOptions(), {slow});
   Client client(server.port());
   client.Send(Post("TrentService.Slow", "{}"));
   while (!entered) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -476,12 +479,12 @@ TEST_CASE("http server: a port in use is an error, not an exception") {
   TestServer server;
   ServerOptions options = TestOptions();
   options.port = server.port();
-  auto second = HttpServer::Create(options, Echo);
+  auto second = HttpServer::Create(options, {Echo});
   REQUIRE_FALSE(second.ok());
   CHECK(Contains(second.status().message(), "cannot listen on 127.0.0.1:"));
 
   options.host = "not-an-address";
-  CHECK_FALSE(HttpServer::Create(options, Echo).ok());
+  CHECK_FALSE(HttpServer::Create(options, {Echo}).ok());
 }
 
 TEST_CASE("http server: localhost listens on the loopback address") {
@@ -491,4 +494,142 @@ TEST_CASE("http server: localhost listens on the loopback address") {
   Client client(server.port());
   client.Send(Post("TrentService.A", "{}"));
   REQUIRE(client.Read());
+}
+
+TEST_CASE("http server: endless chunk extensions or trailer are 431, then the connection closes") {
+  ServerOptions options = TestOptions();
+  options.limits.max_header_bytes = 1024;
+  TestServer server(options);
+  const std::string head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: TrentService.Encrypt\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& start : {head + "1;e=", head + "0\r\n"}) {
+    INFO(start.substr(head.size()));
+    Client client(server.port());
+    client.Send(start);
+    // Far more than the limit, in pieces, as a client that never ends the line would send.
+    const std::string more = start.ends_with("e=") ? std::string(4096, 'v') : "X-a: b\r\n";
+    for (size_t sent = 0; sent < 64 * 1024; sent += more.size()) client.Send(more);
+    auto response = client.Read();
+    REQUIRE(response);
+    CHECK(response->status == 431);
+    CHECK(Contains(response->body, R"("__type":"RequestEntityTooLargeException")"));
+    CHECK(Contains(response->body, "A chunk extension or the trailer must be at most 1024 bytes"));
+    CHECK(response->header("connection") == "close");
+    CHECK(client.WaitClosed());
+  }
+  Client next(server.port());
+  next.Send(Post("TrentService.Encrypt", "{}"));
+  REQUIRE(next.Read());
+}
+
+TEST_CASE("http server: a blocking operation does not stall others on the same network thread") {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.blocking_threads = 2;
+  std::atomic<bool> slow_started{false};
+  std::atomic<bool> slow_done{false};
+  Handler handler{[&](const RequestMeta& meta, std::string_view body) {
+                    if (meta.operation == "Slow") {
+                      slow_started = true;
+                      std::this_thread::sleep_for(std::chrono::seconds(2));
+                      slow_done = true;
+                    }
+                    return Echo(meta, body);
+                  },
+                  [](std::string_view operation) { return operation == "Slow"; }};
+  TestServer server(options, std::move(handler));
+  Client slow(server.port());
+  slow.Send(Post("TrentService.Slow", "{}"));
+  while (!slow_started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Client fast(server.port());
+  for (int i = 0; i < 3; ++i) {
+    fast.Send(Post("TrentService.Encrypt", "{}"));
+    auto response = fast.Read();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+  }
+  CHECK_FALSE(slow_done);  // answered while the slow one still ran
+  auto answer = slow.Read();
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(Contains(answer->body, "operation=Slow\n"));
+  slow.Send(Post("TrentService.Encrypt", "{}"));  // the connection serves on
+  REQUIRE(slow.Read());
+}
+
+TEST_CASE("http server: at the connection cap the longest-idle connection makes room") {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.max_connections = 4;
+  TestServer server(options);
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(std::make_unique<Client>(server.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // accepted in this order
+  }
+  CHECK(idle[0]->WaitClosed());
+  const auto start = Clock::now();
+  Client client(server.port());
+  client.Send(Post("TrentService.Encrypt", "{}"));
+  auto response = client.Read();
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  CHECK(Clock::now() - start < std::chrono::seconds(2));
+  idle.back()->Send(Post("TrentService.Encrypt", "{}"));  // the most recent idle one still serves
+  REQUIRE(idle.back()->Read());
+}
+
+TEST_CASE("http server: at the cap with no idle connection a new one is refused") {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.max_connections = 2;
+  TestServer server(options);
+  Client busy1(server.port());
+  Client busy2(server.port());
+  busy1.Send("POST / HTTP/1.1\r\nHost: x\r\n");  // requests under way: not idle
+  busy2.Send("POST / HTTP/1.1\r\nHost: x\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Client refused(server.port());
+  CHECK(refused.WaitClosed());
+  busy1.Send("X-Amz-Target: TrentService.A\r\nContent-Length: 2\r\n\r\n{}");
+  auto response = busy1.Read();
+  REQUIRE(response);
+  CHECK(response->status == 200);
+}
+
+TEST_CASE("http server: out of descriptors, a new connection is closed at once, not left waiting") {
+  TestServer server;
+  {
+    Client warm(server.port());  // the server runs, with all it needs open
+    warm.Send(Post("TrentService.A", "{}"));
+    REQUIRE(warm.Read());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // and has closed that connection
+  rlimit original{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &original) == 0);
+  {
+    // Every descriptor taken but one, which the client's socket takes.
+    rlimit tight = original;
+    tight.rlim_cur = std::min<rlim_t>(original.rlim_cur, 1024);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    std::vector<int> fillers;
+    for (int fd; (fd = open("/dev/null", O_RDONLY)) >= 0;) fillers.push_back(fd);
+    REQUIRE(!fillers.empty());
+    close(fillers.back());
+    fillers.pop_back();
+    Client starved(server.port());
+    const auto start = Clock::now();
+    const bool closed = starved.WaitClosed();
+    for (int fd : fillers) close(fd);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
+    CHECK(closed);
+    CHECK(Clock::now() - start < std::chrono::seconds(2));
+  }
+  // Linux reports EMFILE even with nobody waiting, so the acceptor may be in its 100 ms wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  Client next(server.port());  // the acceptor still serves
+  next.Send(Post("TrentService.A", "{}"));
+  auto response = next.Read();
+  REQUIRE(response);
+  CHECK(response->status == 200);
 }

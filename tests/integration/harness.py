@@ -17,6 +17,9 @@ import unittest
 
 READY_PREFIX = "trentd listening on "
 START_TIMEOUT = 30.0
+# In a sanitizer build (scripts/test --asan, --tsan) each runtime writes its reports to
+# <workdir>/sanitizer.<pid> instead of stderr; any such file fails the test (SanitizerError).
+SANITIZER_OPTION_VARIABLES = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS")
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
@@ -55,6 +58,10 @@ def client_environment():
     return env
 
 
+class SanitizerError(AssertionError):
+    """trentd reported an error of ASan, UBSan, LSan or TSan."""
+
+
 class Trentd:
     """One trentd process on 127.0.0.1:<free port>, with a data dir that outlives restarts."""
 
@@ -77,9 +84,13 @@ class Trentd:
         self.stderr_path = os.path.join(self.workdir, f"stderr.{self.starts}")
         cmd = [trentd_path(), "--listen", listen, "--data-dir", self.data_dir,
                "--log-level", "warn"] + self.extra_args
+        env = client_environment()
+        log_path = os.path.join(self.workdir, "sanitizer")
+        for name in SANITIZER_OPTION_VARIABLES:
+            env[name] = ":".join(filter(None, [env.get(name), f"log_path={log_path}"]))
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         preexec_fn=_die_with_parent, env=client_environment())
+                                         preexec_fn=_die_with_parent, env=env)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             with open(self.stdout_path, "r", errors="replace") as f:
@@ -106,7 +117,8 @@ class Trentd:
             return ""
 
     def stop(self, timeout=20.0):
-        """Graceful stop (SIGTERM); returns the exit code."""
+        """Graceful stop (SIGTERM); returns the exit code. Raises SanitizerError if trentd
+        reported a sanitizer error (leaks are found at this exit)."""
         if self.proc is None:
             return None
         self.proc.send_signal(signal.SIGTERM)
@@ -118,19 +130,40 @@ class Trentd:
             raise RuntimeError(f"trentd did not stop within {timeout} s of SIGTERM")
         finally:
             self.proc = None
+        self.check_sanitizer_reports()
         return code
 
     def kill(self):
-        """kill -9: no chance to clean up."""
+        """kill -9: no chance to clean up. Raises SanitizerError if trentd had reported one."""
         if self.proc is None:
             return
         self.proc.kill()
         self.proc.wait()
         self.proc = None
+        self.check_sanitizer_reports()
+
+    def check_sanitizer_reports(self):
+        reports = sorted(name for name in os.listdir(self.workdir) if name.startswith("sanitizer."))
+        if reports:
+            texts = []
+            for name in reports:
+                with open(os.path.join(self.workdir, name), "r", errors="replace") as f:
+                    text = f.read()
+                # The kind of error and its first frames lead, the SUMMARY line ends it.
+                texts.append(text if len(text) < 12000 else text[:10000] + "\n...\n" + text[-1000:])
+            raise SanitizerError("trentd reported a sanitizer error:\n" + "\n".join(texts))
 
     def close(self):
-        self.kill()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        """Stops trentd gracefully (so a sanitizer build checks for leaks at its exit) and
+        removes its files; raises SanitizerError if trentd reported one."""
+        try:
+            if self.proc is not None:
+                self.stop()
+            else:
+                self.check_sanitizer_reports()
+        finally:
+            self.kill()
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def client(self, region="us-east-1", **config):
         import boto3

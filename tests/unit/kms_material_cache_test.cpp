@@ -107,7 +107,10 @@ bool RoundTrips(MaterialCache& cache, hsm::Hsm& hsm, const std::shared_ptr<const
 
 TEST_CASE("the cache keeps at most its capacity unwrapped and unwraps again on a miss") {
   CacheOverSoftHsm fixture(10, 3);
-  auto& [dir, hsm, versions, cache] = fixture;
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
 
   // Ciphertexts made while each version was freshly unwrapped...
   std::vector<Bytes> sealed;
@@ -134,7 +137,10 @@ TEST_CASE("the cache keeps at most its capacity unwrapped and unwraps again on a
 
 TEST_CASE("a hit returns the cached handle") {
   CacheOverSoftHsm fixture(2, 2);
-  auto& [dir, hsm, versions, cache] = fixture;
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
   const hsm::KeyHandle first = MustAcquire(cache, versions[0]).handle();
   MustAcquire(cache, versions[1]);
   CHECK(MustAcquire(cache, versions[0]).handle() == first);
@@ -143,7 +149,10 @@ TEST_CASE("a hit returns the cached handle") {
 
 TEST_CASE("a pinned handle is never evicted, even when every slot is pinned") {
   CacheOverSoftHsm fixture(8, 1);
-  auto& [dir, hsm, versions, cache] = fixture;
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
   auto held = MustAcquire(cache, versions[0]);
 
   for (size_t i = 1; i < versions.size(); ++i) {
@@ -163,7 +172,10 @@ TEST_CASE("a pinned handle is never evicted, even when every slot is pinned") {
 
 TEST_CASE("concurrent users never see a handle destroyed under them") {
   CacheOverSoftHsm fixture(24, 4);
-  auto& [dir, hsm, versions, cache] = fixture;
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -184,7 +196,10 @@ TEST_CASE("concurrent users never see a handle destroyed under them") {
 
 TEST_CASE("forgetting a version waits for its pins, destroys it, and refuses to unwrap it again") {
   CacheOverSoftHsm fixture(2, 2);
-  auto& [dir, hsm, versions, cache] = fixture;
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
   MustAcquire(cache, versions[1]);
 
   std::atomic<bool> forgotten{false};

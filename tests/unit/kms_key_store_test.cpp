@@ -18,6 +18,7 @@
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
 #include "storage/key_repository.h"
+#include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
 using namespace trent;
@@ -28,27 +29,9 @@ namespace {
 constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
 constexpr int64_t kQuota = 1000;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/trent-keystore-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;
 
-hsm::HsmConfig SoftHsmIn(const fs::path& dir) {
-  fs::create_directories(dir / "tokens");
-  hsm::HsmConfig c;
-  c.module_path = TRENT_DEFAULT_PKCS11_MODULE;
-  c.token_label = "keystore-test";
-  c.pin = "1234";
-  c.so_pin = "5678";
-  c.auto_init = true;
-  c.softhsm_token_dir = (dir / "tokens").string();
-  c.softhsm_conf_path = (dir / "softhsm2.conf").string();
-  return c;
-}
+hsm::HsmConfig SoftHsmIn(const fs::path& dir) { return testing::SoftHsmIn(dir, "keystore-test"); }
 
 // A key store over a SoftHSM token and a SQLite file in `dir`, as trentd opens them.
 struct OpenStore {

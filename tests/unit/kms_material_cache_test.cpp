@@ -17,6 +17,7 @@
 #include "server/kms/key_store.h"
 #include "server/kms/material_cache.h"
 #include "storage/key_repository.h"
+#include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
 using namespace trent;
@@ -24,25 +25,10 @@ using namespace trent::kms;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/trent-material-cache-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;
 
 std::unique_ptr<hsm::Hsm> OpenSoftHsm(const fs::path& dir) {
-  hsm::HsmConfig c;
-  c.module_path = TRENT_DEFAULT_PKCS11_MODULE;
-  c.token_label = "material-cache-test";
-  c.pin = "1234";
-  c.so_pin = "5678";
-  c.auto_init = true;
-  c.softhsm_token_dir = (dir / "tokens").string();
-  c.softhsm_conf_path = (dir / "softhsm2.conf").string();
-  auto h = hsm::Hsm::Open(c);
+  auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "material-cache-test"));
   INFO(h.status().message());
   REQUIRE(h.ok());
   return std::move(h).value();

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "server/kms/identifiers.h"
 
@@ -110,15 +111,16 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
 }
 
 // Maps `id`, a view into `key`, to `key`, in place of any entry for an equal id (whose view
-// may point into an older snapshot).
-void MapId(std::unordered_map<std::string_view, KeyPtr>& map, std::string_view id,
-           const KeyPtr& key) {
+// may point into an older snapshot). Returns the key `id` mapped to before, if any.
+KeyPtr MapId(std::unordered_map<std::string_view, KeyPtr>& map, std::string_view id,
+             const KeyPtr& key) {
   auto [slot, added] = map.try_emplace(id, key);
-  if (added) return;
+  if (added) return nullptr;
   auto entry = map.extract(slot);
+  KeyPtr previous = std::exchange(entry.mapped(), key);
   entry.key() = id;
-  entry.mapped() = key;
   map.insert(std::move(entry));
+  return previous;
 }
 
 // The first entry of `by_seq` (sorted by seq) with a seq at or after `seq`.
@@ -190,18 +192,19 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, h
 }
 
 void KeyStore::Publish(KeyPtr key) {
-  auto published = by_id_.find(key->id);
-  if (published != by_id_.end() && published->second->deletion_date_ms) {
-    const Key& previous = *published->second;
-    deletion_due_.erase({*previous.deletion_date_ms, previous.id});
+  KeyPtr previous = MapId(by_id_, key->id, key);
+  if (previous && previous->deletion_date_ms) {
+    deletion_due_.erase({*previous->deletion_date_ms, previous->id});
   }
   if (key->state == KeyState::kPendingDeletion && key->deletion_date_ms) {
     deletion_due_.emplace(*key->deletion_date_ms, key->id);
   }
-  MapId(by_id_, key->id, key);
   for (const auto& v : key->versions) MapId(by_version_id_, AsStringView(v->id), key);
-  // New keys come last but for the order of publication within a batch: the insert is near
-  // the end.
+  // Keys come in seq order at load, and mostly when created (a batch publishes in any order).
+  if (by_seq_.empty() || by_seq_.back().seq < key->seq) {
+    by_seq_.push_back({key->seq, std::move(key)});
+    return;
+  }
   auto at = AtOrAfter(by_seq_, key->seq);
   if (at != by_seq_.end() && at->seq == key->seq) {
     at->key = std::move(key);

@@ -1,6 +1,7 @@
 #include "storage/key_repository.h"
 
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "storage/schema.h"
@@ -30,15 +31,24 @@ constexpr const char* kUpdateKeySql =
     " current_version_id = ?15 WHERE key_id = ?1";
 constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_id = ?1";
 constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
+// Each key with each of its versions, a key's rows together in seq order and its versions by
+// (created_at_ms, insertion): a scan of keys with a search of key_versions_by_key for each, no
+// sort. The LEFT JOIN keeps a key that has no version (then the version columns are NULL).
 constexpr const char* kSelectKeysSql =
-    "SELECT seq, key_id, account, region, created_at_ms, description, key_usage, key_spec,"
-    " origin, key_manager, multi_region, key_state, deletion_date_ms, pending_window_days,"
-    " policy, current_version_id FROM keys ORDER BY seq";
-constexpr const char* kSelectVersionsSql =
-    "SELECT version_id, key_id, created_at_ms, wrapped_material, key_material_id"
-    " FROM key_versions ORDER BY created_at_ms, rowid";
+    "SELECT k.seq, k.key_id, k.account, k.region, k.created_at_ms, k.description, k.key_usage,"
+    " k.key_spec, k.origin, k.key_manager, k.multi_region, k.key_state, k.deletion_date_ms,"
+    " k.pending_window_days, k.policy, k.current_version_id,"
+    " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id"
+    " FROM keys k LEFT JOIN key_versions v ON v.key_id = k.key_id"
+    " ORDER BY k.seq, v.created_at_ms, v.rowid";
 constexpr const char* kSelectTagsSql =
     "SELECT key_id, tag_key, tag_value FROM tags ORDER BY rowid";
+constexpr const char* kCountKeysSql = "SELECT count(*) FROM keys";
+// kSelectKeysSql searches key_versions_by_key in key id order, that is at random, and so
+// reads many index pages more than once: mapped into memory for the load, the file is read
+// without a system call and a copy per page. Unmapped after the load, so that its pages do not
+// stay resident (a bigger page cache would: its freed buffers lie between the loaded keys).
+constexpr int64_t kLoadMmapBytes = int64_t{1} << 40;
 // Moves everything into the main file and empties the WAL, so that old WAL frames holding
 // deleted material do not linger.
 constexpr const char* kCheckpointSql = "PRAGMA wal_checkpoint(TRUNCATE)";
@@ -47,11 +57,14 @@ class SqliteKeyRepository final : public KeyRepository {
  public:
   Status Init(const std::string& path);
 
-  Result<std::vector<KeyRow>> LoadAll() override;
+  Status LoadAll(const std::function<Status(KeyRow&)>& each) override;
+  Result<size_t> CountKeys() override;
   Status Apply(std::vector<KeyWrite>& writes) override;
 
  private:
   Status Configure();
+  Status SetMmapSize(int64_t bytes);  // at most SQLite's compile-time limit (SQLITE_MAX_MMAP_SIZE)
+  Status LoadAllInSnapshot(const std::function<Status(KeyRow&)>& each);  // mu_ held
   Status ApplyInTransaction(std::vector<KeyWrite>& writes);
   Status Insert(KeyRow& key);
   Status Update(const KeyWrite& write);
@@ -70,7 +83,6 @@ class SqliteKeyRepository final : public KeyRepository {
   StmtHandle delete_tags_;
   StmtHandle delete_key_;
   StmtHandle select_keys_;
-  StmtHandle select_versions_;
   StmtHandle select_tags_;
   StmtHandle checkpoint_;
 };
@@ -95,7 +107,6 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY(delete_tags_, PrepareSql(raw, kDeleteTagsSql));
   TRY(delete_key_, PrepareSql(raw, kDeleteKeySql));
   TRY(select_keys_, PrepareSql(raw, kSelectKeysSql));
-  TRY(select_versions_, PrepareSql(raw, kSelectVersionsSql));
   TRY(select_tags_, PrepareSql(raw, kSelectTagsSql));
   TRY(checkpoint_, PrepareSql(raw, kCheckpointSql));
   return Status::Ok();
@@ -121,69 +132,88 @@ Status SqliteKeyRepository::Configure() {
   return Status::Ok();
 }
 
-Result<std::vector<KeyRow>> SqliteKeyRepository::LoadAll() {
+Status SqliteKeyRepository::LoadAll(const std::function<Status(KeyRow&)>& each) {
   std::lock_guard lock(mu_);
+  TRY_STATUS(SetMmapSize(kLoadMmapBytes));
+  Status loaded = LoadAllInSnapshot(each);
+  TRY_STATUS(SetMmapSize(0));
+  return loaded;
+}
+
+Status SqliteKeyRepository::SetMmapSize(int64_t bytes) {
+  std::string pragma = "PRAGMA mmap_size = " + std::to_string(bytes);
+  return ExecSql(db_.get(), pragma.c_str());
+}
+
+Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&)>& each) {
   sqlite3* db = db_.get();
-  Transaction tx(db, tx_);  // one snapshot for the three reads
+  Transaction tx(db, tx_);  // one snapshot for both reads
   TRY_STATUS(tx.Begin(Transaction::Kind::kRead));
 
-  std::vector<KeyRow> keys;
-  std::unordered_map<std::string, size_t> index_of;
-  {
-    Query q(select_keys_.get());
-    while (true) {
-      TRY(bool row, q.Step());
-      if (!row) break;
-      KeyRow k;
-      k.seq = q.Int(0);
-      k.key_id = q.Text(1);
-      k.account = q.Text(2);
-      k.region = q.Text(3);
-      k.created_at_ms = q.Int(4);
-      k.description = q.Text(5);
-      k.key_usage = q.Text(6);
-      k.key_spec = q.Text(7);
-      k.origin = q.Text(8);
-      k.key_manager = q.Text(9);
-      k.multi_region = q.Int(10) != 0;
-      k.key_state = q.Text(11);
-      k.deletion_date_ms = q.OptionalInt(12);
-      if (auto days = q.OptionalInt(13)) k.pending_window_days = static_cast<int32_t>(*days);
-      k.policy = q.Text(14);
-      k.current_version_id = q.Blob(15);
-      index_of.emplace(k.key_id, keys.size());
-      keys.push_back(std::move(k));
-    }
-  }
-  {
-    // Ordered globally by (created_at_ms, rowid), hence also within each key.
-    Query q(select_versions_.get());
-    while (true) {
-      TRY(bool row, q.Step());
-      if (!row) break;
-      KeyVersionRow v;
-      v.version_id = q.Blob(0);
-      v.key_id = q.Text(1);
-      v.created_at_ms = q.Int(2);
-      v.wrapped_material = q.Blob(3);
-      v.key_material_id = q.Text(4);
-      auto owner = index_of.find(v.key_id);
-      if (owner == index_of.end()) return InternalError("key version of unknown key " + v.key_id);
-      keys[owner->second].versions.push_back(std::move(v));
-    }
-  }
+  // Few keys have tags: they are gathered first, then handed out with their keys.
+  std::unordered_map<std::string, std::vector<TagRow>> tags_of;
   {
     Query q(select_tags_.get());
     while (true) {
       TRY(bool row, q.Step());
       if (!row) break;
-      auto owner = index_of.find(q.Text(0));
-      if (owner == index_of.end()) return InternalError("tag of unknown key " + q.Text(0));
-      keys[owner->second].tags.push_back(TagRow{q.Text(1), q.Text(2)});
+      tags_of[q.Text(0)].push_back(TagRow{q.Text(1), q.Text(2)});
     }
   }
-  TRY_STATUS(tx.Commit());
-  return keys;
+  auto hand_out = [&](KeyRow& key) -> Status {
+    auto tags = tags_of.find(key.key_id);
+    if (tags != tags_of.end()) {
+      key.tags = std::move(tags->second);
+      tags_of.erase(tags);
+    }
+    return each(key);
+  };
+  std::optional<KeyRow> key;  // the key whose rows are being read
+  {
+    Query q(select_keys_.get());
+    while (true) {
+      TRY(bool row, q.Step());
+      if (!row) break;
+      int64_t seq = q.Int(0);
+      if (!key || key->seq != seq) {
+        if (key) TRY_STATUS(hand_out(*key));
+        key.emplace();
+        key->seq = seq;
+        key->key_id = q.Text(1);
+        key->account = q.Text(2);
+        key->region = q.Text(3);
+        key->created_at_ms = q.Int(4);
+        key->description = q.Text(5);
+        key->key_usage = q.Text(6);
+        key->key_spec = q.Text(7);
+        key->origin = q.Text(8);
+        key->key_manager = q.Text(9);
+        key->multi_region = q.Int(10) != 0;
+        key->key_state = q.Text(11);
+        key->deletion_date_ms = q.OptionalInt(12);
+        if (auto days = q.OptionalInt(13)) key->pending_window_days = static_cast<int32_t>(*days);
+        key->policy = q.Text(14);
+        key->current_version_id = q.Blob(15);
+      }
+      std::optional<int64_t> version_created_at_ms = q.OptionalInt(17);
+      if (!version_created_at_ms) continue;  // a key without versions
+      KeyVersionRow& v = key->versions.emplace_back();
+      v.version_id = q.Blob(16);
+      v.key_id = key->key_id;
+      v.created_at_ms = *version_created_at_ms;
+      v.wrapped_material = q.Blob(18);
+      v.key_material_id = q.Text(19);
+    }
+  }
+  if (key) TRY_STATUS(hand_out(*key));
+  if (!tags_of.empty()) return InternalError("tag of unknown key " + tags_of.begin()->first);
+  return tx.Commit();
+}
+
+Result<size_t> SqliteKeyRepository::CountKeys() {
+  std::lock_guard lock(mu_);
+  TRY(int64_t count, QueryInt(db_.get(), kCountKeysSql));
+  return static_cast<size_t>(count);
 }
 
 // Binds the key's columns as numbered in kInsertKeySql and kUpdateKeySql.

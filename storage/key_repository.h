@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,8 +71,12 @@ class KeyRepository {
   static Result<std::unique_ptr<KeyRepository>> Open(const std::string& path);
   virtual ~KeyRepository() = default;
 
-  // Every key with its versions and tags, ordered by seq. Used once at startup.
-  virtual Result<std::vector<KeyRow>> LoadAll() = 0;
+  // Calls `each` with every key, with its versions and tags, in seq order, all from one
+  // snapshot, one key at a time (never the whole table in memory at once). Stops at the first
+  // error `each` returns, and returns it. Used once at startup.
+  virtual Status LoadAll(const std::function<Status(KeyRow&)>& each) = 0;
+  // How many keys there are now: lets a caller size what LoadAll is about to fill.
+  virtual Result<size_t> CountKeys() = 0;
 
   // Applies `writes` in order in one transaction, committed with a single fsync before it
   // returns (group commit). All or nothing: when any write fails (a kUpdate or kDelete of a

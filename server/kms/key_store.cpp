@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "server/kms/identifiers.h"
 
@@ -109,6 +110,26 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
   return KeyPtr(std::move(key));
 }
 
+// Maps `id`, a view into `key`, to `key`, in place of any entry for an equal id (whose view
+// may point into an older snapshot). Returns the key `id` mapped to before, if any.
+KeyPtr MapId(std::unordered_map<std::string_view, KeyPtr>& map, std::string_view id,
+             const KeyPtr& key) {
+  auto [slot, added] = map.try_emplace(id, key);
+  if (added) return nullptr;
+  auto entry = map.extract(slot);
+  KeyPtr previous = std::exchange(entry.mapped(), key);
+  entry.key() = id;
+  map.insert(std::move(entry));
+  return previous;
+}
+
+// The first entry of `by_seq` (sorted by seq) with a seq at or after `seq`.
+template <typename SeqEntry>
+auto AtOrAfter(std::vector<SeqEntry>& by_seq, int64_t seq) {
+  return std::lower_bound(by_seq.begin(), by_seq.end(), seq,
+                          [](const auto& entry, int64_t s) { return entry.seq < s; });
+}
+
 }  // namespace
 
 // One create, edit or purge, from the caller's thread to the committer and back.
@@ -152,30 +173,44 @@ struct KeyStore::Waiter {
 
 Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
                                                  int64_t key_quota, size_t key_cache_size) {
-  TRY(auto rows, repo.LoadAll());
   std::unique_ptr<KeyStore> store(new KeyStore(repo, hsm, key_quota, key_cache_size));
+  TRY(size_t expected, repo.CountKeys());
+  // Nobody else sees the store yet: holding the locks across the load costs nobody.
   MutexLock write(store->write_mu_);
   WriterLock lock(store->mu_);
-  for (auto& row : rows) {
-    TRY(auto key, FromRow(std::move(row)));
+  store->by_id_.reserve(expected);
+  store->by_version_id_.reserve(expected);
+  store->by_seq_.reserve(expected);
+  TRY_STATUS(repo.LoadAll([&](storage::KeyRow& row) REQUIRES(store->write_mu_, store->mu_)
+                              -> Status {
+    TRY(KeyPtr key, FromRow(std::move(row)));
     ++store->key_count_[QuotaScope(*key)];
     store->Publish(std::move(key));
-  }
+    return Status::Ok();
+  }));
   return store;
 }
 
 void KeyStore::Publish(KeyPtr key) {
-  auto [slot, added] = by_id_.try_emplace(key->id, key);
-  if (!added) {
-    const Key& previous = *slot->second;
-    if (previous.deletion_date_ms) deletion_due_.erase({*previous.deletion_date_ms, previous.id});
-    slot->second = key;
+  KeyPtr previous = MapId(by_id_, key->id, key);
+  if (previous && previous->deletion_date_ms) {
+    deletion_due_.erase({*previous->deletion_date_ms, previous->id});
   }
   if (key->state == KeyState::kPendingDeletion && key->deletion_date_ms) {
     deletion_due_.emplace(*key->deletion_date_ms, key->id);
   }
-  for (const auto& v : key->versions) key_id_by_version_[std::string(AsStringView(v->id))] = key->id;
-  by_seq_[key->seq] = std::move(key);
+  for (const auto& v : key->versions) MapId(by_version_id_, AsStringView(v->id), key);
+  // Keys come in seq order at load, and mostly when created (a batch publishes in any order).
+  if (by_seq_.empty() || by_seq_.back().seq < key->seq) {
+    by_seq_.push_back({key->seq, std::move(key)});
+    return;
+  }
+  auto at = AtOrAfter(by_seq_, key->seq);
+  if (at != by_seq_.end() && at->seq == key->seq) {
+    at->key = std::move(key);
+  } else {
+    by_seq_.insert(at, {key->seq, std::move(key)});
+  }
 }
 
 Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
@@ -385,24 +420,25 @@ void KeyStore::Decide(Change& c, Staged& staged, std::vector<storage::KeyWrite>&
 
 KeyPtr KeyStore::Find(std::string_view key_id) const {
   ReaderLock lock(mu_);
-  auto it = by_id_.find(std::string(key_id));
+  auto it = by_id_.find(key_id);
   return it == by_id_.end() ? nullptr : it->second;
 }
 
 KeyPtr KeyStore::FindByVersion(std::string_view version_id) const {
   ReaderLock lock(mu_);
-  auto it = key_id_by_version_.find(std::string(version_id));
-  if (it == key_id_by_version_.end()) return nullptr;
-  auto key = by_id_.find(it->second);
-  return key == by_id_.end() ? nullptr : key->second;
+  auto it = by_version_id_.find(version_id);
+  return it == by_version_id_.end() ? nullptr : it->second;
 }
 
 std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view region,
                                    int64_t after_seq, size_t limit) const {
   ReaderLock lock(mu_);
   std::vector<KeyPtr> out;
-  for (auto it = by_seq_.upper_bound(after_seq); it != by_seq_.end() && out.size() < limit; ++it) {
-    if (it->second->account == account && it->second->region == region) out.push_back(it->second);
+  auto first = std::upper_bound(by_seq_.begin(), by_seq_.end(), after_seq,
+                                [](int64_t seq, const SeqEntry& e) { return seq < e.seq; });
+  for (auto it = first; it != by_seq_.end() && out.size() < limit; ++it) {
+    const KeyPtr& key = it->key;
+    if (key && key->account == account && key->region == region) out.push_back(key);
   }
   return out;
 }
@@ -414,9 +450,18 @@ Status KeyStore::Delete(const Key& key) {
     if (published != by_id_.end() && published->second->deletion_date_ms) {
       deletion_due_.erase({*published->second->deletion_date_ms, key.id});
     }
-    for (const auto& v : key.versions) key_id_by_version_.erase(std::string(AsStringView(v->id)));
-    by_seq_.erase(key.seq);
+    for (const auto& v : key.versions) by_version_id_.erase(AsStringView(v->id));
     by_id_.erase(key.id);
+    auto at = AtOrAfter(by_seq_, key.seq);
+    if (at != by_seq_.end() && at->seq == key.seq && at->key) {
+      at->key = nullptr;
+      ++seq_holes_;
+    }
+    // Compacts once holes are half the entries: each deletion costs O(1) on average.
+    if (seq_holes_ * 2 > by_seq_.size()) {
+      std::erase_if(by_seq_, [](const SeqEntry& e) { return e.key == nullptr; });
+      seq_holes_ = 0;
+    }
   }
   // A request still holding an older snapshot of the key cannot unwrap it again after this.
   for (const auto& v : key.versions) TRY_STATUS(material_.Forget(*v));

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <set>
 #include <span>
@@ -130,9 +129,18 @@ class KeyStore {
 
   // What readers see. Held exclusively only to publish, never across storage calls.
   mutable SharedMutex mu_;
-  std::unordered_map<std::string, KeyPtr> by_id_ GUARDED_BY(mu_);
-  std::unordered_map<std::string, std::string> key_id_by_version_ GUARDED_BY(mu_);
-  std::map<int64_t, KeyPtr> by_seq_ GUARDED_BY(mu_);
+  // The two lookups key on views of ids held by the snapshot they map to (its id, its versions'
+  // ids), so no id is stored twice; Publish re-points each view at the snapshot it installs.
+  std::unordered_map<std::string_view, KeyPtr> by_id_ GUARDED_BY(mu_);
+  std::unordered_map<std::string_view, KeyPtr> by_version_id_ GUARDED_BY(mu_);
+  // Every key in seq order, for List. A deleted key leaves a hole (a null key) that the next
+  // compaction removes, so that deleting is not a move of all the keys after it.
+  struct SeqEntry {
+    int64_t seq;
+    KeyPtr key;  // nullptr: deleted
+  };
+  std::vector<SeqEntry> by_seq_ GUARDED_BY(mu_);
+  size_t seq_holes_ GUARDED_BY(mu_) = 0;
   // (deletion date, key id) of every key pending deletion, soonest first.
   std::set<std::pair<int64_t, std::string>> deletion_due_ GUARDED_BY(mu_);
 };

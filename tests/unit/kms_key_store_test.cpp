@@ -411,7 +411,10 @@ class GatedRepository : public storage::KeyRepository {
  public:
   explicit GatedRepository(storage::KeyRepository& real) : real_(real) {}
 
-  Result<std::vector<storage::KeyRow>> LoadAll() override { return real_.LoadAll(); }
+  Status LoadAll(const std::function<Status(storage::KeyRow&)>& each) override {
+    return real_.LoadAll(each);
+  }
+  Result<size_t> CountKeys() override { return real_.CountKeys(); }
   Status Apply(std::vector<storage::KeyWrite>& writes) override {
     std::unique_lock lock(mu_);
     ++waiting_;

@@ -192,10 +192,17 @@ trent::Status Delete(KeyRepository& repo, const std::string& key_id) {
 }
 
 std::vector<KeyRow> LoadOrDie(KeyRepository& repo) {
-  auto keys = repo.LoadAll();
-  INFO(keys.status().message());
-  REQUIRE(keys.ok());
-  return std::move(keys).value();
+  std::vector<KeyRow> keys;
+  trent::Status loaded = repo.LoadAll([&](KeyRow& key) {
+    keys.push_back(std::move(key));
+    return trent::Status::Ok();
+  });
+  INFO(loaded.message());
+  REQUIRE(loaded.ok());
+  auto count = repo.CountKeys();
+  REQUIRE(count.ok());
+  CHECK(*count == keys.size());
+  return keys;
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 // libstdc++'s mutexes carry no annotations, so the checked code locks these thin wrappers.
 #pragma once
 
-#include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
 
@@ -28,7 +27,7 @@
 
 namespace trent {
 
-// std::mutex, annotated. Also BasicLockable, so std::condition_variable_any can wait on it.
+// std::mutex, annotated.
 class CAPABILITY("mutex") Mutex {
  public:
   void lock() ACQUIRE() { mu_.lock(); }
@@ -50,33 +49,16 @@ class CAPABILITY("shared_mutex") SharedMutex {
   std::shared_mutex mu_;
 };
 
-// Holds `mu` for its scope, except while Unlock()ed or waiting.
+// Holds `mu` for its scope.
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
-  ~MutexLock() RELEASE() {
-    if (held_) mu_.unlock();
-  }
+  ~MutexLock() RELEASE() { mu_.unlock(); }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
-  void Unlock() RELEASE() {
-    mu_.unlock();
-    held_ = false;
-  }
-  void Lock() ACQUIRE() {
-    mu_.lock();
-    held_ = true;
-  }
-  // Releases the mutex while waiting on `cv` until `ready()`; holds it again on return.
-  template <typename Predicate>
-  void Await(std::condition_variable_any& cv, Predicate ready) {
-    cv.wait(mu_, ready);
-  }
-
  private:
   Mutex& mu_;
-  bool held_ = true;
 };
 
 // Holds `mu` exclusively for its scope.

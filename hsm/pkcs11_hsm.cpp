@@ -187,7 +187,10 @@ class Pkcs11Hsm final : public Hsm {
         Attr(CKA_KEY_TYPE, kAesKeyType),
         Attr(CKA_VALUE_LEN, kAesKeyBytes),
         Attr(CKA_TOKEN, kFalse),
-        Attr(CKA_PRIVATE, kTrue),
+        // Not CKA_PRIVATE, for the reason given in UnwrapKey: SoftHSM would encrypt the value
+        // under the token key here and decrypt it again in C_WrapKey (60 -> 41 us of CPU per
+        // key). The key is a session object, sensitive, and destroyed right after the wrap.
+        Attr(CKA_PRIVATE, kFalse),
         Attr(CKA_SENSITIVE, kTrue),
         // Extractable only so that C_WrapKey accepts it; destroyed right after.
         Attr(CKA_EXTRACTABLE, kTrue),

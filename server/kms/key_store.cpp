@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <utility>
 
 #include "server/kms/identifiers.h"
@@ -163,12 +165,28 @@ struct KeyStore::Change {
   }
 };
 
-// A caller blocked in Commit.
+// A caller blocked in Commit, woken once: to lead the next batch, or with its changes done.
+// Woken through its own mutex, not the queue's: a woken caller does not then block on the
+// queue's lock, and the waker lets go of the Waiter (on the caller's stack) when it unlocks.
 struct KeyStore::Waiter {
+  enum class Turn { kWait, kLead, kDone };
   explicit Waiter(std::span<Change> changes) : changes(changes) {}
+
+  void Give(Turn next) {
+    std::lock_guard lock(mu);
+    turn = next;
+    wake.notify_one();
+  }
+  Turn AwaitTurn() {
+    std::unique_lock lock(mu);
+    wake.wait(lock, [&] { return turn != Turn::kWait; });
+    return turn;
+  }
+
   std::span<Change> changes;
-  bool done = false;  // guarded by queue_mu_
-  std::condition_variable_any wake;
+  std::mutex mu;
+  std::condition_variable wake;
+  Turn turn = Turn::kWait;  // guarded by mu
 };
 
 Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
@@ -272,33 +290,40 @@ Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
 
 void KeyStore::Commit(std::span<Change> changes) {
   Waiter self(changes);
-  MutexLock queue(queue_mu_);
-  waiting_.push_back(&self);
-  queue.Await(self.wake, [&]() REQUIRES(queue_mu_) {
-    return self.done || waiting_.front() == &self;
-  });
-  if (self.done) return;
+  bool alone;
+  {
+    MutexLock queue(queue_mu_);
+    waiting_.push_back(&self);
+    alone = waiting_.size() == 1;  // nobody is committing: this caller leads
+  }
+  if (!alone && self.AwaitTurn() == Waiter::Turn::kDone) return;
 
   // In front: commit for every caller queued so far (up to a batch's worth), self first.
   std::vector<Waiter*> group;
-  size_t batched = 0;
-  for (Waiter* w : waiting_) {
-    if (!group.empty() && batched + w->changes.size() > kMaxBatchChanges) break;
-    group.push_back(w);
-    batched += w->changes.size();
+  {
+    MutexLock queue(queue_mu_);
+    size_t batched = 0;
+    for (Waiter* w : waiting_) {
+      if (!group.empty() && batched + w->changes.size() > kMaxBatchChanges) break;
+      group.push_back(w);
+      batched += w->changes.size();
+    }
   }
-  queue.Unlock();
   {
     MutexLock write(write_mu_);
     CommitGroup(group);
   }
-  queue.Lock();
-  for (Waiter* w : group) {
-    waiting_.pop_front();
-    w->done = true;
-    if (w != &self) w->wake.notify_one();
+  Waiter* next = nullptr;
+  {
+    MutexLock queue(queue_mu_);
+    for (size_t i = 0; i < group.size(); ++i) waiting_.pop_front();
+    if (!waiting_.empty()) next = waiting_.front();
   }
-  if (!waiting_.empty()) waiting_.front()->wake.notify_one();  // the next batch's committer
+  // The next batch first: its commit then overlaps the answers of this one.
+  if (next) next->Give(Waiter::Turn::kLead);
+  for (Waiter* w : group) {
+    if (w != &self) w->Give(Waiter::Turn::kDone);
+  }
 }
 
 void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {

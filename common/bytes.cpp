@@ -6,7 +6,9 @@ namespace trent {
 
 // glibc's explicit_bzero runs at memset speed (OPENSSL_cleanse is a byte loop) and, like it,
 // is never optimised away.
-void SecureWipe(void* p, size_t size) { explicit_bzero(p, size); }
+void SecureWipe(void* p, size_t size) {
+  if (size != 0) explicit_bzero(p, size);  // an empty buffer may have no address
+}
 
 std::string HexEncode(const uint8_t* p, size_t n) {
   static const char kDigits[] = "0123456789abcdef";

@@ -13,6 +13,9 @@ using namespace trent::kms;
 
 namespace {
 
+constexpr size_t kVersionIdSize = KeyVersion::kIdSize;
+constexpr size_t kIvSize = trent::hsm::kGcmIvSize;
+constexpr size_t kTagSize = trent::hsm::kGcmTagSize;
 constexpr size_t kMinBlobSize = kHeaderSize + 1 + kTagSize;  // at least one ciphertext byte
 
 // `part` is a view into `whole` at `offset`, not a copy.

@@ -1,6 +1,7 @@
 // ParseKeyRef on arbitrary text for a fixed caller. Whatever it answers must be consistent:
-// a key id or key ARN names a uuid, an alias name or alias ARN begins with alias/, an ARN's
-// fields are the text's own, and what it parsed, written back as an ARN, parses the same again.
+// a key id or key ARN names a key id (a uuid or a multi-Region mrk- id), an alias name or alias
+// ARN begins with alias/, an ARN's fields are the text's own, and what it parsed, written back
+// as an ARN, parses the same again.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -45,15 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool plain = ref.kind == KeyRef::Kind::kKeyId || ref.kind == KeyRef::Kind::kAliasName;
   if (plain) FUZZ_CHECK(ref.region == kRegion && ref.account == kAccount);
   // Text that is plainly a key id or an alias name is never refused or taken for something else.
-  if (IsKeyUuid(text)) FUZZ_CHECK(ref.kind == KeyRef::Kind::kKeyId);
+  if (IsKeyId(text)) FUZZ_CHECK(ref.kind == KeyRef::Kind::kKeyId);
   if (StartsWith(text, "alias/")) FUZZ_CHECK(ref.kind == KeyRef::Kind::kAliasName);
 
   switch (ref.kind) {
     case KeyRef::Kind::kKeyId:
-      FUZZ_CHECK(ref.key_id == text && IsKeyUuid(ref.key_id) && ref.alias.empty());
+      FUZZ_CHECK(ref.key_id == text && IsKeyId(ref.key_id) && ref.alias.empty());
       break;
     case KeyRef::Kind::kKeyArn:
-      FUZZ_CHECK(IsKeyUuid(ref.key_id) && ref.alias.empty());
+      FUZZ_CHECK(IsKeyId(ref.key_id) && ref.alias.empty());
       FUZZ_CHECK(IsArnOf(text, ref, "key/" + ref.key_id));
       FUZZ_CHECK(SameRef(ParseKeyRef(KeyArn(ref.region, ref.account, ref.key_id), kRegion, kAccount), ref));
       break;

@@ -63,6 +63,14 @@ void* operator new(size_t n) { return Allocate(n, 0); }
 void* operator new[](size_t n) { return Allocate(n, 0); }
 void* operator new(size_t n, std::align_val_t a) { return Allocate(n, static_cast<size_t>(a)); }
 void* operator new[](size_t n, std::align_val_t a) { return Allocate(n, static_cast<size_t>(a)); }
+// The nothrow forms too (Catch2 uses them): under ASan an unreplaced one would pair ASan's
+// allocation with this file's free.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  return std::malloc(std::max<size_t>(n, 1));
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { Free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { Free(p); }
 void operator delete(void* p) noexcept { Free(p); }
 void operator delete[](void* p) noexcept { Free(p); }
 void operator delete(void* p, size_t) noexcept { Free(p); }

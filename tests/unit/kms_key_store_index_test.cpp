@@ -2,7 +2,6 @@
 // deleted and reloaded, against a real SoftHSM token and a real SQLite file.
 #include <catch.hpp>
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -12,6 +11,7 @@
 #include "hsm/hsm.h"
 #include "server/kms/key_store.h"
 #include "storage/key_repository.h"
+#include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
 using namespace trent;
@@ -24,14 +24,7 @@ constexpr int64_t kQuota = 1000;
 constexpr const char* kAccount = "111122223333";
 constexpr const char* kRegion = "us-east-1";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/trent-keyindex-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;
 
 // A key store over a SoftHSM token and a SQLite file in `dir`, as trentd opens them.
 struct OpenStore {
@@ -40,16 +33,7 @@ struct OpenStore {
   std::unique_ptr<KeyStore> keys;
 
   explicit OpenStore(const fs::path& dir) {
-    fs::create_directories(dir / "tokens");
-    hsm::HsmConfig c;
-    c.module_path = TRENT_DEFAULT_PKCS11_MODULE;
-    c.token_label = "keyindex-test";
-    c.pin = "1234";
-    c.so_pin = "5678";
-    c.auto_init = true;
-    c.softhsm_token_dir = (dir / "tokens").string();
-    c.softhsm_conf_path = (dir / "softhsm2.conf").string();
-    auto h = hsm::Hsm::Open(c);
+    auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "keyindex-test"));
     REQUIRE(h.ok());
     hsm = std::move(*h);
     auto r = storage::KeyRepository::Open((dir / "trent.db").string());

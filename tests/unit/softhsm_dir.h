@@ -1,5 +1,5 @@
-// What the unit tests over a real SoftHSM token share: a temporary directory removed with
-// everything in it, and the settings of a token that trent initialises there.
+// What unit tests share: a temporary directory removed with everything in it, and the settings
+// of a SoftHSM token that trent initialises in one.
 #pragma once
 
 #include <stdlib.h>

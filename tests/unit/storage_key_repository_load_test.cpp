@@ -2,13 +2,13 @@
 // and tags, against a real SQLite file.
 #include <catch.hpp>
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "storage/key_repository.h"
+#include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
 using trent::Bytes;
@@ -19,14 +19,7 @@ using trent::storage::KeyWrite;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/trent-load-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using trent::testing::TempDir;
 
 // A key with a version per entry of `version_created_at` (in that insertion order) and a tag
 // per entry of `tag_keys`.

@@ -50,6 +50,10 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
   return Arn(region, account, std::string("key/").append(key_id));
 }
 
+Status KeyDoesNotExist(std::string_view key_arn) {
+  return NotFoundError("Key '" + std::string(key_arn) + "' does not exist");
+}
+
 std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias) {
   return Arn(region, account, alias);
 }

@@ -16,6 +16,8 @@ bool IsKeyId(std::string_view s);
 Result<std::string> NewUuid();
 
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
+// NotFoundException "Key '<arn>' does not exist", as AWS answers for a key it cannot find.
+Status KeyDoesNotExist(std::string_view key_arn);
 std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias);
 
 struct KeyRef {

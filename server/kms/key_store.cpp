@@ -36,8 +36,6 @@ Status KeyQuotaExceeded(int64_t quota, int64_t usage) {
                                          std::to_string(usage) + "."};
 }
 
-Status NoSuchKey(const Key& key) { return NotFoundError("Key '" + key.arn + "' does not exist"); }
-
 bool DeletionDue(const Key& key, int64_t now_ms) {
   return key.state == KeyState::kPendingDeletion && key.deletion_date_ms &&
          *key.deletion_date_ms <= now_ms;
@@ -402,7 +400,7 @@ void KeyStore::Decide(Change& c, Staged& staged, std::vector<storage::KeyWrite>&
     case Change::Kind::kEdit: {
       KeyPtr current = Current(c.target->id, staged);
       if (!current) {
-        c.outcome = NoSuchKey(*c.target);
+        c.outcome = KeyDoesNotExist(c.target->arn);
         return;
       }
       auto next = std::make_shared<Key>(*current);
@@ -498,7 +496,7 @@ Result<MaterialCache::Pin> KeyStore::HandleFor(const Key& key, const KeyVersion&
     if (v.get() != &version) continue;
     auto pin = material_.Acquire(v);
     if (!pin.ok() && pin.status().code() == ErrorCode::kNotFound) {
-      return NotFoundError("Key '" + key.arn + "' does not exist");
+      return KeyDoesNotExist(key.arn);
     }
     return pin;
   }

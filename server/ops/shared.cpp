@@ -73,8 +73,7 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   for (char& c : ref.key_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   kms::KeyPtr key = s.keys.Find(ref.key_id);
   if (!key || key->account != ref.account || key->region != ref.region) {
-    return NotFoundError("Key '" + kms::KeyArn(ref.region, ref.account, ref.key_id) +
-                         "' does not exist");
+    return kms::KeyDoesNotExist(kms::KeyArn(ref.region, ref.account, ref.key_id));
   }
   return key;
 }

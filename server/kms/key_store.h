@@ -35,8 +35,8 @@ struct NewKeySpec {
   std::string account;
   std::string region;
   std::string description;
-  std::string key_usage = "ENCRYPT_DECRYPT";
-  std::string key_spec = "SYMMETRIC_DEFAULT";
+  std::string key_usage = kEncryptDecrypt;
+  std::string key_spec = kSymmetricDefault;
   std::string policy;
   std::vector<Tag> tags;
 };

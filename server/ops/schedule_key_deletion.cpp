@@ -16,7 +16,7 @@ Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& 
   if (days < kMinWindowDays || days > kMaxWindowDays) {
     return ValidationError("PendingWindowInDays must be between 7 and 30");
   }
-  TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
+  TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, "kms:ScheduleKeyDeletion", *key));
   int64_t deletion_date = call.now_ms + days * kMillisPerDay;
   TRY(key, s.keys.Update(*key, [&](kms::Key& current) {

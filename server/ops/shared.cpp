@@ -78,6 +78,14 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   return key;
 }
 
+Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref, Services& s) {
+  kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
+  if (ref.kind == kms::KeyRef::Kind::kAliasName || ref.kind == kms::KeyRef::Kind::kAliasArn) {
+    return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
+  }
+  return ResolveKey(call, key_ref, s);
+}
+
 Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation) {
   TRY_STATUS(kms::RequireUsable(key));
   if (key.key_usage != kms::kEncryptDecrypt) {
@@ -131,7 +139,7 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
 
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
                               std::string_view action, Status (*change)(kms::Key&)) {
-  TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
+  TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(Authorize(call, action, *key));
   TRY_STATUS(s.keys.Update(*key, change).status());
   return Output{};

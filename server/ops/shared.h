@@ -30,6 +30,10 @@ Status MissingMember(std::string_view member);
 // Finds the key named by a key id, key ARN, alias name or alias ARN in the caller's account
 // and region. NotFoundException as AWS words it when there is none.
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s);
+// The same for the operations that take only a key id or key ARN (the key-management
+// operations: EnableKey, ScheduleKeyDeletion, EnableKeyRotation, TagResource, ...): an alias
+// name or alias ARN is refused there, as AWS refuses it.
+Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref, Services& s);
 
 // The key may be used for encryption and decryption now: its state (DisabledException,
 // KMSInvalidStateException) and its usage (InvalidKeyUsageException naming `operation`,

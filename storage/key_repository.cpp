@@ -43,6 +43,14 @@ constexpr const char* kSelectKeysSql =
     " ORDER BY k.seq, v.created_at_ms, v.rowid";
 constexpr const char* kSelectTagsSql =
     "SELECT key_id, tag_key, tag_value FROM tags ORDER BY rowid";
+constexpr const char* kPutAliasSql =
+    "INSERT OR REPLACE INTO aliases (account, region, alias_name, target_key_id, created_at_ms,"
+    " updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kDeleteAliasSql =
+    "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND alias_name = ?3";
+constexpr const char* kSelectAliasesSql =
+    "SELECT account, region, alias_name, target_key_id, created_at_ms, updated_at_ms"
+    " FROM aliases ORDER BY account, region, alias_name";
 constexpr const char* kCountKeysSql = "SELECT count(*) FROM keys";
 // kSelectKeysSql searches key_versions_by_key in key id order, that is at random, and so
 // reads many index pages more than once: mapped into memory for the load, the file is read
@@ -58,6 +66,7 @@ class SqliteKeyRepository final : public KeyRepository {
   Status Init(const std::string& path);
 
   Status LoadAll(const std::function<Status(KeyRow&)>& each) override;
+  Status LoadAliases(const std::function<Status(AliasRow&)>& each) override;
   Result<size_t> CountKeys() override;
   Status Apply(std::vector<KeyWrite>& writes) override;
 
@@ -71,6 +80,8 @@ class SqliteKeyRepository final : public KeyRepository {
   Status Delete(const std::string& key_id);
   Status InsertVersions(const KeyRow& key);
   Status InsertTags(const KeyRow& key);
+  Status PutAlias(const AliasRow& alias);
+  Status DeleteAlias(const AliasRow& alias);
 
   std::mutex mu_;
   // Declared before the statements: they are finalized before the connection closes.
@@ -84,6 +95,9 @@ class SqliteKeyRepository final : public KeyRepository {
   StmtHandle delete_key_;
   StmtHandle select_keys_;
   StmtHandle select_tags_;
+  StmtHandle put_alias_;
+  StmtHandle delete_alias_;
+  StmtHandle select_aliases_;
   StmtHandle checkpoint_;
 };
 
@@ -108,6 +122,9 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY(delete_key_, PrepareSql(raw, kDeleteKeySql));
   TRY(select_keys_, PrepareSql(raw, kSelectKeysSql));
   TRY(select_tags_, PrepareSql(raw, kSelectTagsSql));
+  TRY(put_alias_, PrepareSql(raw, kPutAliasSql));
+  TRY(delete_alias_, PrepareSql(raw, kDeleteAliasSql));
+  TRY(select_aliases_, PrepareSql(raw, kSelectAliasesSql));
   TRY(checkpoint_, PrepareSql(raw, kCheckpointSql));
   return Status::Ok();
 }
@@ -210,6 +227,17 @@ Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&
   return tx.Commit();
 }
 
+Status SqliteKeyRepository::LoadAliases(const std::function<Status(AliasRow&)>& each) {
+  std::lock_guard lock(mu_);
+  Query q(select_aliases_.get());
+  while (true) {
+    TRY(bool row, q.Step());
+    if (!row) return Status::Ok();
+    AliasRow alias{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Int(5)};
+    TRY_STATUS(each(alias));
+  }
+}
+
 Result<size_t> SqliteKeyRepository::CountKeys() {
   std::lock_guard lock(mu_);
   TRY(int64_t count, QueryInt(db_.get(), kCountKeysSql));
@@ -266,6 +294,8 @@ Status SqliteKeyRepository::ApplyInTransaction(std::vector<KeyWrite>& writes) {
       case KeyWrite::Kind::kInsert: TRY_STATUS(Insert(w.key)); break;
       case KeyWrite::Kind::kUpdate: TRY_STATUS(Update(w)); break;
       case KeyWrite::Kind::kDelete: TRY_STATUS(Delete(w.key.key_id)); break;
+      case KeyWrite::Kind::kPutAlias: TRY_STATUS(PutAlias(w.alias)); break;
+      case KeyWrite::Kind::kDeleteAlias: TRY_STATUS(DeleteAlias(w.alias)); break;
     }
   }
   return tx.Commit();
@@ -306,6 +336,27 @@ Status SqliteKeyRepository::Delete(const std::string& key_id) {
   q.BindText(1, key_id);
   TRY_STATUS(q.Run());  // versions and tags go with it (ON DELETE CASCADE)
   if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key_id);
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::PutAlias(const AliasRow& alias) {
+  Query q(put_alias_.get());
+  q.BindText(1, alias.account)
+      .BindText(2, alias.region)
+      .BindText(3, alias.alias_name)
+      .BindText(4, alias.target_key_id)
+      .BindInt(5, alias.created_at_ms)
+      .BindInt(6, alias.updated_at_ms);
+  return q.Run();  // a missing target key fails the foreign key
+}
+
+Status SqliteKeyRepository::DeleteAlias(const AliasRow& alias) {
+  Query q(delete_alias_.get());
+  q.BindText(1, alias.account).BindText(2, alias.region).BindText(3, alias.alias_name);
+  TRY_STATUS(q.Run());
+  if (sqlite3_changes(db_.get()) == 0) {
+    return NotFoundError("Alias '" + alias.alias_name + "' does not exist");
+  }
   return Status::Ok();
 }
 

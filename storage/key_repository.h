@@ -1,4 +1,4 @@
-// Durable key metadata in SQLite: keys, their versions (wrapped material), tags.
+// Durable key metadata in SQLite: keys, their versions (wrapped material), tags, aliases.
 // The only module that speaks SQL. Every batch of writes is one transaction, committed
 // (synchronous=FULL, WAL) before it returns: what it acknowledged survives a kill -9.
 //
@@ -51,17 +51,30 @@ struct KeyRow {
   std::vector<TagRow> tags;
 };
 
+// One alias of (account, region), naming the key it points to.
+struct AliasRow {
+  std::string account;
+  std::string region;
+  std::string alias_name;      // "alias/..."
+  std::string target_key_id;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
 // One change to the keys table and what hangs off it, applied by KeyRepository::Apply.
 struct KeyWrite {
-  enum class Kind { kInsert, kUpdate, kDelete };
+  enum class Kind { kInsert, kUpdate, kDelete, kPutAlias, kDeleteAlias };
   Kind kind = Kind::kInsert;
   // kInsert: the whole key; Apply sets its seq.
   // kUpdate: the key found by key_id gets every other column of `key` (seq excepted), gains
   //   the versions in key.versions (stored versions never change), and, when replace_tags,
   //   has its tags replaced by key.tags.
-  // kDelete: the key named by key_id goes, with its versions and tags.
+  // kDelete: the key named by key_id goes, with its versions, tags and aliases.
+  // kPutAlias: `alias` is stored, in place of the alias of the same name if there is one.
+  // kDeleteAlias: the alias named by alias's (account, region, alias_name) goes.
   KeyRow key;
   bool replace_tags = false;
+  AliasRow alias = {};
 };
 
 class KeyRepository {
@@ -75,13 +88,16 @@ class KeyRepository {
   // snapshot, one key at a time (never the whole table in memory at once). Stops at the first
   // error `each` returns, and returns it. Used once at startup.
   virtual Status LoadAll(const std::function<Status(KeyRow&)>& each) = 0;
+  // Calls `each` with every alias, in (account, region, alias_name) order. Used once at
+  // startup, after LoadAll.
+  virtual Status LoadAliases(const std::function<Status(AliasRow&)>& each) = 0;
   // How many keys there are now: lets a caller size what LoadAll is about to fill.
   virtual Result<size_t> CountKeys() = 0;
 
   // Applies `writes` in order in one transaction, committed with a single fsync before it
   // returns (group commit). All or nothing: when any write fails (a kUpdate or kDelete of a
-  // missing key is kNotFound), none is applied. Deleted wrapped material is overwritten in the
-  // files (secure_delete, then a WAL checkpoint).
+  // missing key, a kDeleteAlias of a missing alias is kNotFound), none is applied. Deleted
+  // wrapped material is overwritten in the files (secure_delete, then a WAL checkpoint).
   virtual Status Apply(std::vector<KeyWrite>& writes) = 0;
 };
 

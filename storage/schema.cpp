@@ -57,6 +57,21 @@ constexpr const char* kMigrations[] = {
         value BLOB NOT NULL
       ) WITHOUT ROWID;
     )sql",
+    // 3: aliases. A key's aliases go with it (ON DELETE CASCADE), in the transaction that
+    // deletes the key.
+    R"sql(
+      CREATE TABLE aliases (
+        account       TEXT    NOT NULL,
+        region        TEXT    NOT NULL,
+        alias_name    TEXT    NOT NULL,
+        target_key_id TEXT    NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (account, region, alias_name)
+      ) WITHOUT ROWID;
+      -- Serves the cascade from keys.
+      CREATE INDEX aliases_by_key ON aliases (target_key_id);
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

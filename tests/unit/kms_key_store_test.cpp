@@ -414,6 +414,9 @@ class GatedRepository : public storage::KeyRepository {
   Status LoadAll(const std::function<Status(storage::KeyRow&)>& each) override {
     return real_.LoadAll(each);
   }
+  Status LoadAliases(const std::function<Status(storage::AliasRow&)>& each) override {
+    return real_.LoadAliases(each);
+  }
   Result<size_t> CountKeys() override { return real_.CountKeys(); }
   Status Apply(std::vector<storage::KeyWrite>& writes) override {
     std::unique_lock lock(mu_);

@@ -10,6 +10,9 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kUnknownOperation: return "UnknownOperationException";
     case ErrorCode::kUnsupportedOperation: return "UnsupportedOperationException";
     case ErrorCode::kNotFound: return "NotFoundException";
+    case ErrorCode::kAlreadyExists: return "AlreadyExistsException";
+    case ErrorCode::kNotAuthorized: return "NotAuthorizedException";
+    case ErrorCode::kAccessDenied: return "AccessDeniedException";
     case ErrorCode::kDisabled: return "DisabledException";
     case ErrorCode::kInvalidState: return "KMSInvalidStateException";
     case ErrorCode::kInvalidCiphertext: return "InvalidCiphertextException";

@@ -16,6 +16,9 @@ enum class ErrorCode {
   kUnknownOperation,       // UnknownOperationException
   kUnsupportedOperation,   // UnsupportedOperationException
   kNotFound,               // NotFoundException
+  kAlreadyExists,          // AlreadyExistsException
+  kNotAuthorized,          // NotAuthorizedException
+  kAccessDenied,           // AccessDeniedException
   kDisabled,               // DisabledException
   kInvalidState,           // KMSInvalidStateException
   kInvalidCiphertext,      // InvalidCiphertextException

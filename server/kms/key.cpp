@@ -25,13 +25,9 @@ const KeyVersion* Key::FindVersion(std::string_view version_id) const {
   return nullptr;
 }
 
-namespace {
-
 Status PendingDeletion(const Key& key) {
   return {ErrorCode::kInvalidState, key.arn + " is pending deletion."};
 }
-
-}  // namespace
 
 Status RequireUsable(const Key& key) {
   switch (key.state) {

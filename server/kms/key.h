@@ -68,6 +68,8 @@ struct Key {
 
 using KeyPtr = std::shared_ptr<const Key>;
 
+// KMSInvalidStateException "<arn> is pending deletion.", as AWS words it.
+Status PendingDeletion(const Key& key);
 // State rules for using a key in a cryptographic operation, as AWS words them.
 Status RequireUsable(const Key& key);
 

@@ -29,6 +29,41 @@ Result<Bytes> RandomBytes(size_t n) {
 // What the key quota counts keys by.
 std::string QuotaScope(const Key& key) { return key.account + ":" + key.region; }
 
+// The key quota counts customer keys only, as AWS's does.
+bool CountedByQuota(const Key& key) { return key.key_manager == kCustomerKeyManager; }
+
+// Where an alias is kept: account and region never contain ':', so the aliases of one account
+// and region are together, in name order.
+std::string AliasSlot(std::string_view account, std::string_view region, std::string_view name) {
+  std::string slot;
+  slot.reserve(account.size() + region.size() + name.size() + 2);
+  slot.append(account).append(":").append(region).append(":").append(name);
+  return slot;
+}
+
+// An alias named (account, region, name) pointing to `target_key_id`, made at `now_ms`.
+std::shared_ptr<Alias> NewAlias(std::string_view account, std::string_view region,
+                                std::string_view name, std::string target_key_id,
+                                int64_t now_ms) {
+  auto alias = std::make_shared<Alias>();
+  alias->account = account;
+  alias->region = region;
+  alias->name = name;
+  alias->arn = AliasArn(region, account, name);
+  alias->target_key_id = std::move(target_key_id);
+  alias->created_at_ms = now_ms;
+  alias->updated_at_ms = now_ms;
+  return alias;
+}
+
+storage::KeyWrite AliasWrite(storage::KeyWrite::Kind kind, const Alias& alias) {
+  storage::KeyWrite write;
+  write.kind = kind;
+  write.alias = {alias.account,       alias.region,       alias.name,
+                 alias.target_key_id, alias.created_at_ms, alias.updated_at_ms};
+  return write;
+}
+
 // AWS's words, as recorded from a real CreateKey beyond the quota.
 Status KeyQuotaExceeded(int64_t quota, int64_t usage) {
   return {ErrorCode::kLimitExceeded, "Key quota for this account in this region is " +
@@ -132,13 +167,21 @@ auto AtOrAfter(std::vector<SeqEntry>& by_seq, int64_t seq) {
 
 }  // namespace
 
-// One create, edit or purge, from the caller's thread to the committer and back.
+// One create, edit, purge or alias change, from the caller's thread to the committer and back.
 struct KeyStore::Change {
-  enum class Kind { kCreate, kEdit, kPurge };
+  enum class Kind { kCreate, kEdit, kPurge, kAlias };
+  enum class AliasOp { kCreate, kUpdate, kDelete };
   explicit Change(Kind kind) : kind(kind) {}
   Kind kind;
   std::shared_ptr<Key> created;   // kCreate: the new key; its seq is set once it is stored
-  const Key* target = nullptr;    // kEdit, kPurge: names the key (its id and ARN)
+  // kEdit, kPurge: names the key (its id and ARN); kAlias (but kDelete): the alias's new target.
+  const Key* target = nullptr;
+  // kCreate: the new key's alias, when it comes with one (AWS managed keys). When an alias of
+  // that name exists by the time the change is decided, no key is created and the outcome is
+  // the key that alias points to.
+  // kAlias: the alias as the change would make it (created and updated now).
+  std::shared_ptr<Alias> alias;
+  AliasOp alias_op = AliasOp::kCreate;  // kAlias
   const KeyEdit* edit = nullptr;  // kEdit
   int64_t now_ms = 0;             // kPurge: the key goes only if its deletion is due by then
   // The key after the change; for kPurge the deleted key, or nullptr when it stays.
@@ -159,6 +202,13 @@ struct KeyStore::Change {
     Change c(Kind::kPurge);
     c.target = &key;
     c.now_ms = now_ms;
+    return c;
+  }
+  static Change ChangingAlias(AliasOp op, std::shared_ptr<Alias> alias, const Key* target) {
+    Change c(Kind::kAlias);
+    c.alias_op = op;
+    c.alias = std::move(alias);
+    c.target = target;
     return c;
   }
 };
@@ -200,8 +250,19 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, h
   TRY_STATUS(repo.LoadAll([&](storage::KeyRow& row) REQUIRES(store->write_mu_, store->mu_)
                               -> Status {
     TRY(KeyPtr key, FromRow(std::move(row)));
-    ++store->key_count_[QuotaScope(*key)];
+    if (CountedByQuota(*key)) ++store->key_count_[QuotaScope(*key)];
     store->Publish(std::move(key));
+    return Status::Ok();
+  }));
+  TRY_STATUS(repo.LoadAliases([&](storage::AliasRow& row) REQUIRES(store->mu_) -> Status {
+    if (!store->by_id_.contains(row.target_key_id)) {
+      return InternalError("alias " + row.alias_name + " points to unknown key " +
+                           row.target_key_id);
+    }
+    auto alias = NewAlias(row.account, row.region, row.alias_name, std::move(row.target_key_id),
+                          row.created_at_ms);
+    alias->updated_at_ms = row.updated_at_ms;
+    store->PublishAlias(AliasSlot(row.account, row.region, row.alias_name), std::move(alias));
     return Status::Ok();
   }));
   return store;
@@ -229,9 +290,29 @@ void KeyStore::Publish(KeyPtr key) {
   }
 }
 
-Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
-  // The slow parts (the HSM, randomness) run here, in parallel with the committer.
-  TRY(Bytes wrapped, hsm_.GenerateWrappedAesKey());
+void KeyStore::PublishAlias(const std::string& slot, AliasPtr alias) {
+  auto it = by_alias_.find(slot);
+  if (it != by_alias_.end()) {
+    auto slots = alias_slots_of_key_.find(it->second->target_key_id);
+    slots->second.erase(slot);
+    if (slots->second.empty()) alias_slots_of_key_.erase(slots);
+    if (!alias) {
+      by_alias_.erase(it);
+      return;
+    }
+    it->second = alias;
+  } else {
+    if (!alias) return;
+    by_alias_.emplace(slot, alias);
+  }
+  alias_slots_of_key_[alias->target_key_id].insert(slot);
+}
+
+namespace {
+
+// A new key made from `spec`, with its first version generated in `hsm`; not stored yet.
+Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int64_t now_ms) {
+  TRY(Bytes wrapped, hsm.GenerateWrappedAesKey());
   auto version = std::make_shared<KeyVersion>();
   TRY(version->id, RandomBytes(KeyVersion::kIdSize));
   version->created_at_ms = now_ms;
@@ -250,11 +331,56 @@ Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   key->key_spec = spec.key_spec;
   key->policy = spec.policy;
   key->tags = spec.tags;
+  key->key_manager = spec.key_manager;
   key->versions.push_back(std::move(version));
+  return key;
+}
 
+}  // namespace
+
+Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
+  // The slow parts (the HSM, randomness) run here, in parallel with the committer.
+  TRY(std::shared_ptr<Key> key, MakeKey(hsm_, spec, now_ms));
   Change change = Change::Creating(std::move(key));
   Commit({&change, 1});
   return change.outcome;
+}
+
+Result<KeyPtr> KeyStore::FindOrCreateAwsManagedKey(const NewKeySpec& spec,
+                                                   std::string_view alias_name, int64_t now_ms) {
+  if (AliasPtr alias = FindAlias(spec.account, spec.region, alias_name)) {
+    if (KeyPtr key = Find(alias->target_key_id)) return key;
+  }
+  TRY(std::shared_ptr<Key> key, MakeKey(hsm_, spec, now_ms));
+  std::string key_id = key->id;
+  Change change = Change::Creating(std::move(key));
+  change.alias = NewAlias(spec.account, spec.region, alias_name, std::move(key_id), now_ms);
+  Commit({&change, 1});
+  return change.outcome;
+}
+
+Status KeyStore::CreateAlias(std::string_view account, std::string_view region,
+                             std::string_view name, const Key& target, int64_t now_ms) {
+  return CommitAliasChange(Change::ChangingAlias(
+      Change::AliasOp::kCreate, NewAlias(account, region, name, target.id, now_ms), &target));
+}
+
+Status KeyStore::UpdateAlias(std::string_view account, std::string_view region,
+                             std::string_view name, const Key& target, int64_t now_ms) {
+  return CommitAliasChange(Change::ChangingAlias(
+      Change::AliasOp::kUpdate, NewAlias(account, region, name, target.id, now_ms), &target));
+}
+
+Status KeyStore::DeleteAlias(std::string_view account, std::string_view region,
+                             std::string_view name) {
+  return CommitAliasChange(Change::ChangingAlias(Change::AliasOp::kDelete,
+                                                 NewAlias(account, region, name, "", 0),
+                                                 nullptr));
+}
+
+Status KeyStore::CommitAliasChange(Change change) {
+  Commit({&change, 1});
+  return change.outcome.status();
 }
 
 Result<KeyPtr> KeyStore::Update(const Key& key, const KeyEdit& edit) {
@@ -326,11 +452,12 @@ void KeyStore::Commit(std::span<Change> changes) {
 
 void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
   Staged staged;
+  StagedAliases aliases;
   std::vector<storage::KeyWrite> writes;
   std::vector<KeyPtr> deleted;
   std::unordered_map<std::string, int64_t> counted;  // key_count_ as the batch leaves it
   for (Waiter* w : waiters) {
-    for (Change& c : w->changes) Decide(c, staged, writes, deleted, counted);
+    for (Change& c : w->changes) Decide(c, staged, aliases, writes, deleted, counted);
   }
   if (writes.empty()) return;
 
@@ -358,6 +485,7 @@ void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
     for (auto& [id, key] : staged) {
       if (key) Publish(key);
     }
+    for (auto& [slot, alias] : aliases) PublishAlias(slot, alias);
   }
   for (const KeyPtr& key : deleted) {
     Status forgotten = Delete(*key);
@@ -381,22 +509,113 @@ KeyPtr KeyStore::Current(const std::string& key_id, const Staged& staged) const 
   return it != staged.end() ? it->second : Find(key_id);
 }
 
-void KeyStore::Decide(Change& c, Staged& staged, std::vector<storage::KeyWrite>& writes,
-                      std::vector<KeyPtr>& deleted,
+AliasPtr KeyStore::CurrentAlias(const std::string& slot, const StagedAliases& aliases) const {
+  auto staged = aliases.find(slot);
+  if (staged != aliases.end()) return staged->second;
+  ReaderLock lock(mu_);
+  auto published = by_alias_.find(slot);
+  return published == by_alias_.end() ? nullptr : published->second;
+}
+
+std::vector<std::string> KeyStore::AliasSlotsOf(const std::string& key_id,
+                                                const StagedAliases& aliases) const {
+  std::vector<std::string> slots;
+  {
+    ReaderLock lock(mu_);
+    auto published = alias_slots_of_key_.find(key_id);
+    if (published != alias_slots_of_key_.end()) {
+      for (const std::string& slot : published->second) {
+        if (!aliases.contains(slot)) slots.push_back(slot);
+      }
+    }
+  }
+  for (const auto& [slot, alias] : aliases) {
+    if (alias && alias->target_key_id == key_id) slots.push_back(slot);
+  }
+  return slots;
+}
+
+void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& aliases,
+                           std::vector<storage::KeyWrite>& writes) {
+  using Op = Change::AliasOp;
+  const Alias& wanted = *c.alias;
+  std::string slot = AliasSlot(wanted.account, wanted.region, wanted.name);
+  AliasPtr current = CurrentAlias(slot, aliases);
+  if (c.alias_op == Op::kCreate && current) {
+    c.outcome = AliasAlreadyExists(wanted.arn);
+    return;
+  }
+  if (c.alias_op != Op::kCreate && !current) {
+    c.outcome = AliasNotFound(wanted.arn);
+    return;
+  }
+  if (c.alias_op == Op::kDelete) {
+    writes.push_back(AliasWrite(storage::KeyWrite::Kind::kDeleteAlias, *current));
+    aliases[slot] = nullptr;
+    c.outcome = KeyPtr();
+    return;
+  }
+  KeyPtr target = Current(c.target->id, staged);
+  if (!target || target->account != wanted.account || target->region != wanted.region) {
+    c.outcome = KeyDoesNotExist(c.target->arn);
+    return;
+  }
+  Status usable = RequireAliasTarget(*target);
+  if (usable.ok() && current) {
+    if (KeyPtr from = Current(current->target_key_id, staged)) {
+      usable = RequireSameKind(*from, *target, wanted.arn);
+    }
+  }
+  bool moves = !current || current->target_key_id != target->id;
+  if (usable.ok() && moves && AliasSlotsOf(target->id, aliases).size() >= kMaxAliasesPerKey) {
+    usable = AliasesPerKeyExceeded(*target);
+  }
+  if (!usable.ok()) {
+    c.outcome = usable;
+    return;
+  }
+  auto next = std::make_shared<Alias>(wanted);
+  if (current) next->created_at_ms = current->created_at_ms;
+  writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *next));
+  aliases[slot] = std::move(next);
+  c.outcome = target;
+}
+
+void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
+                      std::vector<storage::KeyWrite>& writes, std::vector<KeyPtr>& deleted,
                       std::unordered_map<std::string, int64_t>& counted) {
   switch (c.kind) {
     case Change::Kind::kCreate: {
-      int64_t& keys = CountOf(*c.created, counted);
-      if (keys >= key_quota_) {
-        c.outcome = KeyQuotaExceeded(key_quota_, keys);
-        return;
+      std::string alias_slot;
+      if (c.alias) {
+        alias_slot = AliasSlot(c.alias->account, c.alias->region, c.alias->name);
+        if (AliasPtr existing = CurrentAlias(alias_slot, aliases)) {
+          KeyPtr key = Current(existing->target_key_id, staged);
+          if (key) c.outcome = key;
+          else c.outcome = InternalError("alias " + existing->name + " points to no key");
+          return;
+        }
       }
-      ++keys;
+      if (CountedByQuota(*c.created)) {
+        int64_t& keys = CountOf(*c.created, counted);
+        if (keys >= key_quota_) {
+          c.outcome = KeyQuotaExceeded(key_quota_, keys);
+          return;
+        }
+        ++keys;
+      }
       writes.push_back({storage::KeyWrite::Kind::kInsert, ToRow(*c.created)});
       staged[c.created->id] = c.created;
+      if (c.alias) {
+        writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *c.alias));
+        aliases[alias_slot] = c.alias;
+      }
       c.outcome = KeyPtr(c.created);
       return;
     }
+    case Change::Kind::kAlias:
+      DecideAlias(c, staged, aliases, writes);
+      return;
     case Change::Kind::kEdit: {
       KeyPtr current = Current(c.target->id, staged);
       if (!current) {
@@ -428,7 +647,9 @@ void KeyStore::Decide(Change& c, Staged& staged, std::vector<storage::KeyWrite>&
       KeyPtr current = Current(c.target->id, staged);
       // Cancelled (or already gone) since the purge looked: the key stays.
       if (!current || !DeletionDue(*current, c.now_ms)) return;
-      --CountOf(*current, counted);
+      if (CountedByQuota(*current)) --CountOf(*current, counted);
+      // Storage deletes the key's aliases with it (a cascade); memory forgets them here.
+      for (std::string& slot : AliasSlotsOf(current->id, aliases)) aliases[slot] = nullptr;
       storage::KeyWrite write;
       write.kind = storage::KeyWrite::Kind::kDelete;
       write.key.key_id = current->id;
@@ -445,6 +666,36 @@ KeyPtr KeyStore::Find(std::string_view key_id) const {
   ReaderLock lock(mu_);
   auto it = by_id_.find(key_id);
   return it == by_id_.end() ? nullptr : it->second;
+}
+
+AliasPtr KeyStore::FindAlias(std::string_view account, std::string_view region,
+                             std::string_view name) const {
+  std::string slot = AliasSlot(account, region, name);
+  ReaderLock lock(mu_);
+  auto it = by_alias_.find(slot);
+  return it == by_alias_.end() ? nullptr : it->second;
+}
+
+std::vector<AliasPtr> KeyStore::ListAliases(std::string_view account, std::string_view region,
+                                            std::string_view after_name, size_t limit) const {
+  std::string scope = AliasSlot(account, region, "");
+  std::string after = scope + std::string(after_name);
+  std::vector<AliasPtr> out;
+  ReaderLock lock(mu_);
+  for (auto it = by_alias_.upper_bound(after);
+       it != by_alias_.end() && it->first.starts_with(scope) && out.size() < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<AliasPtr> KeyStore::AliasesOf(std::string_view key_id) const {
+  std::vector<AliasPtr> out;
+  ReaderLock lock(mu_);
+  auto slots = alias_slots_of_key_.find(std::string(key_id));
+  if (slots == alias_slots_of_key_.end()) return out;
+  for (const std::string& slot : slots->second) out.push_back(by_alias_.at(slot));
+  return out;
 }
 
 KeyPtr KeyStore::FindByVersion(std::string_view version_id) const {

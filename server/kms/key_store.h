@@ -1,5 +1,5 @@
-// All keys, held in memory for the hot path and written through to storage before any
-// change is acknowledged. Key versions are unwrapped in the HSM through a bounded MaterialCache.
+// All keys and their aliases, held in memory for the hot path and written through to storage
+// before any change is acknowledged. Key versions are unwrapped in the HSM through a bounded MaterialCache.
 //
 // Thread-safe. Readers get immutable snapshots (KeyPtr) and never wait for the disk. Every
 // change to a key goes through one write path (LevelDB's VersionEdit + LogAndApply): it is
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <span>
@@ -24,6 +25,8 @@
 #include "common/status.h"
 #include "common/thread_annotations.h"
 #include "hsm/hsm.h"
+#include "server/kms/alias.h"
+#include "server/kms/aws_managed_keys.h"
 #include "server/kms/key.h"
 #include "server/kms/material_cache.h"
 #include "storage/key_repository.h"
@@ -39,6 +42,9 @@ struct NewKeySpec {
   std::string key_spec = kSymmetricDefault;
   std::string policy;
   std::vector<Tag> tags;
+  // kAwsKeyManager for AWS managed keys (FindOrCreateAwsManagedKey), which the key quota
+  // does not count.
+  std::string key_manager = kCustomerKeyManager;
 };
 
 // A change to one key. It gets a copy of the key as it is now, under the writer lock, and
@@ -58,6 +64,12 @@ class KeyStore {
   // Generates the first key version in the HSM and stores the key durably.
   Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
+  // The AWS managed key `alias_name` (an "alias/aws/..." name) points to in spec's account and
+  // region; when there is none yet, a new key made from `spec` and the alias, stored together
+  // (of concurrent first uses, one creates the key and all get it).
+  Result<KeyPtr> FindOrCreateAwsManagedKey(const NewKeySpec& spec, std::string_view alias_name,
+                                           int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+
   // nullptr when no such key.
   KeyPtr Find(std::string_view key_id) const EXCLUDES(mu_);
   // The key owning a version id, nullptr when none.
@@ -72,8 +84,29 @@ class KeyStore {
   // is gone. Blocks until the change is on disk.
   Result<KeyPtr> Update(const Key& key, const KeyEdit& edit) EXCLUDES(queue_mu_, write_mu_);
 
-  // Deletes every key whose deletion date is at or before now: rows and wrapped material from
-  // storage, unwrapped material from the HSM. Each deletion is re-decided on the current key
+  // Alias changes, through the same write path as key changes: each is decided on the aliases
+  // and keys as the changes before it leave them (AlreadyExistsException, NotFoundException,
+  // the target's state, LimitExceededException per key) and stored in the same transaction.
+  // `target` names the key (its id); it must be of the alias's account and region.
+  Status CreateAlias(std::string_view account, std::string_view region, std::string_view name,
+                     const Key& target, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+  Status UpdateAlias(std::string_view account, std::string_view region, std::string_view name,
+                     const Key& target, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+  Status DeleteAlias(std::string_view account, std::string_view region, std::string_view name)
+      EXCLUDES(queue_mu_, write_mu_);
+
+  // nullptr when no such alias.
+  AliasPtr FindAlias(std::string_view account, std::string_view region,
+                     std::string_view name) const EXCLUDES(mu_);
+  // Up to `limit` aliases of (account, region) named after `after_name`, in name order.
+  std::vector<AliasPtr> ListAliases(std::string_view account, std::string_view region,
+                                    std::string_view after_name, size_t limit) const
+      EXCLUDES(mu_);
+  // Every alias pointing to the key, in name order.
+  std::vector<AliasPtr> AliasesOf(std::string_view key_id) const EXCLUDES(mu_);
+
+  // Deletes every key whose deletion date is at or before now, with its aliases: rows and
+  // wrapped material from storage, unwrapped material from the HSM. Each deletion is re-decided on the current key
   // and committed in batches, so other writes go on meanwhile. Returns how many were deleted.
   Result<size_t> PurgeExpired(int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
@@ -88,6 +121,8 @@ class KeyStore {
   struct Waiter;
   // A batch being decided: each key touched so far as the batch leaves it (nullptr: deleted).
   using Staged = std::unordered_map<std::string, KeyPtr>;
+  // The same for aliases, by AliasSlot.
+  using StagedAliases = std::unordered_map<std::string, AliasPtr>;
 
   KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
            size_t key_cache_size)
@@ -98,10 +133,21 @@ class KeyStore {
   void Commit(std::span<Change> changes) EXCLUDES(queue_mu_, write_mu_, mu_);
   // Decides, persists and publishes the changes of `waiters`, in order.
   void CommitGroup(const std::vector<Waiter*>& waiters) REQUIRES(write_mu_) EXCLUDES(mu_);
-  // Decides one change on the keys as `staged` leaves them, adding what to write to `writes`.
-  void Decide(Change& change, Staged& staged, std::vector<storage::KeyWrite>& writes,
-              std::vector<KeyPtr>& deleted, std::unordered_map<std::string, int64_t>& counted)
-      REQUIRES(write_mu_) EXCLUDES(mu_);
+  // Decides one change on the keys and aliases as `staged` and `aliases` leave them, adding
+  // what to write to `writes`.
+  void Decide(Change& change, Staged& staged, StagedAliases& aliases,
+              std::vector<storage::KeyWrite>& writes, std::vector<KeyPtr>& deleted,
+              std::unordered_map<std::string, int64_t>& counted) REQUIRES(write_mu_)
+      EXCLUDES(mu_);
+  void DecideAlias(Change& change, const Staged& staged, StagedAliases& aliases,
+                   std::vector<storage::KeyWrite>& writes) REQUIRES(write_mu_) EXCLUDES(mu_);
+  // The alias in `slot` as `aliases` leaves it, else as published; nullptr when none.
+  AliasPtr CurrentAlias(const std::string& slot, const StagedAliases& aliases) const
+      EXCLUDES(mu_);
+  // The slots of the aliases pointing to the key as `aliases` leaves them.
+  std::vector<std::string> AliasSlotsOf(const std::string& key_id,
+                                        const StagedAliases& aliases) const EXCLUDES(mu_);
+  Status CommitAliasChange(Change change) EXCLUDES(queue_mu_, write_mu_);
   // The key as `staged` leaves it, else as published; nullptr when there is none.
   KeyPtr Current(const std::string& key_id, const Staged& staged) const EXCLUDES(mu_);
   // The number of keys in `key`'s quota scope as the batch leaves it (`counted`).
@@ -109,6 +155,8 @@ class KeyStore {
       REQUIRES(write_mu_);
 
   void Publish(KeyPtr key) REQUIRES(mu_);
+  // Installs `alias` in `slot` (nullptr: removes the alias there).
+  void PublishAlias(const std::string& slot, AliasPtr alias) REQUIRES(mu_);
   // Forgets a key whose deletion is committed and destroys its unwrapped material.
   Status Delete(const Key& key) REQUIRES(write_mu_) EXCLUDES(mu_);
 
@@ -124,7 +172,7 @@ class KeyStore {
   // Held by the thread committing a batch, from the decisions to the publication, so that
   // each change is decided on the key as the previous change left it.
   Mutex write_mu_;
-  // Keys per "account:region", every state counted, for the quota.
+  // Customer keys per "account:region", every state counted, for the quota.
   std::unordered_map<std::string, int64_t> key_count_ GUARDED_BY(write_mu_);
 
   // What readers see. Held exclusively only to publish, never across storage calls.
@@ -143,6 +191,11 @@ class KeyStore {
   size_t seq_holes_ GUARDED_BY(mu_) = 0;
   // (deletion date, key id) of every key pending deletion, soonest first.
   std::set<std::pair<int64_t, std::string>> deletion_due_ GUARDED_BY(mu_);
+  // Every alias by its AliasSlot ("account:region:name"): in name order within an account and
+  // region, for ListAliases.
+  std::map<std::string, AliasPtr, std::less<>> by_alias_ GUARDED_BY(mu_);
+  // The slots of the aliases of each key that has some.
+  std::unordered_map<std::string, std::set<std::string>> alias_slots_of_key_ GUARDED_BY(mu_);
 };
 
 }  // namespace trent::kms

@@ -23,10 +23,12 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 13> kHandlers = {{
+constexpr std::array<Route, 17> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
+    {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
+    {"DeleteAlias", DeleteAlias, Blocking::kWrites},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
     {"EnableKey", EnableKey, Blocking::kWrites},
@@ -34,9 +36,11 @@ constexpr std::array<Route, 13> kHandlers = {{
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"ListAliases", ListAliases, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
+    {"UpdateAlias", UpdateAlias, Blocking::kWrites},
 }};
 
 const Route* FindRoute(std::string_view operation) {

@@ -26,5 +26,9 @@ Result<Output> ReEncrypt(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKey(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKeyWithoutPlaintext(const Call&, const Input&, Services&);
 Result<Output> GenerateRandom(const Call&, const Input&, Services&);
+Result<Output> CreateAlias(const Call&, const Input&, Services&);
+Result<Output> UpdateAlias(const Call&, const Input&, Services&);
+Result<Output> DeleteAlias(const Call&, const Input&, Services&);
+Result<Output> ListAliases(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

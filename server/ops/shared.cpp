@@ -3,8 +3,10 @@
 #include <cctype>
 
 #include "common/base64.h"
-#include "server/model/codec.h"
+#include "server/kms/alias.h"
+#include "server/kms/aws_managed_keys.h"
 #include "server/kms/identifiers.h"
+#include "server/model/codec.h"
 
 namespace trent::ops {
 
@@ -53,6 +55,62 @@ Status MissingMember(std::string_view member) {
   return model::ValidationFailure("null", member, "Member must not be null");
 }
 
+namespace {
+
+// The AWS managed key AWS creates for `predefined` in the caller's account and region.
+kms::NewKeySpec AwsManagedKeySpec(const Call& call, const kms::AwsManagedAlias& predefined) {
+  kms::NewKeySpec spec;
+  spec.account = call.account;
+  spec.region = call.region;
+  spec.description = predefined.description;
+  spec.policy = kms::AwsManagedKeyPolicy(predefined.alias_name, call.account, call.region);
+  spec.key_manager = kms::kAwsKeyManager;
+  return spec;
+}
+
+// The key an alias name or alias ARN points to. An alias of another account is never found:
+// AWS does not let aliases be used across accounts.
+Result<kms::KeyPtr> ResolveAlias(const Call& call, const kms::KeyRef& ref, Services& s) {
+  if (kms::AliasPtr alias = s.keys.FindAlias(ref.account, ref.region, ref.alias)) {
+    if (kms::KeyPtr key = s.keys.Find(alias->target_key_id)) return key;
+  }
+  // The first use of a predefined "alias/aws/<service>" creates its AWS managed key, as AWS
+  // does. (That one request waits for the key to be stored.)
+  if (ref.account == call.account) {
+    if (const kms::AwsManagedAlias* predefined = kms::FindPredefinedAwsAlias(ref.alias)) {
+      return s.keys.FindOrCreateAwsManagedKey(AwsManagedKeySpec(call, *predefined), ref.alias,
+                                              call.now_ms);
+    }
+  }
+  return kms::AliasNotFound(kms::AliasArn(ref.region, ref.account, ref.alias));
+}
+
+// AccessDeniedException as AWS words it when no key policy statement allows `action`. trent
+// does not know callers' identities yet: the principal named is the account's root.
+Status NotAllowedByKeyPolicy(const Call& call, std::string_view action, const kms::Key& key) {
+  std::string act(action);
+  return {ErrorCode::kAccessDenied, "User: arn:aws:iam::" + std::string(call.account) +
+                                        ":root is not authorized to perform: " + act +
+                                        " on resource: " + key.arn +
+                                        " because no resource-based policy allows the " + act +
+                                        " action"};
+}
+
+// What the policy of an AWS managed key (kms::AwsManagedKeyPolicy) allows the account:
+// reading metadata (Describe*, Get*, List*), and what the service does on its principals'
+// behalf. trent grants the latter directly, as it has no services calling through it
+// (kms:ViaService); everything else (EnableKey, ScheduleKeyDeletion, CreateAlias, ...) is denied.
+bool AwsManagedKeyPolicyAllows(std::string_view action) {
+  for (std::string_view prefix : {"kms:Describe", "kms:Get", "kms:List", "kms:ReEncrypt",
+                                  "kms:GenerateDataKey"}) {
+    if (action.substr(0, prefix.size()) == prefix) return true;
+  }
+  return action == "kms:Encrypt" || action == "kms:Decrypt" || action == "kms:CreateGrant" ||
+         action == "kms:RevokeGrant";
+}
+
+}  // namespace
+
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {
   kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
   // An ARN of another region is refused before anything else, naming that region (recorded
@@ -63,9 +121,7 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
       return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
     case kms::KeyRef::Kind::kAliasName:
     case kms::KeyRef::Kind::kAliasArn:
-      // No alias can exist before CreateAlias is implemented.
-      return NotFoundError("Alias " + kms::AliasArn(ref.region, ref.account, ref.alias) +
-                           " is not found.");
+      return ResolveAlias(call, ref, s);
     case kms::KeyRef::Kind::kKeyId:
     case kms::KeyRef::Kind::kKeyArn:
       break;
@@ -146,6 +202,9 @@ Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
 }
 
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key) {
+  if (key.key_manager == kms::kAwsKeyManager && !AwsManagedKeyPolicyAllows(action)) {
+    return NotAllowedByKeyPolicy(call, action, key);
+  }
   return Status::Ok();
 }
 

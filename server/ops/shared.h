@@ -28,7 +28,8 @@ double ToEpochSeconds(int64_t millis);
 Status MissingMember(std::string_view member);
 
 // Finds the key named by a key id, key ARN, alias name or alias ARN in the caller's account
-// and region. NotFoundException as AWS words it when there is none.
+// and region; a predefined "alias/aws/<service>" without a key yet gets its AWS managed key,
+// created now. NotFoundException as AWS words it when there is none.
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s);
 // The same for the operations that take only a key id or key ARN (the key-management
 // operations: EnableKey, ScheduleKeyDeletion, EnableKeyRotation, TagResource, ...): an alias
@@ -59,7 +60,8 @@ Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
                               std::string_view action, Status (*change)(kms::Key&));
 
 // The authorize step of every operation on a key. Key policies and grants are not enforced
-// yet: every caller of the key's own account is allowed.
+// yet: every caller of the key's own account is allowed, except where the fixed policy of an
+// AWS managed key denies the action (AccessDeniedException, as AWS answers).
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key);
 
 // DryRunOperationException when the request asked for a dry run (call after authorizing).

@@ -236,8 +236,6 @@ class UnsupportedOperations(harness.TrentdTestCase):
     def test_operations_outside_the_issue(self):
         key = self.new_key()["KeyId"]
         calls = [
-            (self.kms.create_alias, dict(AliasName="alias/x", TargetKeyId=key)),
-            (self.kms.list_aliases, {}),
             (self.kms.tag_resource, dict(KeyId=key, Tags=[{"TagKey": "a", "TagValue": "b"}])),
             (self.kms.list_resource_tags, dict(KeyId=key)),
             (self.kms.get_key_policy, dict(KeyId=key, PolicyName="default")),

@@ -432,6 +432,35 @@ class AwsManagedKeys(harness.TrentdTestCase):
                          "Enabled")
 
 
+class Purge(harness.TrentdTestCase):
+    trentd_args = ("--test-clock",)
+
+    def test_purged_key_takes_its_aliases(self):
+        doomed, kept = self.new_key(), self.new_key()
+        gone = [unique(), unique()]
+        for name in gone:
+            self.kms.create_alias(AliasName=name, TargetKeyId=doomed["KeyId"])
+        stays = unique()
+        self.kms.create_alias(AliasName=stays, TargetKeyId=kept["KeyId"])
+        self.kms.schedule_key_deletion(KeyId=doomed["KeyId"], PendingWindowInDays=7)
+        self.server.advance_clock(8 * 24 * 60 * 60)
+
+        self.assertAwsError("NotFoundException", self.kms.describe_key, KeyId=doomed["KeyId"])
+        for name in gone:
+            self.assertAwsError("NotFoundException", self.kms.describe_key, KeyId=name,
+                                message=f"Alias {alias_arn(name)} is not found.")
+        listed = [a["AliasName"] for a in all_aliases(self.kms)]
+        self.assertFalse(set(gone) & set(listed))
+        self.assertIn(stays, listed)
+        # The names are free again, and stay gone after a restart (deleted from storage too).
+        self.server.stop()
+        self.server.start()
+        kms = self.server.client()
+        self.assertFalse(set(gone) & {a["AliasName"] for a in all_aliases(kms)})
+        self.assertEqual(kms.describe_key(KeyId=stays)["KeyMetadata"]["KeyId"], kept["KeyId"])
+        kms.create_alias(AliasName=gone[0], TargetKeyId=kept["KeyId"])
+
+
 class Restart(harness.TrentdTestCase):
 
     def test_aliases_survive_restart(self):

@@ -1,4 +1,4 @@
-// The time source. Tests (and later the admin API's test clock) replace it.
+// The time source. Tests (and trentd --test-clock) replace it.
 #pragma once
 
 #include <atomic>
@@ -32,6 +32,19 @@ class ManualClock final : public Clock {
 
  private:
   std::atomic<int64_t> now_;
+};
+
+// The system clock moved forward by an offset that only grows: a test-only clock for trentd
+// (--test-clock), so that tests see dates days or years ahead pass. It keeps running.
+class TestClock final : public Clock {
+ public:
+  int64_t NowMillis() const override { return system_.NowMillis() + offset_.load(); }
+  void Advance(int64_t millis) { offset_ += millis; }
+  int64_t OffsetMillis() const { return offset_.load(); }
+
+ private:
+  SystemClock system_;
+  std::atomic<int64_t> offset_{0};
 };
 
 }  // namespace trent

@@ -118,6 +118,25 @@ const std::map<std::string, Setting>& Settings() {
   return kSettings;
 }
 
+// Flags without a value; their variable turns them on with 1 or true.
+struct Switch {
+  const char* env;
+  bool Config::*field;
+};
+
+const std::map<std::string, Switch>& Switches() {
+  static const std::map<std::string, Switch> kSwitches = {
+      {"--test-clock", {"TRENT_TEST_CLOCK", &Config::test_clock}},
+  };
+  return kSwitches;
+}
+
+Result<bool> ParseSwitch(const char* env, std::string_view v) {
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false" || v.empty()) return false;
+  return Bad(std::string(env) + " must be 1, true, 0 or false, got '" + std::string(v) + "'");
+}
+
 }  // namespace
 
 const char* UsageText() {
@@ -143,6 +162,10 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            file descriptor limit is lower)
   --blocking-threads N     threads for the operations that wait for a durable write, e.g.
                            CreateKey (TRENT_BLOCKING_THREADS; default 16)
+  --test-clock             FOR TESTS ONLY: trentd's clock can be moved forward over HTTP on the
+                           same port, POST /_trent/v1/AdvanceClock {"Seconds": N} and
+                           POST /_trent/v1/GetClock, to see rotation and deletion dates pass
+                           (TRENT_TEST_CLOCK=1; default off, and those paths answer 404)
   --help                   this text
 )";
 }
@@ -157,10 +180,19 @@ Result<Config> ParseConfig(int argc, char** argv, const std::string& default_mod
       if (!st.ok()) return Bad(std::string(setting.env) + ": " + st.message());
     }
   }
+  for (const auto& [flag, on] : Switches()) {
+    if (const char* value = std::getenv(on.env)) {
+      TRY(config.*on.field, ParseSwitch(on.env, value));
+    }
+  }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       config.help = true;
+      continue;
+    }
+    if (auto on = Switches().find(arg); on != Switches().end()) {
+      config.*on->second.field = true;
       continue;
     }
     std::string value;

@@ -26,6 +26,7 @@
 #include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
+#include "server/ops/admin.h"
 #include "server/ops/dispatcher.h"
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
@@ -231,10 +232,18 @@ int Serve(const Config& config) {
   auto keys = kms::KeyStore::Load(**repo, **hsm, config.key_quota, config.key_cache_size);
   if (!keys.ok()) return fail(keys.status());
 
-  SystemClock clock;
+  SystemClock system_clock;
+  std::optional<TestClock> test_clock;
+  if (config.test_clock) {
+    test_clock.emplace();
+    spdlog::warn("--test-clock: the clock can be moved over HTTP; for tests only");
+  }
+  const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   kms::KeyCrypto crypto(**keys);
   ops::Services services{**keys, crypto, clock, config.default_account};
   ops::Dispatcher dispatcher(services);
+  kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
+  ops::Admin admin(test_clock ? &*test_clock : nullptr, [&sweeper] { sweeper.RunNow(); });
 
   http::ServerOptions options;
   options.host = config.listen_host;
@@ -245,11 +254,13 @@ int Serve(const Config& config) {
   http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
                           return dispatcher.Dispatch(meta, body);
                         },
-                        ops::Dispatcher::Blocks};
+                        ops::Dispatcher::Blocks,
+                        [&admin](std::string_view path, std::string_view body) {
+                          return admin.Dispatch(path, body);
+                        }};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
 
-  kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
   spdlog::info("HSM: {}; data dir {}", (*hsm)->Describe(), config.data_dir);
   std::cout << "trentd listening on " << config.listen_host << ":" << (*server)->port() << std::endl;
   (*server)->Run();

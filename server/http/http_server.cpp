@@ -44,6 +44,7 @@
 #include "server/http/request_reader.h"
 #include "server/http/sigv4.h"
 #include "server/model/codec.h"
+#include "server/ops/admin.h"
 
 namespace trent::http {
 namespace {
@@ -91,6 +92,8 @@ struct ErrorBodies {
       model::EncodeError({ErrorCode::kSerialization, "Malformed HTTP request"});
   std::string internal =
       model::EncodeError({ErrorCode::kInternal, "The server encountered an internal error"});
+  std::string no_admin =
+      model::EncodeError({ErrorCode::kNotFound, "This server has no admin API."});
   std::string too_large;
   std::string header_too_large;
   std::string framing_too_large;
@@ -100,7 +103,7 @@ struct ErrorBodies {
 // count of open connections.
 struct Config {
   Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
-    if (handler.blocks) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
+    if (handler.blocks || handler.admin) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
   }
 
   const ServerOptions options;
@@ -215,6 +218,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   tcp::socket socket_;
   RequestReader reader_;
   ops::RequestMeta meta_;
+  bool admin_request_ = false;  // to the admin API, not a KMS operation
   ops::ApiResponse response_;
   std::string head_;       // status line and headers of the response being written
   std::string_view body_;  // the body being written: response_.body or a fixed error body
@@ -340,20 +344,28 @@ void Connection::Dispatch() {
     Reply(405, config_.bodies.method_not_allowed, KeepAlive());
     return;
   }
-  const std::string_view target = reader_.target();
-  if (!target.starts_with(kTargetPrefix) || target.size() == kTargetPrefix.size()) {
-    Reply(400, config_.bodies.unknown_operation, KeepAlive());
-    return;
-  }
-  meta_.operation = target.substr(kTargetPrefix.size());
-  if (auto scope = ParseCredentialScope(reader_.authorization())) {
-    meta_.region.assign(scope->region);
-    meta_.access_key_id.assign(scope->access_key_id);
+  admin_request_ = reader_.path().starts_with(ops::kAdminPathPrefix);
+  if (admin_request_) {
+    meta_.operation = reader_.path();  // for the logs
   } else {
-    meta_.region.assign(config_.options.default_region);
-    meta_.access_key_id.clear();
+    const std::string_view target = reader_.target();
+    if (!target.starts_with(kTargetPrefix) || target.size() == kTargetPrefix.size()) {
+      Reply(400, config_.bodies.unknown_operation, KeepAlive());
+      return;
+    }
+    meta_.operation = target.substr(kTargetPrefix.size());
+    if (auto scope = ParseCredentialScope(reader_.authorization())) {
+      meta_.region.assign(scope->region);
+      meta_.access_key_id.assign(scope->access_key_id);
+    } else {
+      meta_.region.assign(config_.options.default_region);
+      meta_.access_key_id.clear();
+    }
   }
-  if (config_.blocking && config_.handler.blocks(meta_.operation)) {
+  // Admin requests may wait for background work (the test clock's AdvanceClock does).
+  const bool blocks =
+      admin_request_ || (config_.handler.blocks && config_.handler.blocks(meta_.operation));
+  if (config_.blocking && blocks) {
     // The worker leaves this connection alone until the answer is posted back; the work guard
     // keeps the worker's io_context running (through a shutdown too) until then.
     asio::post(*config_.blocking, [self = shared_from_this(),
@@ -369,7 +381,13 @@ void Connection::Dispatch() {
 // Runs the handler into response_; false when it threw.
 bool Connection::Serve() {
   try {
-    response_ = config_.handler.serve(meta_, reader_.body());
+    if (!admin_request_) {
+      response_ = config_.handler.serve(meta_, reader_.body());
+    } else if (config_.handler.admin) {
+      response_ = config_.handler.admin(reader_.path(), reader_.body());
+    } else {
+      response_ = {404, config_.bodies.no_admin};
+    }
     return true;
   } catch (const std::exception& e) {
     spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,

@@ -149,6 +149,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
  public:
   struct Fields {
     explicit Fields(size_t max_body) : body(max_body) {}
+    std::string path;           // the request line's target, e.g. "/"
     std::string target;         // X-Amz-Target
     std::string authorization;  // Authorization
     Body body;
@@ -161,8 +162,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expects_continue() const { return expects_continue_ && version_ >= 11; }
 
  private:
-  void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view, int version,
-                       error_code&) override {
+  void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view path,
+                       int version, error_code&) override {
+    fields_.path.assign(path.data(), path.size());
     method_ = method;
     version_ = version;
   }
@@ -222,7 +224,7 @@ RequestReader::RequestReader(const RequestLimits& limits)
 RequestReader::~RequestReader() = default;
 
 size_t RequestReader::MemoryBound(const RequestLimits& limits) {
-  // The read buffer, the body, and the two header fields kept: together within the header, but
+  // The read buffer, the body, and the three header parts kept: together within the header, but
   // a string may grow to twice what it holds.
   return limits.max_header_bytes + kReadMargin + limits.max_body_bytes +
          2 * limits.max_header_bytes;
@@ -230,6 +232,7 @@ size_t RequestReader::MemoryBound(const RequestLimits& limits) {
 
 void RequestReader::Start() {
   State& s = *state_;
+  ClearField(s.fields.path);
   ClearField(s.fields.target);
   ClearField(s.fields.authorization);
   s.fields.body.Clear();
@@ -280,8 +283,8 @@ void RequestReader::Wipe() {
 
 size_t RequestReader::MemoryInUse() const {
   const State& s = *state_;
-  return s.buffer.capacity() + s.fields.body.capacity() + s.fields.target.capacity() +
-         s.fields.authorization.capacity();
+  return s.buffer.capacity() + s.fields.body.capacity() + s.fields.path.capacity() +
+         s.fields.target.capacity() + s.fields.authorization.capacity();
 }
 
 bool RequestReader::header_done() const { return state_->parser->is_header_done(); }
@@ -290,6 +293,7 @@ bool RequestReader::is_head() const { return state_->parser->method() == bhttp::
 int RequestReader::version() const { return state_->parser->version(); }
 bool RequestReader::keep_alive() const { return state_->parser->keep_alive(); }
 bool RequestReader::expects_continue() const { return state_->parser->expects_continue(); }
+std::string_view RequestReader::path() const { return state_->fields.path; }
 std::string_view RequestReader::target() const { return state_->fields.target; }
 std::string_view RequestReader::authorization() const { return state_->fields.authorization; }
 std::string_view RequestReader::body() const { return state_->fields.body.view(); }

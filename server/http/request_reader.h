@@ -58,6 +58,7 @@ class RequestReader {
   int version() const;  // 10 or 11
   bool keep_alive() const;
   bool expects_continue() const;
+  std::string_view path() const;           // the request line's target, e.g. "/"
   std::string_view target() const;         // X-Amz-Target
   std::string_view authorization() const;  // Authorization
   std::string_view body() const;           // whole once kComplete

@@ -14,12 +14,21 @@ DeletionSweeper::~DeletionSweeper() {
     stopping_ = true;
   }
   wake_.notify_all();
+  swept_.notify_all();
   thread_.join();
+}
+
+void DeletionSweeper::RunNow() {
+  std::unique_lock lock(mu_);
+  const uint64_t ticket = ++requested_;
+  wake_.notify_all();
+  swept_.wait(lock, [&] { return completed_ >= ticket || stopping_; });
 }
 
 void DeletionSweeper::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    const uint64_t serving = requested_;  // every RunNow so far is served by this sweep
     lock.unlock();
     auto purged = store_.PurgeExpired(clock_.NowMillis());
     if (!purged.ok()) {
@@ -28,7 +37,9 @@ void DeletionSweeper::Loop() {
       spdlog::info("deleted {} key(s) whose deletion date had passed", *purged);
     }
     lock.lock();
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    completed_ = serving;
+    swept_.notify_all();
+    wake_.wait_for(lock, interval_, [this] { return stopping_ || requested_ > completed_; });
   }
 }
 

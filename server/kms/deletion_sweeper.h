@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -17,6 +18,10 @@ class DeletionSweeper {
   DeletionSweeper(KeyStore& store, const Clock& clock, std::chrono::milliseconds interval);
   ~DeletionSweeper();
 
+  // Sweeps now, at the clock's current time, and returns once that sweep is done (the test
+  // clock calls it after moving). Returns at once when the sweeper is stopping.
+  void RunNow();
+
   DeletionSweeper(const DeletionSweeper&) = delete;
   DeletionSweeper& operator=(const DeletionSweeper&) = delete;
 
@@ -27,8 +32,12 @@ class DeletionSweeper {
   const Clock& clock_;
   std::chrono::milliseconds interval_;
   std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;   // the loop waits on it
+  std::condition_variable swept_;  // RunNow waits on it
   bool stopping_ = false;
+  // Sweeps asked for by RunNow, and the last of them a finished sweep began after.
+  uint64_t requested_ = 0;
+  uint64_t completed_ = 0;
   std::thread thread_;
 };
 

@@ -190,6 +190,28 @@ class Trentd:
             self.kill()
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def admin(self, method, body=None, http_method="POST"):
+        """Calls trent's admin API (POST /_trent/v1/<method>); returns (HTTP status, JSON answer)."""
+        import http.client
+        import json
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            payload = body if isinstance(body, (bytes, str)) else json.dumps(body or {})
+            conn.request(http_method, f"/_trent/v1/{method}", body=payload,
+                         headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read() or b"null")
+        finally:
+            conn.close()
+
+    def advance_clock(self, seconds):
+        """Moves the test clock (trentd --test-clock) forward; returns once the background work
+        due by then (rotations, deletions) is done."""
+        status, answer = self.admin("AdvanceClock", {"Seconds": seconds})
+        if status != 200:
+            raise RuntimeError(f"AdvanceClock answered {status}: {answer}")
+        return answer
+
     def client(self, region="us-east-1", **config):
         import boto3
         from botocore.config import Config

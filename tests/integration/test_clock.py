@@ -1,0 +1,96 @@
+"""trentd --test-clock: the admin API that moves the clock (POST /_trent/v1/AdvanceClock and
+GetClock), its errors, its absence without the flag, and key deletion seen end to end as the
+clock passes the deletion date."""
+
+import time
+
+import harness
+
+DAY = 24 * 60 * 60
+
+
+class WithTestClock(harness.TrentdTestCase):
+    trentd_args = ("--test-clock",)
+
+    def test_get_and_advance(self):
+        status, before = self.server.admin("GetClock")
+        self.assertEqual(status, 200)
+        self.assertAlmostEqual(before["Now"], time.time(), delta=60 + before["OffsetSeconds"])
+        status, after = self.server.admin("AdvanceClock", {"Seconds": 3600})
+        self.assertEqual(status, 200)
+        self.assertEqual(after["OffsetSeconds"], before["OffsetSeconds"] + 3600)
+        self.assertGreaterEqual(after["Now"] - before["Now"], 3600)
+        self.assertLess(after["Now"] - before["Now"], 3600 + 60)
+        # The clock keeps running, and KMS dates follow it.
+        key = self.new_key()
+        created = key["CreationDate"].timestamp()
+        self.assertAlmostEqual(created, time.time() + after["OffsetSeconds"], delta=60)
+        status, zero = self.server.admin("AdvanceClock", {"Seconds": 0})
+        self.assertEqual((status, zero["OffsetSeconds"]), (200, after["OffsetSeconds"]))
+
+    def test_bad_requests(self):
+        for body in ({}, {"Seconds": -1}, {"Seconds": 1.5}, {"Seconds": "60"},
+                     {"Seconds": 10 ** 12}):
+            with self.subTest(body=body):
+                status, answer = self.server.admin("AdvanceClock", body)
+                self.assertEqual(status, 400)
+                self.assertEqual(answer["__type"], "ValidationException")
+        for body in ("not json", "[1]"):
+            with self.subTest(body=body):
+                status, answer = self.server.admin("AdvanceClock", body)
+                self.assertEqual((status, answer["__type"]), (400, "SerializationException"))
+        status, answer = self.server.admin("NoSuchMethod")
+        self.assertEqual((status, answer["__type"]), (404, "NotFoundException"))
+        status, _ = self.server.admin("GetClock", http_method="GET")
+        self.assertEqual(status, 405)
+        _, clock = self.server.admin("GetClock")
+        self.assertEqual(clock["OffsetSeconds"] % 3600, 0, "a refused request moved the clock")
+
+    def test_key_is_deleted_when_its_deletion_date_passes(self):
+        key = self.new_key()
+        keep = self.new_key()
+        blob = self.kms.encrypt(KeyId=key["KeyId"], Plaintext=b"secret")["CiphertextBlob"]
+        out = self.kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+        deletion = out["DeletionDate"].timestamp()
+
+        _, clock = self.server.admin("GetClock")
+        # A minute short of the date: still pending deletion.
+        self.server.advance_clock(int(deletion - clock["Now"]) - 60)
+        md = self.kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        self.assertEqual(md["KeyState"], "PendingDeletion")
+
+        # Past it: gone on AdvanceClock's return, everywhere.
+        self.server.advance_clock(120)
+        self.assertAwsError("NotFoundException", self.kms.describe_key, KeyId=key["KeyId"],
+                            message=f"Key '{key['Arn']}' does not exist")
+        listed = [k["KeyId"] for k in self.kms.list_keys(Limit=1000)["Keys"]]
+        self.assertNotIn(key["KeyId"], listed)
+        self.assertIn(keep["KeyId"], listed)
+        # trent's ciphertext names the key version only, which is gone with the key: the blob
+        # is then as unreadable as any other.
+        self.assertAwsError("InvalidCiphertextException", self.kms.decrypt, CiphertextBlob=blob)
+        self.assertEqual(self.kms.describe_key(KeyId=keep["KeyId"])["KeyMetadata"]["KeyState"],
+                         "Enabled")
+
+        # And it stays gone after a restart.
+        self.server.stop()
+        self.server.start()
+        kms = self.server.client()
+        self.assertAwsError("NotFoundException", kms.describe_key, KeyId=key["KeyId"])
+        self.assertEqual(kms.describe_key(KeyId=keep["KeyId"])["KeyMetadata"]["KeyState"],
+                         "Enabled")
+
+
+class WithoutTestClock(harness.TrentdTestCase):
+
+    def test_admin_paths_answer_404(self):
+        for method, body in (("GetClock", None), ("AdvanceClock", {"Seconds": 60})):
+            with self.subTest(method=method):
+                status, answer = self.server.admin(method, body)
+                self.assertEqual((status, answer["__type"]), (404, "NotFoundException"))
+        # KMS goes on as usual.
+        self.new_key()
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -49,13 +49,13 @@ void Base64EncodeTo(std::string_view data, char* o) {
   }
 }
 
-Result<size_t> Base64DecodeInPlace(std::span<char> text) {
+Status Base64Check(std::string_view text) {
   const size_t n = text.size();
   if (n % 4 != 0) {
     return Invalid("Base64 encoded length is expected a multiple of 4 bytes but found: " +
                    std::to_string(n));
   }
-  char* p = text.data();
+  const char* p = text.data();
   const size_t pad = n == 0 ? 0 : (p[n - 1] == '=') + (p[n - 2] == '=');
   for (size_t i = 0; i < n - pad; ++i) {
     const unsigned char c = static_cast<unsigned char>(p[i]);
@@ -69,6 +69,14 @@ Result<size_t> Base64DecodeInPlace(std::span<char> text) {
   if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xF))) {
     return Invalid("Invalid last non-pad Base64 character dectected");  // sic
   }
+  return Status::Ok();
+}
+
+Result<size_t> Base64DecodeInPlace(std::span<char> text) {
+  if (Status valid = Base64Check({text.data(), text.size()}); !valid.ok()) return valid;
+  const size_t n = text.size();
+  char* p = text.data();
+  const size_t pad = n == 0 ? 0 : (p[n - 1] == '=') + (p[n - 2] == '=');
   size_t out = 0;
   for (size_t i = 0; i < n; i += 4) {
     uint32_t quad = 0;

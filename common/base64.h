@@ -15,10 +15,15 @@ void Base64EncodeTo(std::string_view data, char* out);
 // Appends the encoding of `data` to `out`.
 void Base64EncodeAppend(std::string_view data, std::string& out);
 
-// Strict decoding (padding required, no whitespace, zero bits after the last byte) in place:
+// OK when `text` is strict base64 (padding required, no whitespace, zero bits after the last
+// byte); otherwise the error (kSerialization) gives AWS's reason, e.g.
+// "Invalid Base64 character: '!'".
+Status Base64Check(std::string_view text);
+
+// Strict decoding (as Base64Check) in place:
 // the decoded bytes overwrite the start of `text` (decoding never overtakes the reading), and
 // their number is returned. When `text` is not valid base64 it is left as it was, and the
-// error (kSerialization) gives AWS's reason, e.g. "Invalid Base64 character: '!'".
+// error is Base64Check's.
 Result<size_t> Base64DecodeInPlace(std::span<char> text);
 
 }  // namespace trent

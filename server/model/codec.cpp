@@ -546,8 +546,12 @@ std::string EncodeResponse(json::object& output) {
     used += serializer.read(out.data() + used, out.size() - used).size();
   }
   out.resize(used);
-  for (auto& kv : output) WipeStrings(kv.value());
+  WipeOutput(output);
   return out;
+}
+
+void WipeOutput(json::object& output) {
+  for (auto& kv : output) WipeStrings(kv.value());
 }
 
 std::string EncodeError(const Status& status) {

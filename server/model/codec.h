@@ -43,6 +43,9 @@ Status ValidationFailure(std::string_view shown, std::string_view path,
 // caller wipes the text once it is written.
 std::string EncodeResponse(boost::json::object& output);
 
+// Wipes every string of `output`, as EncodeResponse does: for an output that is not sent.
+void WipeOutput(boost::json::object& output);
+
 // {"__type":"<AwsErrorType>","message":"<message>"}; {"__type":"<AwsErrorType>"} alone when the
 // message is empty, as AWS sends InvalidCiphertextException.
 std::string EncodeError(const Status& status);

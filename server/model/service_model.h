@@ -1,5 +1,5 @@
-// The KMS service model as tables: every operation, its input shape, and every shape reachable
-// from the inputs. The rows live in service_model_generated.cpp, written by scripts/gen-model
+// The KMS service model as tables: every operation, its input and output shapes, and every
+// shape reachable from them. The rows live in service_model_generated.cpp, written by scripts/gen-model
 // from botocore's service-2.json; shapes, members and enum values refer to each other by index.
 #pragma once
 
@@ -49,6 +49,7 @@ struct Shape {
 struct Operation {
   const char* name;  // e.g. "Encrypt"
   uint16_t input;    // index into Shapes(), kNoShape when the operation takes no input
+  uint16_t output;   // index into Shapes(), kNoShape when it answers nothing ({})
 };
 
 // "botocore <version> <model path>, uid <uid>" of the model the tables came from.

@@ -2,7 +2,7 @@
 // Source: botocore 1.43.11 data/kms/2014-11-01/service-2.json.gz
 // Model uid: kms-2014-11-01, protocol json 1.1, target prefix TrentService
 // Model sha256 (uncompressed): dbc17eb64f705bc8932dddb30593877b30969c26d57c656bad44d8c8c9bd67f3
-// 54 operations, 125 input shapes, 219 members, 113 enum values.
+// 54 operations, 200 shapes (125 reachable from inputs), 411 members, 168 enum values.
 
 #include "server/model/service_model.h"
 
@@ -11,283 +11,525 @@ namespace {
 
 // name (JSON), path (AWS validation path segment), shape, required
 constexpr Member kMembers[] = {
+    // AliasListEntry
+    {"AliasName", "aliasName", 5, false},  // AliasNameType
+    {"AliasArn", "aliasArn", 6, false},  // ArnType
+    {"TargetKeyId", "targetKeyId", 105, false},  // KeyIdType
+    {"CreationDate", "creationDate", 35, false},  // DateType
+    {"LastUpdatedDate", "lastUpdatedDate", 35, false},  // DateType
     // CancelKeyDeletionRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    // CancelKeyDeletionResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
     // ConnectCustomKeyStoreRequest
-    {"CustomKeyStoreId", "customKeyStoreId", 14, true},  // CustomKeyStoreIdType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, true},  // CustomKeyStoreIdType
+    // ConnectCustomKeyStoreResponse
     // CreateAliasRequest
-    {"AliasName", "aliasName", 2, true},  // AliasNameType
-    {"TargetKeyId", "targetKeyId", 65, true},  // KeyIdType
+    {"AliasName", "aliasName", 5, true},  // AliasNameType
+    {"TargetKeyId", "targetKeyId", 105, true},  // KeyIdType
     // CreateCustomKeyStoreRequest
-    {"CustomKeyStoreName", "customKeyStoreName", 15, true},  // CustomKeyStoreNameType
-    {"CloudHsmClusterId", "cloudHsmClusterId", 8, false},  // CloudHsmClusterIdType
-    {"TrustAnchorCertificate", "trustAnchorCertificate", 108, false},  // TrustAnchorCertificateType
-    {"KeyStorePassword", "keyStorePassword", 68, false},  // KeyStorePasswordType
-    {"CustomKeyStoreType", "customKeyStoreType", 16, false},  // CustomKeyStoreType
-    {"XksProxyUriEndpoint", "xksProxyUriEndpoint", 122, false},  // XksProxyUriEndpointType
-    {"XksProxyUriPath", "xksProxyUriPath", 123, false},  // XksProxyUriPathType
-    {"XksProxyVpcEndpointServiceName", "xksProxyVpcEndpointServiceName", 124, false},  // XksProxyVpcEndpointServiceNameType
-    {"XksProxyVpcEndpointServiceOwner", "xksProxyVpcEndpointServiceOwner", 0, false},  // AccountIdType
-    {"XksProxyAuthenticationCredential", "xksProxyAuthenticationCredential", 119, false},  // XksProxyAuthenticationCredentialType
-    {"XksProxyConnectivity", "xksProxyConnectivity", 121, false},  // XksProxyConnectivityType
+    {"CustomKeyStoreName", "customKeyStoreName", 28, true},  // CustomKeyStoreNameType
+    {"CloudHsmClusterId", "cloudHsmClusterId", 14, false},  // CloudHsmClusterIdType
+    {"TrustAnchorCertificate", "trustAnchorCertificate", 178, false},  // TrustAnchorCertificateType
+    {"KeyStorePassword", "keyStorePassword", 116, false},  // KeyStorePasswordType
+    {"CustomKeyStoreType", "customKeyStoreType", 29, false},  // CustomKeyStoreType
+    {"XksProxyUriEndpoint", "xksProxyUriEndpoint", 197, false},  // XksProxyUriEndpointType
+    {"XksProxyUriPath", "xksProxyUriPath", 198, false},  // XksProxyUriPathType
+    {"XksProxyVpcEndpointServiceName", "xksProxyVpcEndpointServiceName", 199, false},  // XksProxyVpcEndpointServiceNameType
+    {"XksProxyVpcEndpointServiceOwner", "xksProxyVpcEndpointServiceOwner", 1, false},  // AccountIdType
+    {"XksProxyAuthenticationCredential", "xksProxyAuthenticationCredential", 193, false},  // XksProxyAuthenticationCredentialType
+    {"XksProxyConnectivity", "xksProxyConnectivity", 196, false},  // XksProxyConnectivityType
+    // CreateCustomKeyStoreResponse
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
     // CreateGrantRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"GranteePrincipal", "granteePrincipal", 88, true},  // PrincipalIdType
-    {"RetiringPrincipal", "retiringPrincipal", 88, false},  // PrincipalIdType
-    {"Operations", "operations", 57, true},  // GrantOperationList
-    {"Constraints", "constraints", 53, false},  // GrantConstraints
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"Name", "name", 55, false},  // GrantNameType
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"GranteePrincipal", "granteePrincipal", 149, true},  // PrincipalIdType
+    {"RetiringPrincipal", "retiringPrincipal", 149, false},  // PrincipalIdType
+    {"Operations", "operations", 94, true},  // GrantOperationList
+    {"Constraints", "constraints", 88, false},  // GrantConstraints
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"Name", "name", 92, false},  // GrantNameType
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // CreateGrantResponse
+    {"GrantToken", "grantToken", 96, false},  // GrantTokenType
+    {"GrantId", "grantId", 89, false},  // GrantIdType
     // CreateKeyRequest
-    {"Policy", "policy", 87, false},  // PolicyType
-    {"Description", "description", 28, false},  // DescriptionType
-    {"KeyUsage", "keyUsage", 69, false},  // KeyUsageType
-    {"CustomerMasterKeySpec", "customerMasterKeySpec", 17, false},  // CustomerMasterKeySpec
-    {"KeySpec", "keySpec", 67, false},  // KeySpec
-    {"Origin", "origin", 83, false},  // OriginType
-    {"CustomKeyStoreId", "customKeyStoreId", 14, false},  // CustomKeyStoreIdType
-    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 5, false},  // BooleanType
-    {"Tags", "tags", 105, false},  // TagList
-    {"MultiRegion", "multiRegion", 81, false},  // NullableBooleanType
-    {"XksKeyId", "xksKeyId", 117, false},  // XksKeyIdType
+    {"Policy", "policy", 148, false},  // PolicyType
+    {"Description", "description", 49, false},  // DescriptionType
+    {"KeyUsage", "keyUsage", 117, false},  // KeyUsageType
+    {"CustomerMasterKeySpec", "customerMasterKeySpec", 32, false},  // CustomerMasterKeySpec
+    {"KeySpec", "keySpec", 114, false},  // KeySpec
+    {"Origin", "origin", 143, false},  // OriginType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
+    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 10, false},  // BooleanType
+    {"Tags", "tags", 175, false},  // TagList
+    {"MultiRegion", "multiRegion", 141, false},  // NullableBooleanType
+    {"XksKeyId", "xksKeyId", 191, false},  // XksKeyIdType
+    // CreateKeyResponse
+    {"KeyMetadata", "keyMetadata", 113, false},  // KeyMetadata
+    // CustomKeyStoresListEntry
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
+    {"CustomKeyStoreName", "customKeyStoreName", 28, false},  // CustomKeyStoreNameType
+    {"CloudHsmClusterId", "cloudHsmClusterId", 14, false},  // CloudHsmClusterIdType
+    {"TrustAnchorCertificate", "trustAnchorCertificate", 178, false},  // TrustAnchorCertificateType
+    {"ConnectionState", "connectionState", 19, false},  // ConnectionStateType
+    {"ConnectionErrorCode", "connectionErrorCode", 18, false},  // ConnectionErrorCodeType
+    {"CreationDate", "creationDate", 35, false},  // DateType
+    {"CustomKeyStoreType", "customKeyStoreType", 29, false},  // CustomKeyStoreType
+    {"XksProxyConfiguration", "xksProxyConfiguration", 195, false},  // XksProxyConfigurationType
     // DecryptRequest
-    {"CiphertextBlob", "ciphertextBlob", 7, false},  // CiphertextType
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"KeyId", "keyId", 65, false},  // KeyIdType
-    {"EncryptionAlgorithm", "encryptionAlgorithm", 37, false},  // EncryptionAlgorithmSpec
-    {"Recipient", "recipient", 92, false},  // RecipientInfo
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
-    {"DryRunModifiers", "dryRunModifiers", 32, false},  // DryRunModifierList
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"EncryptionAlgorithm", "encryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"Recipient", "recipient", 154, false},  // RecipientInfo
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    {"DryRunModifiers", "dryRunModifiers", 54, false},  // DryRunModifierList
+    // DecryptResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"Plaintext", "plaintext", 145, false},  // PlaintextType
+    {"EncryptionAlgorithm", "encryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"CiphertextForRecipient", "ciphertextForRecipient", 13, false},  // CiphertextType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
     // DeleteAliasRequest
-    {"AliasName", "aliasName", 2, true},  // AliasNameType
+    {"AliasName", "aliasName", 5, true},  // AliasNameType
     // DeleteCustomKeyStoreRequest
-    {"CustomKeyStoreId", "customKeyStoreId", 14, true},  // CustomKeyStoreIdType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, true},  // CustomKeyStoreIdType
+    // DeleteCustomKeyStoreResponse
     // DeleteImportedKeyMaterialRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"KeyMaterialId", "keyMaterialId", 4, false},  // BackingKeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
+    // DeleteImportedKeyMaterialResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyMaterialId", "keyMaterialId", 8, false},  // BackingKeyIdResponseType
     // DeriveSharedSecretRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"KeyAgreementAlgorithm", "keyAgreementAlgorithm", 63, true},  // KeyAgreementAlgorithmSpec
-    {"PublicKey", "publicKey", 89, true},  // PublicKeyType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
-    {"Recipient", "recipient", 92, false},  // RecipientInfo
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"KeyAgreementAlgorithm", "keyAgreementAlgorithm", 102, true},  // KeyAgreementAlgorithmSpec
+    {"PublicKey", "publicKey", 150, true},  // PublicKeyType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    {"Recipient", "recipient", 154, false},  // RecipientInfo
+    // DeriveSharedSecretResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"SharedSecret", "sharedSecret", 145, false},  // PlaintextType
+    {"CiphertextForRecipient", "ciphertextForRecipient", 13, false},  // CiphertextType
+    {"KeyAgreementAlgorithm", "keyAgreementAlgorithm", 102, false},  // KeyAgreementAlgorithmSpec
+    {"KeyOrigin", "keyOrigin", 143, false},  // OriginType
     // DescribeCustomKeyStoresRequest
-    {"CustomKeyStoreId", "customKeyStoreId", 14, false},  // CustomKeyStoreIdType
-    {"CustomKeyStoreName", "customKeyStoreName", 15, false},  // CustomKeyStoreNameType
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
+    {"CustomKeyStoreName", "customKeyStoreName", 28, false},  // CustomKeyStoreNameType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // DescribeCustomKeyStoresResponse
+    {"CustomKeyStores", "customKeyStores", 30, false},  // CustomKeyStoresList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // DescribeKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    // DescribeKeyResponse
+    {"KeyMetadata", "keyMetadata", 113, false},  // KeyMetadata
     // DisableKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
     // DisableKeyRotationRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
     // DisconnectCustomKeyStoreRequest
-    {"CustomKeyStoreId", "customKeyStoreId", 14, true},  // CustomKeyStoreIdType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, true},  // CustomKeyStoreIdType
+    // DisconnectCustomKeyStoreResponse
     // EnableKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
     // EnableKeyRotationRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"RotationPeriodInDays", "rotationPeriodInDays", 98, false},  // RotationPeriodInDaysType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"RotationPeriodInDays", "rotationPeriodInDays", 162, false},  // RotationPeriodInDaysType
     // EncryptRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Plaintext", "plaintext", 85, true},  // PlaintextType
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"EncryptionAlgorithm", "encryptionAlgorithm", 37, false},  // EncryptionAlgorithmSpec
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Plaintext", "plaintext", 145, true},  // PlaintextType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"EncryptionAlgorithm", "encryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // EncryptResponse
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"EncryptionAlgorithm", "encryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
     // GenerateDataKeyPairRequest
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"KeyPairSpec", "keyPairSpec", 18, true},  // DataKeyPairSpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"Recipient", "recipient", 92, false},  // RecipientInfo
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"KeyPairSpec", "keyPairSpec", 33, true},  // DataKeyPairSpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"Recipient", "recipient", 154, false},  // RecipientInfo
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // GenerateDataKeyPairResponse
+    {"PrivateKeyCiphertextBlob", "privateKeyCiphertextBlob", 13, false},  // CiphertextType
+    {"PrivateKeyPlaintext", "privateKeyPlaintext", 145, false},  // PlaintextType
+    {"PublicKey", "publicKey", 150, false},  // PublicKeyType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyPairSpec", "keyPairSpec", 33, false},  // DataKeyPairSpec
+    {"CiphertextForRecipient", "ciphertextForRecipient", 13, false},  // CiphertextType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
     // GenerateDataKeyPairWithoutPlaintextRequest
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"KeyPairSpec", "keyPairSpec", 18, true},  // DataKeyPairSpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"KeyPairSpec", "keyPairSpec", 33, true},  // DataKeyPairSpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // GenerateDataKeyPairWithoutPlaintextResponse
+    {"PrivateKeyCiphertextBlob", "privateKeyCiphertextBlob", 13, false},  // CiphertextType
+    {"PublicKey", "publicKey", 150, false},  // PublicKeyType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyPairSpec", "keyPairSpec", 33, false},  // DataKeyPairSpec
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
     // GenerateDataKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"NumberOfBytes", "numberOfBytes", 82, false},  // NumberOfBytesType
-    {"KeySpec", "keySpec", 19, false},  // DataKeySpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"Recipient", "recipient", 92, false},  // RecipientInfo
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"NumberOfBytes", "numberOfBytes", 142, false},  // NumberOfBytesType
+    {"KeySpec", "keySpec", 34, false},  // DataKeySpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"Recipient", "recipient", 154, false},  // RecipientInfo
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // GenerateDataKeyResponse
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"Plaintext", "plaintext", 145, false},  // PlaintextType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"CiphertextForRecipient", "ciphertextForRecipient", 13, false},  // CiphertextType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
     // GenerateDataKeyWithoutPlaintextRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"EncryptionContext", "encryptionContext", 39, false},  // EncryptionContextType
-    {"KeySpec", "keySpec", 19, false},  // DataKeySpec
-    {"NumberOfBytes", "numberOfBytes", 82, false},  // NumberOfBytesType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"EncryptionContext", "encryptionContext", 63, false},  // EncryptionContextType
+    {"KeySpec", "keySpec", 34, false},  // DataKeySpec
+    {"NumberOfBytes", "numberOfBytes", 142, false},  // NumberOfBytesType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // GenerateDataKeyWithoutPlaintextResponse
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
     // GenerateMacRequest
-    {"Message", "message", 85, true},  // PlaintextType
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"MacAlgorithm", "macAlgorithm", 78, true},  // MacAlgorithmSpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"Message", "message", 145, true},  // PlaintextType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"MacAlgorithm", "macAlgorithm", 133, true},  // MacAlgorithmSpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // GenerateMacResponse
+    {"Mac", "mac", 13, false},  // CiphertextType
+    {"MacAlgorithm", "macAlgorithm", 133, false},  // MacAlgorithmSpec
+    {"KeyId", "keyId", 105, false},  // KeyIdType
     // GenerateRandomRequest
-    {"NumberOfBytes", "numberOfBytes", 82, false},  // NumberOfBytesType
-    {"CustomKeyStoreId", "customKeyStoreId", 14, false},  // CustomKeyStoreIdType
-    {"Recipient", "recipient", 92, false},  // RecipientInfo
+    {"NumberOfBytes", "numberOfBytes", 142, false},  // NumberOfBytesType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
+    {"Recipient", "recipient", 154, false},  // RecipientInfo
+    // GenerateRandomResponse
+    {"Plaintext", "plaintext", 145, false},  // PlaintextType
+    {"CiphertextForRecipient", "ciphertextForRecipient", 13, false},  // CiphertextType
     // GetKeyLastUsageRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    // GetKeyLastUsageResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyLastUsage", "keyLastUsage", 106, false},  // KeyLastUsageData
+    {"TrackingStartDate", "trackingStartDate", 35, false},  // DateType
+    {"KeyCreationDate", "keyCreationDate", 35, false},  // DateType
     // GetKeyPolicyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"PolicyName", "policyName", 86, false},  // PolicyNameType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"PolicyName", "policyName", 147, false},  // PolicyNameType
+    // GetKeyPolicyResponse
+    {"Policy", "policy", 148, false},  // PolicyType
+    {"PolicyName", "policyName", 147, false},  // PolicyNameType
     // GetKeyRotationStatusRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    // GetKeyRotationStatusResponse
+    {"KeyRotationEnabled", "keyRotationEnabled", 10, false},  // BooleanType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"RotationPeriodInDays", "rotationPeriodInDays", 162, false},  // RotationPeriodInDaysType
+    {"NextRotationDate", "nextRotationDate", 35, false},  // DateType
+    {"OnDemandRotationStartDate", "onDemandRotationStartDate", 35, false},  // DateType
     // GetParametersForImportRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"WrappingAlgorithm", "wrappingAlgorithm", 1, true},  // AlgorithmSpec
-    {"WrappingKeySpec", "wrappingKeySpec", 116, true},  // WrappingKeySpec
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"WrappingAlgorithm", "wrappingAlgorithm", 2, true},  // AlgorithmSpec
+    {"WrappingKeySpec", "wrappingKeySpec", 189, true},  // WrappingKeySpec
+    // GetParametersForImportResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"ImportToken", "importToken", 13, false},  // CiphertextType
+    {"PublicKey", "publicKey", 145, false},  // PlaintextType
+    {"ParametersValidTo", "parametersValidTo", 35, false},  // DateType
     // GetPublicKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    // GetPublicKeyResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"PublicKey", "publicKey", 150, false},  // PublicKeyType
+    {"CustomerMasterKeySpec", "customerMasterKeySpec", 32, false},  // CustomerMasterKeySpec
+    {"KeySpec", "keySpec", 114, false},  // KeySpec
+    {"KeyUsage", "keyUsage", 117, false},  // KeyUsageType
+    {"EncryptionAlgorithms", "encryptionAlgorithms", 61, false},  // EncryptionAlgorithmSpecList
+    {"SigningAlgorithms", "signingAlgorithms", 171, false},  // SigningAlgorithmSpecList
+    {"KeyAgreementAlgorithms", "keyAgreementAlgorithms", 103, false},  // KeyAgreementAlgorithmSpecList
     // GrantConstraints
-    {"EncryptionContextSubset", "encryptionContextSubset", 39, false},  // EncryptionContextType
-    {"EncryptionContextEquals", "encryptionContextEquals", 39, false},  // EncryptionContextType
+    {"EncryptionContextSubset", "encryptionContextSubset", 63, false},  // EncryptionContextType
+    {"EncryptionContextEquals", "encryptionContextEquals", 63, false},  // EncryptionContextType
+    // GrantListEntry
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"GrantId", "grantId", 89, false},  // GrantIdType
+    {"Name", "name", 92, false},  // GrantNameType
+    {"CreationDate", "creationDate", 35, false},  // DateType
+    {"GranteePrincipal", "granteePrincipal", 149, false},  // PrincipalIdType
+    {"RetiringPrincipal", "retiringPrincipal", 149, false},  // PrincipalIdType
+    {"IssuingAccount", "issuingAccount", 149, false},  // PrincipalIdType
+    {"Operations", "operations", 94, false},  // GrantOperationList
+    {"Constraints", "constraints", 88, false},  // GrantConstraints
     // ImportKeyMaterialRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"ImportToken", "importToken", 7, true},  // CiphertextType
-    {"EncryptedKeyMaterial", "encryptedKeyMaterial", 7, true},  // CiphertextType
-    {"ValidTo", "validTo", 20, false},  // DateType
-    {"ExpirationModel", "expirationModel", 41, false},  // ExpirationModelType
-    {"ImportType", "importType", 61, false},  // ImportType
-    {"KeyMaterialDescription", "keyMaterialDescription", 66, false},  // KeyMaterialDescriptionType
-    {"KeyMaterialId", "keyMaterialId", 4, false},  // BackingKeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"ImportToken", "importToken", 13, true},  // CiphertextType
+    {"EncryptedKeyMaterial", "encryptedKeyMaterial", 13, true},  // CiphertextType
+    {"ValidTo", "validTo", 35, false},  // DateType
+    {"ExpirationModel", "expirationModel", 65, false},  // ExpirationModelType
+    {"ImportType", "importType", 100, false},  // ImportType
+    {"KeyMaterialDescription", "keyMaterialDescription", 111, false},  // KeyMaterialDescriptionType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
+    // ImportKeyMaterialResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
+    // KeyLastUsageData
+    {"Operation", "operation", 107, false},  // KeyLastUsageTrackingOperation
+    {"Timestamp", "timestamp", 35, false},  // DateType
+    {"CloudTrailEventId", "cloudTrailEventId", 15, false},  // CloudTrailEventIdType
+    {"KmsRequestId", "kmsRequestId", 118, false},  // KmsRequestIdType
+    // KeyListEntry
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyArn", "keyArn", 6, false},  // ArnType
+    // KeyMetadata
+    {"AWSAccountId", "aWSAccountId", 0, false},  // AWSAccountIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Arn", "arn", 6, false},  // ArnType
+    {"CreationDate", "creationDate", 35, false},  // DateType
+    {"Enabled", "enabled", 10, false},  // BooleanType
+    {"Description", "description", 49, false},  // DescriptionType
+    {"KeyUsage", "keyUsage", 117, false},  // KeyUsageType
+    {"KeyState", "keyState", 115, false},  // KeyState
+    {"DeletionDate", "deletionDate", 35, false},  // DateType
+    {"ValidTo", "validTo", 35, false},  // DateType
+    {"Origin", "origin", 143, false},  // OriginType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, false},  // CustomKeyStoreIdType
+    {"CloudHsmClusterId", "cloudHsmClusterId", 14, false},  // CloudHsmClusterIdType
+    {"ExpirationModel", "expirationModel", 65, false},  // ExpirationModelType
+    {"KeyManager", "keyManager", 110, false},  // KeyManagerType
+    {"CustomerMasterKeySpec", "customerMasterKeySpec", 32, false},  // CustomerMasterKeySpec
+    {"KeySpec", "keySpec", 114, false},  // KeySpec
+    {"EncryptionAlgorithms", "encryptionAlgorithms", 61, false},  // EncryptionAlgorithmSpecList
+    {"SigningAlgorithms", "signingAlgorithms", 171, false},  // SigningAlgorithmSpecList
+    {"KeyAgreementAlgorithms", "keyAgreementAlgorithms", 103, false},  // KeyAgreementAlgorithmSpecList
+    {"MultiRegion", "multiRegion", 141, false},  // NullableBooleanType
+    {"MultiRegionConfiguration", "multiRegionConfiguration", 137, false},  // MultiRegionConfiguration
+    {"PendingDeletionWindowInDays", "pendingDeletionWindowInDays", 144, false},  // PendingWindowInDaysType
+    {"MacAlgorithms", "macAlgorithms", 134, false},  // MacAlgorithmSpecList
+    {"XksKeyConfiguration", "xksKeyConfiguration", 190, false},  // XksKeyConfigurationType
+    {"CurrentKeyMaterialId", "currentKeyMaterialId", 9, false},  // BackingKeyIdType
     // ListAliasesRequest
-    {"KeyId", "keyId", 65, false},  // KeyIdType
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // ListAliasesResponse
+    {"Aliases", "aliases", 3, false},  // AliasList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListGrantsRequest
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"GrantId", "grantId", 54, false},  // GrantIdType
-    {"GranteePrincipal", "granteePrincipal", 88, false},  // PrincipalIdType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"GrantId", "grantId", 89, false},  // GrantIdType
+    {"GranteePrincipal", "granteePrincipal", 149, false},  // PrincipalIdType
+    // ListGrantsResponse
+    {"Grants", "grants", 90, false},  // GrantList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListKeyPoliciesRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // ListKeyPoliciesResponse
+    {"PolicyNames", "policyNames", 146, false},  // PolicyNameList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListKeyRotationsRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"IncludeKeyMaterial", "includeKeyMaterial", 62, false},  // IncludeKeyMaterial
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"IncludeKeyMaterial", "includeKeyMaterial", 101, false},  // IncludeKeyMaterial
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // ListKeyRotationsResponse
+    {"Rotations", "rotations", 164, false},  // RotationsList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListKeysRequest
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // ListKeysResponse
+    {"Keys", "keys", 108, false},  // KeyList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListResourceTagsRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    // ListResourceTagsResponse
+    {"Tags", "tags", 175, false},  // TagList
+    {"NextMarker", "nextMarker", 135, false},  // MarkerType
+    {"Truncated", "truncated", 10, false},  // BooleanType
     // ListRetirableGrantsRequest
-    {"Limit", "limit", 70, false},  // LimitType
-    {"Marker", "marker", 79, false},  // MarkerType
-    {"RetiringPrincipal", "retiringPrincipal", 88, true},  // PrincipalIdType
+    {"Limit", "limit", 119, false},  // LimitType
+    {"Marker", "marker", 135, false},  // MarkerType
+    {"RetiringPrincipal", "retiringPrincipal", 149, true},  // PrincipalIdType
+    // MultiRegionConfiguration
+    {"MultiRegionKeyType", "multiRegionKeyType", 140, false},  // MultiRegionKeyType
+    {"PrimaryKey", "primaryKey", 138, false},  // MultiRegionKey
+    {"ReplicaKeys", "replicaKeys", 139, false},  // MultiRegionKeyList
+    // MultiRegionKey
+    {"Arn", "arn", 6, false},  // ArnType
+    {"Region", "region", 155, false},  // RegionType
     // PutKeyPolicyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"PolicyName", "policyName", 86, false},  // PolicyNameType
-    {"Policy", "policy", 87, true},  // PolicyType
-    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 5, false},  // BooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"PolicyName", "policyName", 147, false},  // PolicyNameType
+    {"Policy", "policy", 148, true},  // PolicyType
+    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 10, false},  // BooleanType
     // ReEncryptRequest
-    {"CiphertextBlob", "ciphertextBlob", 7, false},  // CiphertextType
-    {"SourceEncryptionContext", "sourceEncryptionContext", 39, false},  // EncryptionContextType
-    {"SourceKeyId", "sourceKeyId", 65, false},  // KeyIdType
-    {"DestinationKeyId", "destinationKeyId", 65, true},  // KeyIdType
-    {"DestinationEncryptionContext", "destinationEncryptionContext", 39, false},  // EncryptionContextType
-    {"SourceEncryptionAlgorithm", "sourceEncryptionAlgorithm", 37, false},  // EncryptionAlgorithmSpec
-    {"DestinationEncryptionAlgorithm", "destinationEncryptionAlgorithm", 37, false},  // EncryptionAlgorithmSpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
-    {"DryRunModifiers", "dryRunModifiers", 32, false},  // DryRunModifierList
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"SourceEncryptionContext", "sourceEncryptionContext", 63, false},  // EncryptionContextType
+    {"SourceKeyId", "sourceKeyId", 105, false},  // KeyIdType
+    {"DestinationKeyId", "destinationKeyId", 105, true},  // KeyIdType
+    {"DestinationEncryptionContext", "destinationEncryptionContext", 63, false},  // EncryptionContextType
+    {"SourceEncryptionAlgorithm", "sourceEncryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"DestinationEncryptionAlgorithm", "destinationEncryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    {"DryRunModifiers", "dryRunModifiers", 54, false},  // DryRunModifierList
+    // ReEncryptResponse
+    {"CiphertextBlob", "ciphertextBlob", 13, false},  // CiphertextType
+    {"SourceKeyId", "sourceKeyId", 105, false},  // KeyIdType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"SourceEncryptionAlgorithm", "sourceEncryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"DestinationEncryptionAlgorithm", "destinationEncryptionAlgorithm", 60, false},  // EncryptionAlgorithmSpec
+    {"SourceKeyMaterialId", "sourceKeyMaterialId", 9, false},  // BackingKeyIdType
+    {"DestinationKeyMaterialId", "destinationKeyMaterialId", 9, false},  // BackingKeyIdType
     // RecipientInfo
-    {"KeyEncryptionAlgorithm", "keyEncryptionAlgorithm", 64, false},  // KeyEncryptionMechanism
-    {"AttestationDocument", "attestationDocument", 3, false},  // AttestationDocumentType
+    {"KeyEncryptionAlgorithm", "keyEncryptionAlgorithm", 104, false},  // KeyEncryptionMechanism
+    {"AttestationDocument", "attestationDocument", 7, false},  // AttestationDocumentType
     // ReplicateKeyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"ReplicaRegion", "replicaRegion", 93, true},  // RegionType
-    {"Policy", "policy", 87, false},  // PolicyType
-    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 5, false},  // BooleanType
-    {"Description", "description", 28, false},  // DescriptionType
-    {"Tags", "tags", 105, false},  // TagList
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"ReplicaRegion", "replicaRegion", 155, true},  // RegionType
+    {"Policy", "policy", 148, false},  // PolicyType
+    {"BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck", 10, false},  // BooleanType
+    {"Description", "description", 49, false},  // DescriptionType
+    {"Tags", "tags", 175, false},  // TagList
+    // ReplicateKeyResponse
+    {"ReplicaKeyMetadata", "replicaKeyMetadata", 113, false},  // KeyMetadata
+    {"ReplicaPolicy", "replicaPolicy", 148, false},  // PolicyType
+    {"ReplicaTags", "replicaTags", 175, false},  // TagList
     // RetireGrantRequest
-    {"GrantToken", "grantToken", 59, false},  // GrantTokenType
-    {"KeyId", "keyId", 65, false},  // KeyIdType
-    {"GrantId", "grantId", 54, false},  // GrantIdType
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"GrantToken", "grantToken", 96, false},  // GrantTokenType
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"GrantId", "grantId", 89, false},  // GrantIdType
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
     // RevokeGrantRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"GrantId", "grantId", 54, true},  // GrantIdType
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"GrantId", "grantId", 89, true},  // GrantIdType
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
     // RotateKeyOnDemandRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    // RotateKeyOnDemandResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    // RotationsListEntry
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"KeyMaterialId", "keyMaterialId", 9, false},  // BackingKeyIdType
+    {"KeyMaterialDescription", "keyMaterialDescription", 111, false},  // KeyMaterialDescriptionType
+    {"ImportState", "importState", 99, false},  // ImportState
+    {"KeyMaterialState", "keyMaterialState", 112, false},  // KeyMaterialState
+    {"ExpirationModel", "expirationModel", 65, false},  // ExpirationModelType
+    {"ValidTo", "validTo", 35, false},  // DateType
+    {"RotationDate", "rotationDate", 35, false},  // DateType
+    {"RotationType", "rotationType", 163, false},  // RotationType
     // ScheduleKeyDeletionRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"PendingWindowInDays", "pendingWindowInDays", 84, false},  // PendingWindowInDaysType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"PendingWindowInDays", "pendingWindowInDays", 144, false},  // PendingWindowInDaysType
+    // ScheduleKeyDeletionResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"DeletionDate", "deletionDate", 35, false},  // DateType
+    {"KeyState", "keyState", 115, false},  // KeyState
+    {"PendingWindowInDays", "pendingWindowInDays", 144, false},  // PendingWindowInDaysType
     // SignRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Message", "message", 85, true},  // PlaintextType
-    {"MessageType", "messageType", 80, false},  // MessageType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"SigningAlgorithm", "signingAlgorithm", 101, true},  // SigningAlgorithmSpec
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Message", "message", 145, true},  // PlaintextType
+    {"MessageType", "messageType", 136, false},  // MessageType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"SigningAlgorithm", "signingAlgorithm", 170, true},  // SigningAlgorithmSpec
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // SignResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"Signature", "signature", 13, false},  // CiphertextType
+    {"SigningAlgorithm", "signingAlgorithm", 170, false},  // SigningAlgorithmSpec
     // Tag
-    {"TagKey", "tagKey", 104, true},  // TagKeyType
-    {"TagValue", "tagValue", 107, true},  // TagValueType
+    {"TagKey", "tagKey", 174, true},  // TagKeyType
+    {"TagValue", "tagValue", 177, true},  // TagValueType
     // TagResourceRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Tags", "tags", 105, true},  // TagList
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Tags", "tags", 175, true},  // TagList
     // UntagResourceRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"TagKeys", "tagKeys", 103, true},  // TagKeyList
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"TagKeys", "tagKeys", 173, true},  // TagKeyList
     // UpdateAliasRequest
-    {"AliasName", "aliasName", 2, true},  // AliasNameType
-    {"TargetKeyId", "targetKeyId", 65, true},  // KeyIdType
+    {"AliasName", "aliasName", 5, true},  // AliasNameType
+    {"TargetKeyId", "targetKeyId", 105, true},  // KeyIdType
     // UpdateCustomKeyStoreRequest
-    {"CustomKeyStoreId", "customKeyStoreId", 14, true},  // CustomKeyStoreIdType
-    {"NewCustomKeyStoreName", "newCustomKeyStoreName", 15, false},  // CustomKeyStoreNameType
-    {"KeyStorePassword", "keyStorePassword", 68, false},  // KeyStorePasswordType
-    {"CloudHsmClusterId", "cloudHsmClusterId", 8, false},  // CloudHsmClusterIdType
-    {"XksProxyUriEndpoint", "xksProxyUriEndpoint", 122, false},  // XksProxyUriEndpointType
-    {"XksProxyUriPath", "xksProxyUriPath", 123, false},  // XksProxyUriPathType
-    {"XksProxyVpcEndpointServiceName", "xksProxyVpcEndpointServiceName", 124, false},  // XksProxyVpcEndpointServiceNameType
-    {"XksProxyVpcEndpointServiceOwner", "xksProxyVpcEndpointServiceOwner", 0, false},  // AccountIdType
-    {"XksProxyAuthenticationCredential", "xksProxyAuthenticationCredential", 119, false},  // XksProxyAuthenticationCredentialType
-    {"XksProxyConnectivity", "xksProxyConnectivity", 121, false},  // XksProxyConnectivityType
+    {"CustomKeyStoreId", "customKeyStoreId", 27, true},  // CustomKeyStoreIdType
+    {"NewCustomKeyStoreName", "newCustomKeyStoreName", 28, false},  // CustomKeyStoreNameType
+    {"KeyStorePassword", "keyStorePassword", 116, false},  // KeyStorePasswordType
+    {"CloudHsmClusterId", "cloudHsmClusterId", 14, false},  // CloudHsmClusterIdType
+    {"XksProxyUriEndpoint", "xksProxyUriEndpoint", 197, false},  // XksProxyUriEndpointType
+    {"XksProxyUriPath", "xksProxyUriPath", 198, false},  // XksProxyUriPathType
+    {"XksProxyVpcEndpointServiceName", "xksProxyVpcEndpointServiceName", 199, false},  // XksProxyVpcEndpointServiceNameType
+    {"XksProxyVpcEndpointServiceOwner", "xksProxyVpcEndpointServiceOwner", 1, false},  // AccountIdType
+    {"XksProxyAuthenticationCredential", "xksProxyAuthenticationCredential", 193, false},  // XksProxyAuthenticationCredentialType
+    {"XksProxyConnectivity", "xksProxyConnectivity", 196, false},  // XksProxyConnectivityType
+    // UpdateCustomKeyStoreResponse
     // UpdateKeyDescriptionRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Description", "description", 28, true},  // DescriptionType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Description", "description", 49, true},  // DescriptionType
     // UpdatePrimaryRegionRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"PrimaryRegion", "primaryRegion", 93, true},  // RegionType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"PrimaryRegion", "primaryRegion", 155, true},  // RegionType
     // VerifyMacRequest
-    {"Message", "message", 85, true},  // PlaintextType
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"MacAlgorithm", "macAlgorithm", 78, true},  // MacAlgorithmSpec
-    {"Mac", "mac", 7, true},  // CiphertextType
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"Message", "message", 145, true},  // PlaintextType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"MacAlgorithm", "macAlgorithm", 133, true},  // MacAlgorithmSpec
+    {"Mac", "mac", 13, true},  // CiphertextType
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // VerifyMacResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"MacValid", "macValid", 10, false},  // BooleanType
+    {"MacAlgorithm", "macAlgorithm", 133, false},  // MacAlgorithmSpec
     // VerifyRequest
-    {"KeyId", "keyId", 65, true},  // KeyIdType
-    {"Message", "message", 85, true},  // PlaintextType
-    {"MessageType", "messageType", 80, false},  // MessageType
-    {"Signature", "signature", 7, true},  // CiphertextType
-    {"SigningAlgorithm", "signingAlgorithm", 101, true},  // SigningAlgorithmSpec
-    {"GrantTokens", "grantTokens", 58, false},  // GrantTokenList
-    {"DryRun", "dryRun", 81, false},  // NullableBooleanType
+    {"KeyId", "keyId", 105, true},  // KeyIdType
+    {"Message", "message", 145, true},  // PlaintextType
+    {"MessageType", "messageType", 136, false},  // MessageType
+    {"Signature", "signature", 13, true},  // CiphertextType
+    {"SigningAlgorithm", "signingAlgorithm", 170, true},  // SigningAlgorithmSpec
+    {"GrantTokens", "grantTokens", 95, false},  // GrantTokenList
+    {"DryRun", "dryRun", 141, false},  // NullableBooleanType
+    // VerifyResponse
+    {"KeyId", "keyId", 105, false},  // KeyIdType
+    {"SignatureValid", "signatureValid", 10, false},  // BooleanType
+    {"SigningAlgorithm", "signingAlgorithm", 170, false},  // SigningAlgorithmSpec
+    // XksKeyConfigurationType
+    {"Id", "id", 191, false},  // XksKeyIdType
     // XksProxyAuthenticationCredentialType
-    {"AccessKeyId", "accessKeyId", 118, true},  // XksProxyAuthenticationAccessKeyIdType
-    {"RawSecretAccessKey", "rawSecretAccessKey", 120, true},  // XksProxyAuthenticationRawSecretAccessKeyType
+    {"AccessKeyId", "accessKeyId", 192, true},  // XksProxyAuthenticationAccessKeyIdType
+    {"RawSecretAccessKey", "rawSecretAccessKey", 194, true},  // XksProxyAuthenticationRawSecretAccessKeyType
+    // XksProxyConfigurationType
+    {"Connectivity", "connectivity", 196, false},  // XksProxyConnectivityType
+    {"AccessKeyId", "accessKeyId", 192, false},  // XksProxyAuthenticationAccessKeyIdType
+    {"UriEndpoint", "uriEndpoint", 197, false},  // XksProxyUriEndpointType
+    {"UriPath", "uriPath", 198, false},  // XksProxyUriPathType
+    {"VpcEndpointServiceName", "vpcEndpointServiceName", 199, false},  // XksProxyVpcEndpointServiceNameType
+    {"VpcEndpointServiceOwner", "vpcEndpointServiceOwner", 1, false},  // AccountIdType
 };
 
 constexpr const char* kEnumValues[] = {
@@ -297,6 +539,29 @@ constexpr const char* kEnumValues[] = {
     "RSA_AES_KEY_WRAP_SHA_1",
     "RSA_AES_KEY_WRAP_SHA_256",
     "SM2PKE",
+    "INVALID_CREDENTIALS",
+    "CLUSTER_NOT_FOUND",
+    "NETWORK_ERRORS",
+    "INTERNAL_ERROR",
+    "INSUFFICIENT_CLOUDHSM_HSMS",
+    "USER_LOCKED_OUT",
+    "USER_NOT_FOUND",
+    "USER_LOGGED_IN",
+    "SUBNET_NOT_FOUND",
+    "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
+    "XKS_PROXY_ACCESS_DENIED",
+    "XKS_PROXY_NOT_REACHABLE",
+    "XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND",
+    "XKS_PROXY_INVALID_RESPONSE",
+    "XKS_PROXY_INVALID_CONFIGURATION",
+    "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION",
+    "XKS_PROXY_TIMED_OUT",
+    "XKS_PROXY_INVALID_TLS_CONFIGURATION",
+    "CONNECTED",
+    "CONNECTING",
+    "FAILED",
+    "DISCONNECTED",
+    "DISCONNECTING",
     "AWS_CLOUDHSM",
     "EXTERNAL_KEY_STORE",
     "RSA_2048",
@@ -347,12 +612,32 @@ constexpr const char* kEnumValues[] = {
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "IMPORTED",
+    "PENDING_IMPORT",
     "NEW_KEY_MATERIAL",
     "EXISTING_KEY_MATERIAL",
     "ALL_KEY_MATERIAL",
     "ROTATIONS_ONLY",
     "ECDH",
     "RSAES_OAEP_SHA_256",
+    "Decrypt",
+    "DeriveSharedSecret",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "ReEncrypt",
+    "Sign",
+    "Verify",
+    "VerifyMac",
+    "AWS",
+    "CUSTOMER",
+    "NON_CURRENT",
+    "CURRENT",
+    "PENDING_ROTATION",
+    "PENDING_MULTI_REGION_IMPORT_AND_ROTATION",
     "RSA_2048",
     "RSA_3072",
     "RSA_4096",
@@ -370,6 +655,14 @@ constexpr const char* kEnumValues[] = {
     "ML_DSA_65",
     "ML_DSA_87",
     "ECC_NIST_EDWARDS25519",
+    "Creating",
+    "Enabled",
+    "Disabled",
+    "PendingDeletion",
+    "PendingImport",
+    "PendingReplicaDeletion",
+    "Unavailable",
+    "Updating",
     "SIGN_VERIFY",
     "ENCRYPT_DECRYPT",
     "GENERATE_VERIFY_MAC",
@@ -381,10 +674,14 @@ constexpr const char* kEnumValues[] = {
     "RAW",
     "DIGEST",
     "EXTERNAL_MU",
+    "PRIMARY",
+    "REPLICA",
     "AWS_KMS",
     "EXTERNAL",
     "AWS_CLOUDHSM",
     "EXTERNAL_KEY_STORE",
+    "AUTOMATIC",
+    "ON_DEMAND",
     "RSASSA_PSS_SHA_256",
     "RSASSA_PSS_SHA_384",
     "RSASSA_PSS_SHA_512",
@@ -408,189 +705,264 @@ constexpr const char* kEnumValues[] = {
 
 // name, type, sensitive, has_min, min, has_max, max, pattern, first, count, element, key
 constexpr Shape kShapes[] = {
-    /* 0 */ {"AccountIdType", ShapeType::kString, false, true, 12, true, 12, "[0-9]{12}", 0, 0, kNoShape, kNoShape},
-    /* 1 */ {"AlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 6, kNoShape, kNoShape},
-    /* 2 */ {"AliasNameType", ShapeType::kString, false, true, 1, true, 256, "^[a-zA-Z0-9:/_-]+$", 0, 0, kNoShape, kNoShape},
-    /* 3 */ {"AttestationDocumentType", ShapeType::kBlob, false, true, 1, true, 262144, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 4 */ {"BackingKeyIdType", ShapeType::kString, false, true, 64, true, 64, "^[a-f0-9]+$", 0, 0, kNoShape, kNoShape},
-    /* 5 */ {"BooleanType", ShapeType::kBoolean, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 6 */ {"CancelKeyDeletionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 0, 1, kNoShape, kNoShape},
-    /* 7 */ {"CiphertextType", ShapeType::kBlob, false, true, 1, true, 6144, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 8 */ {"CloudHsmClusterIdType", ShapeType::kString, false, true, 19, true, 24, "cluster-[2-7a-zA-Z]{11,16}", 0, 0, kNoShape, kNoShape},
-    /* 9 */ {"ConnectCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 1, 1, kNoShape, kNoShape},
-    /* 10 */ {"CreateAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 2, 2, kNoShape, kNoShape},
-    /* 11 */ {"CreateCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 4, 11, kNoShape, kNoShape},
-    /* 12 */ {"CreateGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 15, 8, kNoShape, kNoShape},
-    /* 13 */ {"CreateKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 23, 11, kNoShape, kNoShape},
-    /* 14 */ {"CustomKeyStoreIdType", ShapeType::kString, false, true, 1, true, 64, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 15 */ {"CustomKeyStoreNameType", ShapeType::kString, false, true, 1, true, 256, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 16 */ {"CustomKeyStoreType", ShapeType::kString, false, false, 0, false, 0, nullptr, 6, 2, kNoShape, kNoShape},
-    /* 17 */ {"CustomerMasterKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 8, 13, kNoShape, kNoShape},
-    /* 18 */ {"DataKeyPairSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 21, 9, kNoShape, kNoShape},
-    /* 19 */ {"DataKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 30, 2, kNoShape, kNoShape},
-    /* 20 */ {"DateType", ShapeType::kTimestamp, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 21 */ {"DecryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 34, 8, kNoShape, kNoShape},
-    /* 22 */ {"DeleteAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 42, 1, kNoShape, kNoShape},
-    /* 23 */ {"DeleteCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 43, 1, kNoShape, kNoShape},
-    /* 24 */ {"DeleteImportedKeyMaterialRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 44, 2, kNoShape, kNoShape},
-    /* 25 */ {"DeriveSharedSecretRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 46, 6, kNoShape, kNoShape},
-    /* 26 */ {"DescribeCustomKeyStoresRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 52, 4, kNoShape, kNoShape},
-    /* 27 */ {"DescribeKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 56, 2, kNoShape, kNoShape},
-    /* 28 */ {"DescriptionType", ShapeType::kString, false, true, 0, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 29 */ {"DisableKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 58, 1, kNoShape, kNoShape},
-    /* 30 */ {"DisableKeyRotationRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 59, 1, kNoShape, kNoShape},
-    /* 31 */ {"DisconnectCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 60, 1, kNoShape, kNoShape},
-    /* 32 */ {"DryRunModifierList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 33, kNoShape},
-    /* 33 */ {"DryRunModifierType", ShapeType::kString, false, false, 0, false, 0, nullptr, 32, 1, kNoShape, kNoShape},
-    /* 34 */ {"EnableKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 61, 1, kNoShape, kNoShape},
-    /* 35 */ {"EnableKeyRotationRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 62, 2, kNoShape, kNoShape},
-    /* 36 */ {"EncryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 64, 6, kNoShape, kNoShape},
-    /* 37 */ {"EncryptionAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 33, 4, kNoShape, kNoShape},
-    /* 38 */ {"EncryptionContextKey", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 39 */ {"EncryptionContextType", ShapeType::kMap, false, false, 0, false, 0, nullptr, 0, 0, 40, 38},
-    /* 40 */ {"EncryptionContextValue", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 41 */ {"ExpirationModelType", ShapeType::kString, false, false, 0, false, 0, nullptr, 37, 2, kNoShape, kNoShape},
-    /* 42 */ {"GenerateDataKeyPairRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 70, 6, kNoShape, kNoShape},
-    /* 43 */ {"GenerateDataKeyPairWithoutPlaintextRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 76, 5, kNoShape, kNoShape},
-    /* 44 */ {"GenerateDataKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 81, 7, kNoShape, kNoShape},
-    /* 45 */ {"GenerateDataKeyWithoutPlaintextRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 88, 6, kNoShape, kNoShape},
-    /* 46 */ {"GenerateMacRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 94, 5, kNoShape, kNoShape},
-    /* 47 */ {"GenerateRandomRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 99, 3, kNoShape, kNoShape},
-    /* 48 */ {"GetKeyLastUsageRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 102, 1, kNoShape, kNoShape},
-    /* 49 */ {"GetKeyPolicyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 103, 2, kNoShape, kNoShape},
-    /* 50 */ {"GetKeyRotationStatusRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 105, 1, kNoShape, kNoShape},
-    /* 51 */ {"GetParametersForImportRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 106, 3, kNoShape, kNoShape},
-    /* 52 */ {"GetPublicKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 109, 2, kNoShape, kNoShape},
-    /* 53 */ {"GrantConstraints", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 111, 2, kNoShape, kNoShape},
-    /* 54 */ {"GrantIdType", ShapeType::kString, false, true, 1, true, 128, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 55 */ {"GrantNameType", ShapeType::kString, false, true, 1, true, 256, "^[a-zA-Z0-9:/_-]+$", 0, 0, kNoShape, kNoShape},
-    /* 56 */ {"GrantOperation", ShapeType::kString, false, false, 0, false, 0, nullptr, 39, 17, kNoShape, kNoShape},
-    /* 57 */ {"GrantOperationList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 56, kNoShape},
-    /* 58 */ {"GrantTokenList", ShapeType::kList, false, true, 0, true, 10, nullptr, 0, 0, 59, kNoShape},
-    /* 59 */ {"GrantTokenType", ShapeType::kString, false, true, 1, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 60 */ {"ImportKeyMaterialRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 113, 8, kNoShape, kNoShape},
-    /* 61 */ {"ImportType", ShapeType::kString, false, false, 0, false, 0, nullptr, 56, 2, kNoShape, kNoShape},
-    /* 62 */ {"IncludeKeyMaterial", ShapeType::kString, false, false, 0, false, 0, nullptr, 58, 2, kNoShape, kNoShape},
-    /* 63 */ {"KeyAgreementAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 60, 1, kNoShape, kNoShape},
-    /* 64 */ {"KeyEncryptionMechanism", ShapeType::kString, false, false, 0, false, 0, nullptr, 61, 1, kNoShape, kNoShape},
-    /* 65 */ {"KeyIdType", ShapeType::kString, false, true, 1, true, 2048, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 66 */ {"KeyMaterialDescriptionType", ShapeType::kString, false, true, 0, true, 256, "^[a-zA-Z0-9:/_\\s.-]+$", 0, 0, kNoShape, kNoShape},
-    /* 67 */ {"KeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 62, 17, kNoShape, kNoShape},
-    /* 68 */ {"KeyStorePasswordType", ShapeType::kString, true, true, 7, true, 32, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 69 */ {"KeyUsageType", ShapeType::kString, false, false, 0, false, 0, nullptr, 79, 4, kNoShape, kNoShape},
-    /* 70 */ {"LimitType", ShapeType::kInteger, false, true, 1, true, 1000, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 71 */ {"ListAliasesRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 121, 3, kNoShape, kNoShape},
-    /* 72 */ {"ListGrantsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 124, 5, kNoShape, kNoShape},
-    /* 73 */ {"ListKeyPoliciesRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 129, 3, kNoShape, kNoShape},
-    /* 74 */ {"ListKeyRotationsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 132, 4, kNoShape, kNoShape},
-    /* 75 */ {"ListKeysRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 136, 2, kNoShape, kNoShape},
-    /* 76 */ {"ListResourceTagsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 138, 3, kNoShape, kNoShape},
-    /* 77 */ {"ListRetirableGrantsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 141, 3, kNoShape, kNoShape},
-    /* 78 */ {"MacAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 83, 4, kNoShape, kNoShape},
-    /* 79 */ {"MarkerType", ShapeType::kString, false, true, 1, true, 1024, "[\\u0020-\\u00FF]*", 0, 0, kNoShape, kNoShape},
-    /* 80 */ {"MessageType", ShapeType::kString, false, false, 0, false, 0, nullptr, 87, 3, kNoShape, kNoShape},
-    /* 81 */ {"NullableBooleanType", ShapeType::kBoolean, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 82 */ {"NumberOfBytesType", ShapeType::kInteger, false, true, 1, true, 1024, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 83 */ {"OriginType", ShapeType::kString, false, false, 0, false, 0, nullptr, 90, 4, kNoShape, kNoShape},
-    /* 84 */ {"PendingWindowInDaysType", ShapeType::kInteger, false, true, 1, true, 365, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 85 */ {"PlaintextType", ShapeType::kBlob, true, true, 1, true, 4096, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 86 */ {"PolicyNameType", ShapeType::kString, false, true, 1, true, 128, "[\\w]+", 0, 0, kNoShape, kNoShape},
-    /* 87 */ {"PolicyType", ShapeType::kString, false, true, 1, true, 131072, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", 0, 0, kNoShape, kNoShape},
-    /* 88 */ {"PrincipalIdType", ShapeType::kString, false, true, 1, true, 256, "^[\\w+=,.@:/-]+$", 0, 0, kNoShape, kNoShape},
-    /* 89 */ {"PublicKeyType", ShapeType::kBlob, false, true, 1, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 90 */ {"PutKeyPolicyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 144, 4, kNoShape, kNoShape},
-    /* 91 */ {"ReEncryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 148, 10, kNoShape, kNoShape},
-    /* 92 */ {"RecipientInfo", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 158, 2, kNoShape, kNoShape},
-    /* 93 */ {"RegionType", ShapeType::kString, false, true, 1, true, 32, "^([a-z]+-){2,3}\\d+$", 0, 0, kNoShape, kNoShape},
-    /* 94 */ {"ReplicateKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 160, 6, kNoShape, kNoShape},
-    /* 95 */ {"RetireGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 166, 4, kNoShape, kNoShape},
-    /* 96 */ {"RevokeGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 170, 3, kNoShape, kNoShape},
-    /* 97 */ {"RotateKeyOnDemandRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 173, 1, kNoShape, kNoShape},
-    /* 98 */ {"RotationPeriodInDaysType", ShapeType::kInteger, false, true, 90, true, 2560, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 99 */ {"ScheduleKeyDeletionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 174, 2, kNoShape, kNoShape},
-    /* 100 */ {"SignRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 176, 6, kNoShape, kNoShape},
-    /* 101 */ {"SigningAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 94, 13, kNoShape, kNoShape},
-    /* 102 */ {"Tag", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 182, 2, kNoShape, kNoShape},
-    /* 103 */ {"TagKeyList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 104, kNoShape},
-    /* 104 */ {"TagKeyType", ShapeType::kString, false, true, 1, true, 128, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 105 */ {"TagList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 102, kNoShape},
-    /* 106 */ {"TagResourceRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 184, 2, kNoShape, kNoShape},
-    /* 107 */ {"TagValueType", ShapeType::kString, false, true, 0, true, 256, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 108 */ {"TrustAnchorCertificateType", ShapeType::kString, false, true, 1, true, 5000, nullptr, 0, 0, kNoShape, kNoShape},
-    /* 109 */ {"UntagResourceRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 186, 2, kNoShape, kNoShape},
-    /* 110 */ {"UpdateAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 188, 2, kNoShape, kNoShape},
-    /* 111 */ {"UpdateCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 190, 10, kNoShape, kNoShape},
-    /* 112 */ {"UpdateKeyDescriptionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 200, 2, kNoShape, kNoShape},
-    /* 113 */ {"UpdatePrimaryRegionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 202, 2, kNoShape, kNoShape},
-    /* 114 */ {"VerifyMacRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 204, 6, kNoShape, kNoShape},
-    /* 115 */ {"VerifyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 210, 7, kNoShape, kNoShape},
-    /* 116 */ {"WrappingKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 107, 4, kNoShape, kNoShape},
-    /* 117 */ {"XksKeyIdType", ShapeType::kString, false, true, 1, true, 128, "^[a-zA-Z0-9-_.]+$", 0, 0, kNoShape, kNoShape},
-    /* 118 */ {"XksProxyAuthenticationAccessKeyIdType", ShapeType::kString, true, true, 20, true, 30, "^[A-Z2-7]+$", 0, 0, kNoShape, kNoShape},
-    /* 119 */ {"XksProxyAuthenticationCredentialType", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 217, 2, kNoShape, kNoShape},
-    /* 120 */ {"XksProxyAuthenticationRawSecretAccessKeyType", ShapeType::kString, true, true, 43, true, 64, "^[a-zA-Z0-9\\/+=]+$", 0, 0, kNoShape, kNoShape},
-    /* 121 */ {"XksProxyConnectivityType", ShapeType::kString, false, false, 0, false, 0, nullptr, 111, 2, kNoShape, kNoShape},
-    /* 122 */ {"XksProxyUriEndpointType", ShapeType::kString, false, true, 10, true, 128, "^https://[a-zA-Z0-9.-]+$", 0, 0, kNoShape, kNoShape},
-    /* 123 */ {"XksProxyUriPathType", ShapeType::kString, false, true, 10, true, 128, "^(/[a-zA-Z0-9\\/_-]+/kms/xks/v\\d{1,2})$|^(/kms/xks/v\\d{1,2})$", 0, 0, kNoShape, kNoShape},
-    /* 124 */ {"XksProxyVpcEndpointServiceNameType", ShapeType::kString, false, true, 20, true, 64, "^(com|eu)\\.amazonaws\\.vpce\\.([a-z]+-){2,3}\\d+\\.vpce-svc-[0-9a-z]+$", 0, 0, kNoShape, kNoShape},
+    /* 0 */ {"AWSAccountIdType", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 1 */ {"AccountIdType", ShapeType::kString, false, true, 12, true, 12, "[0-9]{12}", 0, 0, kNoShape, kNoShape},
+    /* 2 */ {"AlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 6, kNoShape, kNoShape},
+    /* 3 */ {"AliasList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 4, kNoShape},
+    /* 4 */ {"AliasListEntry", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 0, 5, kNoShape, kNoShape},
+    /* 5 */ {"AliasNameType", ShapeType::kString, false, true, 1, true, 256, "^[a-zA-Z0-9:/_-]+$", 0, 0, kNoShape, kNoShape},
+    /* 6 */ {"ArnType", ShapeType::kString, false, true, 20, true, 2048, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 7 */ {"AttestationDocumentType", ShapeType::kBlob, false, true, 1, true, 262144, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 8 */ {"BackingKeyIdResponseType", ShapeType::kString, false, true, 0, true, 64, "^[a-f0-9]+$", 0, 0, kNoShape, kNoShape},
+    /* 9 */ {"BackingKeyIdType", ShapeType::kString, false, true, 64, true, 64, "^[a-f0-9]+$", 0, 0, kNoShape, kNoShape},
+    /* 10 */ {"BooleanType", ShapeType::kBoolean, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 11 */ {"CancelKeyDeletionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 5, 1, kNoShape, kNoShape},
+    /* 12 */ {"CancelKeyDeletionResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 6, 1, kNoShape, kNoShape},
+    /* 13 */ {"CiphertextType", ShapeType::kBlob, false, true, 1, true, 6144, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 14 */ {"CloudHsmClusterIdType", ShapeType::kString, false, true, 19, true, 24, "cluster-[2-7a-zA-Z]{11,16}", 0, 0, kNoShape, kNoShape},
+    /* 15 */ {"CloudTrailEventIdType", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 16 */ {"ConnectCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 7, 1, kNoShape, kNoShape},
+    /* 17 */ {"ConnectCustomKeyStoreResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 8, 0, kNoShape, kNoShape},
+    /* 18 */ {"ConnectionErrorCodeType", ShapeType::kString, false, false, 0, false, 0, nullptr, 6, 18, kNoShape, kNoShape},
+    /* 19 */ {"ConnectionStateType", ShapeType::kString, false, false, 0, false, 0, nullptr, 24, 5, kNoShape, kNoShape},
+    /* 20 */ {"CreateAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 8, 2, kNoShape, kNoShape},
+    /* 21 */ {"CreateCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 10, 11, kNoShape, kNoShape},
+    /* 22 */ {"CreateCustomKeyStoreResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 21, 1, kNoShape, kNoShape},
+    /* 23 */ {"CreateGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 22, 8, kNoShape, kNoShape},
+    /* 24 */ {"CreateGrantResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 30, 2, kNoShape, kNoShape},
+    /* 25 */ {"CreateKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 32, 11, kNoShape, kNoShape},
+    /* 26 */ {"CreateKeyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 43, 1, kNoShape, kNoShape},
+    /* 27 */ {"CustomKeyStoreIdType", ShapeType::kString, false, true, 1, true, 64, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 28 */ {"CustomKeyStoreNameType", ShapeType::kString, false, true, 1, true, 256, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 29 */ {"CustomKeyStoreType", ShapeType::kString, false, false, 0, false, 0, nullptr, 29, 2, kNoShape, kNoShape},
+    /* 30 */ {"CustomKeyStoresList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 31, kNoShape},
+    /* 31 */ {"CustomKeyStoresListEntry", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 44, 9, kNoShape, kNoShape},
+    /* 32 */ {"CustomerMasterKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 31, 13, kNoShape, kNoShape},
+    /* 33 */ {"DataKeyPairSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 44, 9, kNoShape, kNoShape},
+    /* 34 */ {"DataKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 53, 2, kNoShape, kNoShape},
+    /* 35 */ {"DateType", ShapeType::kTimestamp, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 36 */ {"DecryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 53, 8, kNoShape, kNoShape},
+    /* 37 */ {"DecryptResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 61, 5, kNoShape, kNoShape},
+    /* 38 */ {"DeleteAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 66, 1, kNoShape, kNoShape},
+    /* 39 */ {"DeleteCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 67, 1, kNoShape, kNoShape},
+    /* 40 */ {"DeleteCustomKeyStoreResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 68, 0, kNoShape, kNoShape},
+    /* 41 */ {"DeleteImportedKeyMaterialRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 68, 2, kNoShape, kNoShape},
+    /* 42 */ {"DeleteImportedKeyMaterialResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 70, 2, kNoShape, kNoShape},
+    /* 43 */ {"DeriveSharedSecretRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 72, 6, kNoShape, kNoShape},
+    /* 44 */ {"DeriveSharedSecretResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 78, 5, kNoShape, kNoShape},
+    /* 45 */ {"DescribeCustomKeyStoresRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 83, 4, kNoShape, kNoShape},
+    /* 46 */ {"DescribeCustomKeyStoresResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 87, 3, kNoShape, kNoShape},
+    /* 47 */ {"DescribeKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 90, 2, kNoShape, kNoShape},
+    /* 48 */ {"DescribeKeyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 92, 1, kNoShape, kNoShape},
+    /* 49 */ {"DescriptionType", ShapeType::kString, false, true, 0, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 50 */ {"DisableKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 93, 1, kNoShape, kNoShape},
+    /* 51 */ {"DisableKeyRotationRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 94, 1, kNoShape, kNoShape},
+    /* 52 */ {"DisconnectCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 95, 1, kNoShape, kNoShape},
+    /* 53 */ {"DisconnectCustomKeyStoreResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 96, 0, kNoShape, kNoShape},
+    /* 54 */ {"DryRunModifierList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 55, kNoShape},
+    /* 55 */ {"DryRunModifierType", ShapeType::kString, false, false, 0, false, 0, nullptr, 55, 1, kNoShape, kNoShape},
+    /* 56 */ {"EnableKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 96, 1, kNoShape, kNoShape},
+    /* 57 */ {"EnableKeyRotationRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 97, 2, kNoShape, kNoShape},
+    /* 58 */ {"EncryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 99, 6, kNoShape, kNoShape},
+    /* 59 */ {"EncryptResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 105, 3, kNoShape, kNoShape},
+    /* 60 */ {"EncryptionAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 56, 4, kNoShape, kNoShape},
+    /* 61 */ {"EncryptionAlgorithmSpecList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 60, kNoShape},
+    /* 62 */ {"EncryptionContextKey", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 63 */ {"EncryptionContextType", ShapeType::kMap, false, false, 0, false, 0, nullptr, 0, 0, 64, 62},
+    /* 64 */ {"EncryptionContextValue", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 65 */ {"ExpirationModelType", ShapeType::kString, false, false, 0, false, 0, nullptr, 60, 2, kNoShape, kNoShape},
+    /* 66 */ {"GenerateDataKeyPairRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 108, 6, kNoShape, kNoShape},
+    /* 67 */ {"GenerateDataKeyPairResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 114, 7, kNoShape, kNoShape},
+    /* 68 */ {"GenerateDataKeyPairWithoutPlaintextRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 121, 5, kNoShape, kNoShape},
+    /* 69 */ {"GenerateDataKeyPairWithoutPlaintextResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 126, 5, kNoShape, kNoShape},
+    /* 70 */ {"GenerateDataKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 131, 7, kNoShape, kNoShape},
+    /* 71 */ {"GenerateDataKeyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 138, 5, kNoShape, kNoShape},
+    /* 72 */ {"GenerateDataKeyWithoutPlaintextRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 143, 6, kNoShape, kNoShape},
+    /* 73 */ {"GenerateDataKeyWithoutPlaintextResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 149, 3, kNoShape, kNoShape},
+    /* 74 */ {"GenerateMacRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 152, 5, kNoShape, kNoShape},
+    /* 75 */ {"GenerateMacResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 157, 3, kNoShape, kNoShape},
+    /* 76 */ {"GenerateRandomRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 160, 3, kNoShape, kNoShape},
+    /* 77 */ {"GenerateRandomResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 163, 2, kNoShape, kNoShape},
+    /* 78 */ {"GetKeyLastUsageRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 165, 1, kNoShape, kNoShape},
+    /* 79 */ {"GetKeyLastUsageResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 166, 4, kNoShape, kNoShape},
+    /* 80 */ {"GetKeyPolicyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 170, 2, kNoShape, kNoShape},
+    /* 81 */ {"GetKeyPolicyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 172, 2, kNoShape, kNoShape},
+    /* 82 */ {"GetKeyRotationStatusRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 174, 1, kNoShape, kNoShape},
+    /* 83 */ {"GetKeyRotationStatusResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 175, 5, kNoShape, kNoShape},
+    /* 84 */ {"GetParametersForImportRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 180, 3, kNoShape, kNoShape},
+    /* 85 */ {"GetParametersForImportResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 183, 4, kNoShape, kNoShape},
+    /* 86 */ {"GetPublicKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 187, 2, kNoShape, kNoShape},
+    /* 87 */ {"GetPublicKeyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 189, 8, kNoShape, kNoShape},
+    /* 88 */ {"GrantConstraints", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 197, 2, kNoShape, kNoShape},
+    /* 89 */ {"GrantIdType", ShapeType::kString, false, true, 1, true, 128, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 90 */ {"GrantList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 91, kNoShape},
+    /* 91 */ {"GrantListEntry", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 199, 9, kNoShape, kNoShape},
+    /* 92 */ {"GrantNameType", ShapeType::kString, false, true, 1, true, 256, "^[a-zA-Z0-9:/_-]+$", 0, 0, kNoShape, kNoShape},
+    /* 93 */ {"GrantOperation", ShapeType::kString, false, false, 0, false, 0, nullptr, 62, 17, kNoShape, kNoShape},
+    /* 94 */ {"GrantOperationList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 93, kNoShape},
+    /* 95 */ {"GrantTokenList", ShapeType::kList, false, true, 0, true, 10, nullptr, 0, 0, 96, kNoShape},
+    /* 96 */ {"GrantTokenType", ShapeType::kString, false, true, 1, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 97 */ {"ImportKeyMaterialRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 208, 8, kNoShape, kNoShape},
+    /* 98 */ {"ImportKeyMaterialResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 216, 2, kNoShape, kNoShape},
+    /* 99 */ {"ImportState", ShapeType::kString, false, false, 0, false, 0, nullptr, 79, 2, kNoShape, kNoShape},
+    /* 100 */ {"ImportType", ShapeType::kString, false, false, 0, false, 0, nullptr, 81, 2, kNoShape, kNoShape},
+    /* 101 */ {"IncludeKeyMaterial", ShapeType::kString, false, false, 0, false, 0, nullptr, 83, 2, kNoShape, kNoShape},
+    /* 102 */ {"KeyAgreementAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 85, 1, kNoShape, kNoShape},
+    /* 103 */ {"KeyAgreementAlgorithmSpecList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 102, kNoShape},
+    /* 104 */ {"KeyEncryptionMechanism", ShapeType::kString, false, false, 0, false, 0, nullptr, 86, 1, kNoShape, kNoShape},
+    /* 105 */ {"KeyIdType", ShapeType::kString, false, true, 1, true, 2048, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 106 */ {"KeyLastUsageData", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 218, 4, kNoShape, kNoShape},
+    /* 107 */ {"KeyLastUsageTrackingOperation", ShapeType::kString, false, false, 0, false, 0, nullptr, 87, 12, kNoShape, kNoShape},
+    /* 108 */ {"KeyList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 109, kNoShape},
+    /* 109 */ {"KeyListEntry", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 222, 2, kNoShape, kNoShape},
+    /* 110 */ {"KeyManagerType", ShapeType::kString, false, false, 0, false, 0, nullptr, 99, 2, kNoShape, kNoShape},
+    /* 111 */ {"KeyMaterialDescriptionType", ShapeType::kString, false, true, 0, true, 256, "^[a-zA-Z0-9:/_\\s.-]+$", 0, 0, kNoShape, kNoShape},
+    /* 112 */ {"KeyMaterialState", ShapeType::kString, false, false, 0, false, 0, nullptr, 101, 4, kNoShape, kNoShape},
+    /* 113 */ {"KeyMetadata", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 224, 26, kNoShape, kNoShape},
+    /* 114 */ {"KeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 105, 17, kNoShape, kNoShape},
+    /* 115 */ {"KeyState", ShapeType::kString, false, false, 0, false, 0, nullptr, 122, 8, kNoShape, kNoShape},
+    /* 116 */ {"KeyStorePasswordType", ShapeType::kString, true, true, 7, true, 32, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 117 */ {"KeyUsageType", ShapeType::kString, false, false, 0, false, 0, nullptr, 130, 4, kNoShape, kNoShape},
+    /* 118 */ {"KmsRequestIdType", ShapeType::kString, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 119 */ {"LimitType", ShapeType::kInteger, false, true, 1, true, 1000, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 120 */ {"ListAliasesRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 250, 3, kNoShape, kNoShape},
+    /* 121 */ {"ListAliasesResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 253, 3, kNoShape, kNoShape},
+    /* 122 */ {"ListGrantsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 256, 5, kNoShape, kNoShape},
+    /* 123 */ {"ListGrantsResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 261, 3, kNoShape, kNoShape},
+    /* 124 */ {"ListKeyPoliciesRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 264, 3, kNoShape, kNoShape},
+    /* 125 */ {"ListKeyPoliciesResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 267, 3, kNoShape, kNoShape},
+    /* 126 */ {"ListKeyRotationsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 270, 4, kNoShape, kNoShape},
+    /* 127 */ {"ListKeyRotationsResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 274, 3, kNoShape, kNoShape},
+    /* 128 */ {"ListKeysRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 277, 2, kNoShape, kNoShape},
+    /* 129 */ {"ListKeysResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 279, 3, kNoShape, kNoShape},
+    /* 130 */ {"ListResourceTagsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 282, 3, kNoShape, kNoShape},
+    /* 131 */ {"ListResourceTagsResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 285, 3, kNoShape, kNoShape},
+    /* 132 */ {"ListRetirableGrantsRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 288, 3, kNoShape, kNoShape},
+    /* 133 */ {"MacAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 134, 4, kNoShape, kNoShape},
+    /* 134 */ {"MacAlgorithmSpecList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 133, kNoShape},
+    /* 135 */ {"MarkerType", ShapeType::kString, false, true, 1, true, 1024, "[\\u0020-\\u00FF]*", 0, 0, kNoShape, kNoShape},
+    /* 136 */ {"MessageType", ShapeType::kString, false, false, 0, false, 0, nullptr, 138, 3, kNoShape, kNoShape},
+    /* 137 */ {"MultiRegionConfiguration", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 291, 3, kNoShape, kNoShape},
+    /* 138 */ {"MultiRegionKey", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 294, 2, kNoShape, kNoShape},
+    /* 139 */ {"MultiRegionKeyList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 138, kNoShape},
+    /* 140 */ {"MultiRegionKeyType", ShapeType::kString, false, false, 0, false, 0, nullptr, 141, 2, kNoShape, kNoShape},
+    /* 141 */ {"NullableBooleanType", ShapeType::kBoolean, false, false, 0, false, 0, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 142 */ {"NumberOfBytesType", ShapeType::kInteger, false, true, 1, true, 1024, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 143 */ {"OriginType", ShapeType::kString, false, false, 0, false, 0, nullptr, 143, 4, kNoShape, kNoShape},
+    /* 144 */ {"PendingWindowInDaysType", ShapeType::kInteger, false, true, 1, true, 365, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 145 */ {"PlaintextType", ShapeType::kBlob, true, true, 1, true, 4096, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 146 */ {"PolicyNameList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 147, kNoShape},
+    /* 147 */ {"PolicyNameType", ShapeType::kString, false, true, 1, true, 128, "[\\w]+", 0, 0, kNoShape, kNoShape},
+    /* 148 */ {"PolicyType", ShapeType::kString, false, true, 1, true, 131072, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", 0, 0, kNoShape, kNoShape},
+    /* 149 */ {"PrincipalIdType", ShapeType::kString, false, true, 1, true, 256, "^[\\w+=,.@:/-]+$", 0, 0, kNoShape, kNoShape},
+    /* 150 */ {"PublicKeyType", ShapeType::kBlob, false, true, 1, true, 8192, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 151 */ {"PutKeyPolicyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 296, 4, kNoShape, kNoShape},
+    /* 152 */ {"ReEncryptRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 300, 10, kNoShape, kNoShape},
+    /* 153 */ {"ReEncryptResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 310, 7, kNoShape, kNoShape},
+    /* 154 */ {"RecipientInfo", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 317, 2, kNoShape, kNoShape},
+    /* 155 */ {"RegionType", ShapeType::kString, false, true, 1, true, 32, "^([a-z]+-){2,3}\\d+$", 0, 0, kNoShape, kNoShape},
+    /* 156 */ {"ReplicateKeyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 319, 6, kNoShape, kNoShape},
+    /* 157 */ {"ReplicateKeyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 325, 3, kNoShape, kNoShape},
+    /* 158 */ {"RetireGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 328, 4, kNoShape, kNoShape},
+    /* 159 */ {"RevokeGrantRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 332, 3, kNoShape, kNoShape},
+    /* 160 */ {"RotateKeyOnDemandRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 335, 1, kNoShape, kNoShape},
+    /* 161 */ {"RotateKeyOnDemandResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 336, 1, kNoShape, kNoShape},
+    /* 162 */ {"RotationPeriodInDaysType", ShapeType::kInteger, false, true, 90, true, 2560, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 163 */ {"RotationType", ShapeType::kString, false, false, 0, false, 0, nullptr, 147, 2, kNoShape, kNoShape},
+    /* 164 */ {"RotationsList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 165, kNoShape},
+    /* 165 */ {"RotationsListEntry", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 337, 9, kNoShape, kNoShape},
+    /* 166 */ {"ScheduleKeyDeletionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 346, 2, kNoShape, kNoShape},
+    /* 167 */ {"ScheduleKeyDeletionResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 348, 4, kNoShape, kNoShape},
+    /* 168 */ {"SignRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 352, 6, kNoShape, kNoShape},
+    /* 169 */ {"SignResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 358, 3, kNoShape, kNoShape},
+    /* 170 */ {"SigningAlgorithmSpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 149, 13, kNoShape, kNoShape},
+    /* 171 */ {"SigningAlgorithmSpecList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 170, kNoShape},
+    /* 172 */ {"Tag", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 361, 2, kNoShape, kNoShape},
+    /* 173 */ {"TagKeyList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 174, kNoShape},
+    /* 174 */ {"TagKeyType", ShapeType::kString, false, true, 1, true, 128, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 175 */ {"TagList", ShapeType::kList, false, false, 0, false, 0, nullptr, 0, 0, 172, kNoShape},
+    /* 176 */ {"TagResourceRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 363, 2, kNoShape, kNoShape},
+    /* 177 */ {"TagValueType", ShapeType::kString, false, true, 0, true, 256, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 178 */ {"TrustAnchorCertificateType", ShapeType::kString, false, true, 1, true, 5000, nullptr, 0, 0, kNoShape, kNoShape},
+    /* 179 */ {"UntagResourceRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 365, 2, kNoShape, kNoShape},
+    /* 180 */ {"UpdateAliasRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 367, 2, kNoShape, kNoShape},
+    /* 181 */ {"UpdateCustomKeyStoreRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 369, 10, kNoShape, kNoShape},
+    /* 182 */ {"UpdateCustomKeyStoreResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 379, 0, kNoShape, kNoShape},
+    /* 183 */ {"UpdateKeyDescriptionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 379, 2, kNoShape, kNoShape},
+    /* 184 */ {"UpdatePrimaryRegionRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 381, 2, kNoShape, kNoShape},
+    /* 185 */ {"VerifyMacRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 383, 6, kNoShape, kNoShape},
+    /* 186 */ {"VerifyMacResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 389, 3, kNoShape, kNoShape},
+    /* 187 */ {"VerifyRequest", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 392, 7, kNoShape, kNoShape},
+    /* 188 */ {"VerifyResponse", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 399, 3, kNoShape, kNoShape},
+    /* 189 */ {"WrappingKeySpec", ShapeType::kString, false, false, 0, false, 0, nullptr, 162, 4, kNoShape, kNoShape},
+    /* 190 */ {"XksKeyConfigurationType", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 402, 1, kNoShape, kNoShape},
+    /* 191 */ {"XksKeyIdType", ShapeType::kString, false, true, 1, true, 128, "^[a-zA-Z0-9-_.]+$", 0, 0, kNoShape, kNoShape},
+    /* 192 */ {"XksProxyAuthenticationAccessKeyIdType", ShapeType::kString, true, true, 20, true, 30, "^[A-Z2-7]+$", 0, 0, kNoShape, kNoShape},
+    /* 193 */ {"XksProxyAuthenticationCredentialType", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 403, 2, kNoShape, kNoShape},
+    /* 194 */ {"XksProxyAuthenticationRawSecretAccessKeyType", ShapeType::kString, true, true, 43, true, 64, "^[a-zA-Z0-9\\/+=]+$", 0, 0, kNoShape, kNoShape},
+    /* 195 */ {"XksProxyConfigurationType", ShapeType::kStructure, false, false, 0, false, 0, nullptr, 405, 6, kNoShape, kNoShape},
+    /* 196 */ {"XksProxyConnectivityType", ShapeType::kString, false, false, 0, false, 0, nullptr, 166, 2, kNoShape, kNoShape},
+    /* 197 */ {"XksProxyUriEndpointType", ShapeType::kString, false, true, 10, true, 128, "^https://[a-zA-Z0-9.-]+$", 0, 0, kNoShape, kNoShape},
+    /* 198 */ {"XksProxyUriPathType", ShapeType::kString, false, true, 10, true, 128, "^(/[a-zA-Z0-9\\/_-]+/kms/xks/v\\d{1,2})$|^(/kms/xks/v\\d{1,2})$", 0, 0, kNoShape, kNoShape},
+    /* 199 */ {"XksProxyVpcEndpointServiceNameType", ShapeType::kString, false, true, 20, true, 64, "^(com|eu)\\.amazonaws\\.vpce\\.([a-z]+-){2,3}\\d+\\.vpce-svc-[0-9a-z]+$", 0, 0, kNoShape, kNoShape},
 };
 
-// Sorted by name (FindOperation searches it).
+// name, input, output; sorted by name (FindOperation searches it).
 constexpr Operation kOperations[] = {
-    {"CancelKeyDeletion", 6},
-    {"ConnectCustomKeyStore", 9},
-    {"CreateAlias", 10},
-    {"CreateCustomKeyStore", 11},
-    {"CreateGrant", 12},
-    {"CreateKey", 13},
-    {"Decrypt", 21},
-    {"DeleteAlias", 22},
-    {"DeleteCustomKeyStore", 23},
-    {"DeleteImportedKeyMaterial", 24},
-    {"DeriveSharedSecret", 25},
-    {"DescribeCustomKeyStores", 26},
-    {"DescribeKey", 27},
-    {"DisableKey", 29},
-    {"DisableKeyRotation", 30},
-    {"DisconnectCustomKeyStore", 31},
-    {"EnableKey", 34},
-    {"EnableKeyRotation", 35},
-    {"Encrypt", 36},
-    {"GenerateDataKey", 44},
-    {"GenerateDataKeyPair", 42},
-    {"GenerateDataKeyPairWithoutPlaintext", 43},
-    {"GenerateDataKeyWithoutPlaintext", 45},
-    {"GenerateMac", 46},
-    {"GenerateRandom", 47},
-    {"GetKeyLastUsage", 48},
-    {"GetKeyPolicy", 49},
-    {"GetKeyRotationStatus", 50},
-    {"GetParametersForImport", 51},
-    {"GetPublicKey", 52},
-    {"ImportKeyMaterial", 60},
-    {"ListAliases", 71},
-    {"ListGrants", 72},
-    {"ListKeyPolicies", 73},
-    {"ListKeyRotations", 74},
-    {"ListKeys", 75},
-    {"ListResourceTags", 76},
-    {"ListRetirableGrants", 77},
-    {"PutKeyPolicy", 90},
-    {"ReEncrypt", 91},
-    {"ReplicateKey", 94},
-    {"RetireGrant", 95},
-    {"RevokeGrant", 96},
-    {"RotateKeyOnDemand", 97},
-    {"ScheduleKeyDeletion", 99},
-    {"Sign", 100},
-    {"TagResource", 106},
-    {"UntagResource", 109},
-    {"UpdateAlias", 110},
-    {"UpdateCustomKeyStore", 111},
-    {"UpdateKeyDescription", 112},
-    {"UpdatePrimaryRegion", 113},
-    {"Verify", 115},
-    {"VerifyMac", 114},
+    {"CancelKeyDeletion", 11, 12},
+    {"ConnectCustomKeyStore", 16, 17},
+    {"CreateAlias", 20, kNoShape},
+    {"CreateCustomKeyStore", 21, 22},
+    {"CreateGrant", 23, 24},
+    {"CreateKey", 25, 26},
+    {"Decrypt", 36, 37},
+    {"DeleteAlias", 38, kNoShape},
+    {"DeleteCustomKeyStore", 39, 40},
+    {"DeleteImportedKeyMaterial", 41, 42},
+    {"DeriveSharedSecret", 43, 44},
+    {"DescribeCustomKeyStores", 45, 46},
+    {"DescribeKey", 47, 48},
+    {"DisableKey", 50, kNoShape},
+    {"DisableKeyRotation", 51, kNoShape},
+    {"DisconnectCustomKeyStore", 52, 53},
+    {"EnableKey", 56, kNoShape},
+    {"EnableKeyRotation", 57, kNoShape},
+    {"Encrypt", 58, 59},
+    {"GenerateDataKey", 70, 71},
+    {"GenerateDataKeyPair", 66, 67},
+    {"GenerateDataKeyPairWithoutPlaintext", 68, 69},
+    {"GenerateDataKeyWithoutPlaintext", 72, 73},
+    {"GenerateMac", 74, 75},
+    {"GenerateRandom", 76, 77},
+    {"GetKeyLastUsage", 78, 79},
+    {"GetKeyPolicy", 80, 81},
+    {"GetKeyRotationStatus", 82, 83},
+    {"GetParametersForImport", 84, 85},
+    {"GetPublicKey", 86, 87},
+    {"ImportKeyMaterial", 97, 98},
+    {"ListAliases", 120, 121},
+    {"ListGrants", 122, 123},
+    {"ListKeyPolicies", 124, 125},
+    {"ListKeyRotations", 126, 127},
+    {"ListKeys", 128, 129},
+    {"ListResourceTags", 130, 131},
+    {"ListRetirableGrants", 132, 123},
+    {"PutKeyPolicy", 151, kNoShape},
+    {"ReEncrypt", 152, 153},
+    {"ReplicateKey", 156, 157},
+    {"RetireGrant", 158, kNoShape},
+    {"RevokeGrant", 159, kNoShape},
+    {"RotateKeyOnDemand", 160, 161},
+    {"ScheduleKeyDeletion", 166, 167},
+    {"Sign", 168, 169},
+    {"TagResource", 176, kNoShape},
+    {"UntagResource", 179, kNoShape},
+    {"UpdateAlias", 180, kNoShape},
+    {"UpdateCustomKeyStore", 181, 182},
+    {"UpdateKeyDescription", 183, kNoShape},
+    {"UpdatePrimaryRegion", 184, kNoShape},
+    {"Verify", 187, 188},
+    {"VerifyMac", 185, 186},
 };
 
 }  // namespace

@@ -7,10 +7,22 @@
 #include <spdlog/spdlog.h>
 
 #include "server/model/codec.h"
+#include "server/model/response_check.h"
 #include "server/ops/handlers.h"
 
 namespace trent::ops {
 namespace {
+
+// Builds configured with -DTRENT_CHECK_RESPONSES=ON (scripts/test) check every answer against
+// its output shape in the service model; other builds compile the check out.
+#ifdef TRENT_CHECK_RESPONSES
+constexpr bool kCheckResponses = true;
+#else
+constexpr bool kCheckResponses = false;
+#endif
+// Starts the log line of an answer that failed the check; tests/integration/harness.py fails
+// the test that caused it when it finds this in trentd's log.
+constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 
 // Whether an operation may block its thread: those that write wait for the write to be durable.
 enum class Blocking { kNo, kWrites };
@@ -97,6 +109,14 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
             meta.source_ip, services_.clock.NowMillis()};
   auto output = handler(call, *input, services_);
   if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
+  if constexpr (kCheckResponses) {
+    // The object checked is the one encoded: EncodeResponse only serializes it.
+    if (Status checked = model::CheckResponse(*op, *output); !checked.ok()) {
+      model::WipeOutput(*output);
+      return ErrorResponse(InternalError(std::string(kResponseCheckFailed) + checked.message()),
+                           meta.request_id);
+    }
+  }
   return {200, model::EncodeResponse(*output)};
 }
 

@@ -21,6 +21,11 @@ START_TIMEOUT = 30.0
 # <workdir>/sanitizer.<pid> instead of stderr; any such file fails the test (SanitizerError).
 SANITIZER_OPTION_VARIABLES = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS")
 
+# A trentd built with -DTRENT_CHECK_RESPONSES=ON (scripts/test) checks each of its answers
+# against the service model; one that does not match is answered KMSInternalException and logged
+# with this text (server/ops/dispatcher.cpp). Any such line fails the test (ResponseCheckError).
+RESPONSE_CHECK_FAILED = "response check failed: "
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -60,6 +65,10 @@ def client_environment():
 
 class SanitizerError(AssertionError):
     """trentd reported an error of ASan, UBSan, LSan or TSan."""
+
+
+class ResponseCheckError(AssertionError):
+    """trentd answered something the service model does not allow (see RESPONSE_CHECK_FAILED)."""
 
 
 class Trentd:
@@ -118,7 +127,8 @@ class Trentd:
 
     def stop(self, timeout=20.0):
         """Graceful stop (SIGTERM); returns the exit code. Raises SanitizerError if trentd
-        reported a sanitizer error (leaks are found at this exit)."""
+        reported a sanitizer error (leaks are found at this exit), ResponseCheckError if it
+        logged a response check failure."""
         if self.proc is None:
             return None
         self.proc.send_signal(signal.SIGTERM)
@@ -130,17 +140,32 @@ class Trentd:
             raise RuntimeError(f"trentd did not stop within {timeout} s of SIGTERM")
         finally:
             self.proc = None
-        self.check_sanitizer_reports()
+        self.check_reports()
         return code
 
     def kill(self):
-        """kill -9: no chance to clean up. Raises SanitizerError if trentd had reported one."""
+        """kill -9: no chance to clean up. Raises SanitizerError or ResponseCheckError if trentd
+        had reported one."""
         if self.proc is None:
             return
         self.proc.kill()
         self.proc.wait()
         self.proc = None
+        self.check_reports()
+
+    def check_reports(self):
+        """Raises SanitizerError or ResponseCheckError if trentd reported one."""
         self.check_sanitizer_reports()
+        self.check_response_checks()
+
+    def check_response_checks(self):
+        failures = []
+        for name in sorted(n for n in os.listdir(self.workdir) if n.startswith("stderr.")):
+            with open(os.path.join(self.workdir, name), "r", errors="replace") as f:
+                failures += [line.rstrip("\n") for line in f if RESPONSE_CHECK_FAILED in line]
+        if failures:
+            raise ResponseCheckError("trentd answered against the service model:\n" +
+                                     "\n".join(failures[:20]))
 
     def check_sanitizer_reports(self):
         reports = sorted(name for name in os.listdir(self.workdir) if name.startswith("sanitizer."))
@@ -155,12 +180,12 @@ class Trentd:
 
     def close(self):
         """Stops trentd gracefully (so a sanitizer build checks for leaks at its exit) and
-        removes its files; raises SanitizerError if trentd reported one."""
+        removes its files; raises SanitizerError or ResponseCheckError if trentd reported one."""
         try:
             if self.proc is not None:
                 self.stop()
             else:
-                self.check_sanitizer_reports()
+                self.check_reports()
         finally:
             self.kill()
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -21,6 +21,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kInvalidMarker: return "InvalidMarkerException";
     case ErrorCode::kTag: return "TagException";
     case ErrorCode::kLimitExceeded: return "LimitExceededException";
+    case ErrorCode::kConflict: return "ConflictException";
     case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
     case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";
@@ -35,6 +36,7 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kOk: return 200;
     case ErrorCode::kInternal: return 500;
     case ErrorCode::kRequestEntityTooLarge: return 413;
+    case ErrorCode::kConflict: return 409;
     default: return 400;
   }
 }

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
   kLimitExceeded,          // LimitExceededException
+  kConflict,               // ConflictException (HTTP 409)
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
   kDryRunOperation,        // DryRunOperationException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException

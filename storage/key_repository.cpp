@@ -16,11 +16,11 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr const char* kInsertKeySql =
     "INSERT INTO keys (key_id, account, region, created_at_ms, description, key_usage, key_spec,"
     " origin, key_manager, multi_region, key_state, deletion_date_ms, pending_window_days,"
-    " policy, current_version_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    " policy, current_version_id, rotation_period_days, next_rotation_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 constexpr const char* kInsertVersionSql =
     "INSERT INTO key_versions (version_id, key_id, created_at_ms, wrapped_material,"
-    " key_material_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+    " key_material_id, rotation_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* kInsertTagSql =
     "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)";
 // The same columns, in the same order, as kInsertKeySql: one binding serves both.
@@ -28,7 +28,8 @@ constexpr const char* kUpdateKeySql =
     "UPDATE keys SET account = ?2, region = ?3, created_at_ms = ?4, description = ?5,"
     " key_usage = ?6, key_spec = ?7, origin = ?8, key_manager = ?9, multi_region = ?10,"
     " key_state = ?11, deletion_date_ms = ?12, pending_window_days = ?13, policy = ?14,"
-    " current_version_id = ?15 WHERE key_id = ?1";
+    " current_version_id = ?15, rotation_period_days = ?16, next_rotation_ms = ?17"
+    " WHERE key_id = ?1";
 constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_id = ?1";
 constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
 // Each key with each of its versions, a key's rows together in seq order and its versions by
@@ -37,8 +38,9 @@ constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
 constexpr const char* kSelectKeysSql =
     "SELECT k.seq, k.key_id, k.account, k.region, k.created_at_ms, k.description, k.key_usage,"
     " k.key_spec, k.origin, k.key_manager, k.multi_region, k.key_state, k.deletion_date_ms,"
-    " k.pending_window_days, k.policy, k.current_version_id,"
-    " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id"
+    " k.pending_window_days, k.policy, k.current_version_id, k.rotation_period_days,"
+    " k.next_rotation_ms,"
+    " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id, v.rotation_type"
     " FROM keys k LEFT JOIN key_versions v ON v.key_id = k.key_id"
     " ORDER BY k.seq, v.created_at_ms, v.rowid";
 constexpr const char* kSelectTagsSql =
@@ -211,15 +213,18 @@ Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&
         if (auto days = q.OptionalInt(13)) key->pending_window_days = static_cast<int32_t>(*days);
         key->policy = q.Text(14);
         key->current_version_id = q.Blob(15);
+        if (auto days = q.OptionalInt(16)) key->rotation_period_days = static_cast<int32_t>(*days);
+        key->next_rotation_ms = q.OptionalInt(17);
       }
-      std::optional<int64_t> version_created_at_ms = q.OptionalInt(17);
+      std::optional<int64_t> version_created_at_ms = q.OptionalInt(19);
       if (!version_created_at_ms) continue;  // a key without versions
       KeyVersionRow& v = key->versions.emplace_back();
-      v.version_id = q.Blob(16);
+      v.version_id = q.Blob(18);
       v.key_id = key->key_id;
       v.created_at_ms = *version_created_at_ms;
-      v.wrapped_material = q.Blob(18);
-      v.key_material_id = q.Text(19);
+      v.wrapped_material = q.Blob(20);
+      v.key_material_id = q.Text(21);
+      v.rotation_type = q.Text(22);
     }
   }
   if (key) TRY_STATUS(hand_out(*key));
@@ -260,7 +265,9 @@ void BindKeyColumns(Query& q, const KeyRow& key) {
       .BindOptionalInt(12, key.deletion_date_ms)
       .BindOptionalInt(13, key.pending_window_days)
       .BindText(14, key.policy)
-      .BindBlob(15, key.current_version_id);
+      .BindBlob(15, key.current_version_id)
+      .BindOptionalInt(16, key.rotation_period_days)
+      .BindOptionalInt(17, key.next_rotation_ms);
 }
 
 Status NoSuchKey(const std::string& key_id) {
@@ -370,7 +377,8 @@ Status SqliteKeyRepository::InsertVersions(const KeyRow& key) {
         .BindText(2, key.key_id)
         .BindInt(3, v.created_at_ms)
         .BindBlob(4, v.wrapped_material)
-        .BindText(5, v.key_material_id);
+        .BindText(5, v.key_material_id)
+        .BindText(6, v.rotation_type);
     TRY_STATUS(q.Run());
   }
   return Status::Ok();

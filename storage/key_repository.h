@@ -23,6 +23,7 @@ struct KeyVersionRow {
   int64_t created_at_ms = 0;
   Bytes wrapped_material;      // wrapped under the HSM domain key
   std::string key_material_id; // 64 hex chars, AWS's KeyMaterialId
+  std::string rotation_type;   // AUTOMATIC, ON_DEMAND; empty for a key's first material
 };
 
 struct TagRow {
@@ -47,6 +48,8 @@ struct KeyRow {
   std::optional<int32_t> pending_window_days;
   std::string policy;          // JSON text, empty if none stored
   Bytes current_version_id;
+  std::optional<int32_t> rotation_period_days;  // both set while automatic rotation is on
+  std::optional<int64_t> next_rotation_ms;
   std::vector<KeyVersionRow> versions;
   std::vector<TagRow> tags;
 };

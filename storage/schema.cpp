@@ -72,6 +72,13 @@ constexpr const char* kMigrations[] = {
       -- Serves the cascade from keys.
       CREATE INDEX aliases_by_key ON aliases (target_key_id);
     )sql",
+    // Rotation: a key's automatic rotation period and next date (both NULL while automatic
+    // rotation is off), and how each version came to be ('' for a key's first material).
+    R"sql(
+      ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER;
+      ALTER TABLE keys ADD COLUMN next_rotation_ms INTEGER;
+      ALTER TABLE key_versions ADD COLUMN rotation_type TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

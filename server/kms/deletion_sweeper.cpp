@@ -36,6 +36,12 @@ void DeletionSweeper::Loop() {
     } else if (*purged > 0) {
       spdlog::info("deleted {} key(s) whose deletion date had passed", *purged);
     }
+    auto rotated = store_.RotateDue(clock_.NowMillis());
+    if (!rotated.ok()) {
+      spdlog::error("rotating keys failed: {}", rotated.status().message());
+    } else if (*rotated > 0) {
+      spdlog::info("rotated {} key(s) whose rotation date had passed", *rotated);
+    }
     lock.lock();
     completed_ = serving;
     swept_.notify_all();

@@ -1,4 +1,6 @@
-// Deletes keys whose scheduled deletion date has passed, on a background thread.
+// The background task: deletes keys whose scheduled deletion date has passed and rotates keys
+// whose automatic rotation date has passed, on a background thread. Its first sweep, at start,
+// catches up with the dates passed while trentd was down.
 #pragma once
 
 #include <chrono>

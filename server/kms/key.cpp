@@ -25,6 +25,22 @@ const KeyVersion* Key::FindVersion(std::string_view version_id) const {
   return nullptr;
 }
 
+const char* RotationTypeName(RotationType type) {
+  switch (type) {
+    case RotationType::kNone: return "";
+    case RotationType::kAutomatic: return "AUTOMATIC";
+    case RotationType::kOnDemand: return "ON_DEMAND";
+  }
+  return "";
+}
+
+std::optional<RotationType> ParseRotationType(std::string_view name) {
+  for (RotationType t : {RotationType::kNone, RotationType::kAutomatic, RotationType::kOnDemand}) {
+    if (name == RotationTypeName(t)) return t;
+  }
+  return std::nullopt;
+}
+
 Status PendingDeletion(const Key& key) {
   return {ErrorCode::kInvalidState, key.arn + " is pending deletion."};
 }

@@ -17,14 +17,22 @@ namespace trent::kms {
 
 enum class KeyState { kEnabled, kDisabled, kPendingDeletion };
 
+// How a key version came to be: kNone for a key's first material, else the kind of rotation
+// that made it (AWS's RotationType).
+enum class RotationType { kNone, kAutomatic, kOnDemand };
+
 const char* KeyStateName(KeyState state);
 std::optional<KeyState> ParseKeyState(std::string_view name);
+// "AUTOMATIC", "ON_DEMAND"; "" for kNone.
+const char* RotationTypeName(RotationType type);
+std::optional<RotationType> ParseRotationType(std::string_view name);
 
 // One generation of key material. Ciphertexts name the version they were made with.
 struct KeyVersion {
   static constexpr size_t kIdSize = 16;
   Bytes id;                      // kIdSize random bytes
-  int64_t created_at_ms = 0;
+  int64_t created_at_ms = 0;     // for a rotation, its RotationDate
+  RotationType rotation_type = RotationType::kNone;
   Bytes wrapped_material;        // under the HSM domain key; never plaintext
   std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
 
@@ -59,6 +67,9 @@ struct Key {
   std::optional<int64_t> deletion_date_ms;
   std::optional<int32_t> pending_window_days;
   std::string policy;
+  // Automatic rotation: both set while it is enabled (see rotation.h).
+  std::optional<int32_t> rotation_period_days;
+  std::optional<int64_t> next_rotation_ms;
   std::vector<std::shared_ptr<const KeyVersion>> versions;  // oldest first; the last is current
   std::vector<Tag> tags;
 

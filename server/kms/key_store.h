@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -45,6 +46,8 @@ struct NewKeySpec {
   // kAwsKeyManager for AWS managed keys (FindOrCreateAwsManagedKey), which the key quota
   // does not count.
   std::string key_manager = kCustomerKeyManager;
+  // Set: automatic rotation on from the start, with this period (AWS managed keys).
+  std::optional<int32_t> rotation_period_days;
 };
 
 // A change to one key. It gets a copy of the key as it is now, under the writer lock, and
@@ -105,6 +108,18 @@ class KeyStore {
   // Every alias pointing to the key, in name order.
   std::vector<AliasPtr> AliasesOf(std::string_view key_id) const EXCLUDES(mu_);
 
+  // Rotates the key now (RotationType ON_DEMAND): new material generated in the HSM becomes its
+  // current version. ConflictException while another on-demand rotation of the key is in
+  // progress; the rules of RequireOnDemandRotationAllowed, decided on the key as it is when the
+  // change commits. Done when it returns (stored durably).
+  Result<KeyPtr> RotateOnDemand(const Key& key, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+  // When an on-demand rotation of the key is in progress, the time it started.
+  std::optional<int64_t> OnDemandRotationStart(const std::string& key_id) const;
+
+  // Rotates (AUTOMATIC) every key whose automatic rotation is due at `now_ms` (RotationDue),
+  // one rotation each, however many dates passed. Returns how many were rotated.
+  Result<size_t> RotateDue(int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+
   // Deletes every key whose deletion date is at or before now, with its aliases: rows and
   // wrapped material from storage, unwrapped material from the HSM. Each deletion is re-decided on the current key
   // and committed in batches, so other writes go on meanwhile. Returns how many were deleted.
@@ -157,6 +172,10 @@ class KeyStore {
   void Publish(KeyPtr key) REQUIRES(mu_);
   // Installs `alias` in `slot` (nullptr: removes the alias there).
   void PublishAlias(const std::string& slot, AliasPtr alias) REQUIRES(mu_);
+  // Generates new material and appends it to the key as a rotation of `type`, if the key (as
+  // it is when the change commits) may rotate then.
+  Result<KeyPtr> Rotate(const Key& key, RotationType type, int64_t now_ms)
+      EXCLUDES(queue_mu_, write_mu_);
   // Forgets a key whose deletion is committed and destroys its unwrapped material.
   Status Delete(const Key& key) REQUIRES(write_mu_) EXCLUDES(mu_);
 
@@ -191,6 +210,12 @@ class KeyStore {
   size_t seq_holes_ GUARDED_BY(mu_) = 0;
   // (deletion date, key id) of every key pending deletion, soonest first.
   std::set<std::pair<int64_t, std::string>> deletion_due_ GUARDED_BY(mu_);
+  // (next rotation date, key id) of every enabled key with automatic rotation on, soonest first.
+  std::set<std::pair<int64_t, std::string>> rotation_due_ GUARDED_BY(mu_);
+  // The start of each on-demand rotation in progress, by key id. Memory only: a rotation in
+  // progress has not been acknowledged, so a crash may drop it.
+  mutable Mutex on_demand_mu_;
+  std::unordered_map<std::string, int64_t> on_demand_started_ GUARDED_BY(on_demand_mu_);
   // Every alias by its AliasSlot ("account:region:name"): in name order within an account and
   // region, for ListAliases.
   std::map<std::string, AliasPtr, std::less<>> by_alias_ GUARDED_BY(mu_);

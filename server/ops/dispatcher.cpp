@@ -35,7 +35,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 17> kHandlers = {{
+constexpr std::array<Route, 22> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
@@ -43,14 +43,19 @@ constexpr std::array<Route, 17> kHandlers = {{
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
+    {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
     {"EnableKey", EnableKey, Blocking::kWrites},
+    {"EnableKeyRotation", EnableKeyRotation, Blocking::kWrites},
     {"Encrypt", Encrypt, Blocking::kNo},
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
+    {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
+    {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
 }};

@@ -30,5 +30,10 @@ Result<Output> CreateAlias(const Call&, const Input&, Services&);
 Result<Output> UpdateAlias(const Call&, const Input&, Services&);
 Result<Output> DeleteAlias(const Call&, const Input&, Services&);
 Result<Output> ListAliases(const Call&, const Input&, Services&);
+Result<Output> EnableKeyRotation(const Call&, const Input&, Services&);
+Result<Output> DisableKeyRotation(const Call&, const Input&, Services&);
+Result<Output> GetKeyRotationStatus(const Call&, const Input&, Services&);
+Result<Output> RotateKeyOnDemand(const Call&, const Input&, Services&);
+Result<Output> ListKeyRotations(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -6,6 +6,7 @@
 #include "server/kms/alias.h"
 #include "server/kms/aws_managed_keys.h"
 #include "server/kms/identifiers.h"
+#include "server/kms/rotation.h"
 #include "server/model/codec.h"
 
 namespace trent::ops {
@@ -65,6 +66,7 @@ kms::NewKeySpec AwsManagedKeySpec(const Call& call, const kms::AwsManagedAlias& 
   spec.description = predefined.description;
   spec.policy = kms::AwsManagedKeyPolicy(predefined.alias_name, call.account, call.region);
   spec.key_manager = kms::kAwsKeyManager;
+  spec.rotation_period_days = kms::kAwsManagedRotationPeriodDays;
   return spec;
 }
 

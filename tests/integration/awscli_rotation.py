@@ -1,0 +1,104 @@
+"""The aws CLI (TRENT_AWS) against trentd: enable-key-rotation, get-key-rotation-status,
+rotate-key-on-demand, list-key-rotations (with its automatic paging), disable-key-rotation, and
+decrypt of ciphertexts made before each rotation."""
+
+import base64
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+
+class AwsCliRotation(harness.TrentdTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.aws_path = os.environ.get("TRENT_AWS") or "aws"
+        probe = subprocess.run([cls.aws_path, "kms", "list-key-rotations", "help"],
+                               capture_output=True, text=True, timeout=60,
+                               env=harness.client_environment())
+        if probe.returncode != 0:
+            # aws-cli 2.9 (Debian 12) predates on-demand rotation; aws-cli 1.33+ or 2.17+ has it.
+            raise unittest.SkipTest(f"{cls.aws_path} does not know list-key-rotations")
+        super().setUpClass()
+        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
+
+    def aws(self, *args, expect_ok=True):
+        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
+               "--output", "json", "kms", *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                              env=harness.client_environment())
+        if expect_ok:
+            self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
+            return json.loads(proc.stdout) if proc.stdout.strip() else {}
+        self.assertNotEqual(proc.returncode, 0, f"{args} succeeded: {proc.stdout}")
+        return proc.stderr
+
+    def encrypt(self, key_id, plaintext):
+        path = os.path.join(self.files, "plain.bin")
+        with open(path, "wb") as f:
+            f.write(plaintext)
+        return self.aws("encrypt", "--key-id", key_id, "--plaintext", "fileb://" + path)
+
+    def decrypt(self, blob_b64):
+        path = os.path.join(self.files, "blob.bin")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(blob_b64))
+        return self.aws("decrypt", "--ciphertext-blob", "fileb://" + path)
+
+    def test_rotation(self):
+        key = self.aws("create-key")["KeyMetadata"]
+        status = self.aws("get-key-rotation-status", "--key-id", key["KeyId"])
+        self.assertEqual((status["KeyRotationEnabled"], status["KeyId"]), (False, key["Arn"]))
+        self.assertEqual(self.aws("enable-key-rotation", "--key-id", key["KeyId"],
+                                  "--rotation-period-in-days", "180"), {})
+        status = self.aws("get-key-rotation-status", "--key-id", key["Arn"])
+        self.assertEqual((status["KeyRotationEnabled"], status["RotationPeriodInDays"]),
+                         (True, 180))
+        self.assertIn("NextRotationDate", status)
+
+        blobs = []
+        for i in range(4):
+            enc = self.encrypt(key["KeyId"], f"cli {i}".encode())
+            blobs.append((enc["CiphertextBlob"], f"cli {i}".encode(), enc.get("KeyMaterialId")))
+            self.assertEqual(self.aws("rotate-key-on-demand", "--key-id", key["KeyId"]),
+                             {"KeyId": key["Arn"]})
+        # The CLI follows NextMarker itself: pages of one give the whole list.
+        listed = self.aws("list-key-rotations", "--key-id", key["KeyId"], "--page-size", "1")
+        rotations = listed["Rotations"]
+        self.assertEqual(len(rotations), 4)
+        self.assertEqual([r["RotationType"] for r in rotations], ["ON_DEMAND"] * 4)
+        self.assertEqual([r["KeyMaterialState"] for r in rotations],
+                         ["NON_CURRENT"] * 3 + ["CURRENT"])
+        everything = self.aws("list-key-rotations", "--key-id", key["KeyId"],
+                              "--include-key-material", "ALL_KEY_MATERIAL")["Rotations"]
+        materials = [r["KeyMaterialId"] for r in everything]
+        self.assertEqual(materials[0], key["CurrentKeyMaterialId"])
+        self.assertEqual(materials[1:], [r["KeyMaterialId"] for r in rotations])
+        for i, (blob, plaintext, _) in enumerate(blobs):
+            dec = self.decrypt(blob)
+            self.assertEqual(base64.b64decode(dec["Plaintext"]), plaintext)
+            self.assertEqual(dec["KeyMaterialId"], materials[i])
+
+        self.assertEqual(self.aws("disable-key-rotation", "--key-id", key["KeyId"]), {})
+        status = self.aws("get-key-rotation-status", "--key-id", key["KeyId"])
+        self.assertEqual(status["KeyRotationEnabled"], False)
+        self.assertNotIn("NextRotationDate", status)
+
+    def test_errors(self):
+        key = self.aws("create-key")["KeyMetadata"]
+        self.aws("disable-key", "--key-id", key["KeyId"])
+        err = self.aws("rotate-key-on-demand", "--key-id", key["KeyId"], expect_ok=False)
+        self.assertIn("DisabledException", err)
+        err = self.aws("list-key-rotations", "--key-id", key["KeyId"], "--starting-token",
+                       "bogus", expect_ok=False)
+        self.assertIn("InvalidMarkerException", err)
+        err = self.aws("rotate-key-on-demand", "--key-id", "alias/aws/s3", expect_ok=False)
+        self.assertIn("NotFoundException", err)
+
+
+if __name__ == "__main__":
+    harness.main()

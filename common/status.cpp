@@ -36,7 +36,6 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kOk: return 200;
     case ErrorCode::kInternal: return 500;
     case ErrorCode::kRequestEntityTooLarge: return 413;
-    case ErrorCode::kConflict: return 409;
     default: return 400;
   }
 }

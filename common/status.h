@@ -27,7 +27,7 @@ enum class ErrorCode {
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
   kLimitExceeded,          // LimitExceededException
-  kConflict,               // ConflictException (HTTP 409)
+  kConflict,               // ConflictException
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
   kDryRunOperation,        // DryRunOperationException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException

@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "hsm/hsm.h"
+#include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
 #include "server/kms/rotation.h"
@@ -143,6 +144,32 @@ TEST_CASE("due rotations passed while trentd was down are caught up once at star
   REQUIRE(rotated.ok());
   CHECK(*rotated == 1);
   CHECK(open.keys->Find(disabled_id)->versions.size() == 2);
+}
+
+TEST_CASE("the background task rotates at start and when the clock passes the date") {
+  testing::TempDir dir;
+  std::string key_id;
+  {
+    OpenStore open(dir.path);
+    auto created = open.keys->Create(Spec(), kStart);
+    REQUIRE(created.ok());
+    key_id = EnableRotationOf(*open.keys, *created, 90, kStart)->id;
+  }
+  // trentd was down for two periods: the task's first sweep rotates the key once.
+  ManualClock clock(kStart + 200 * kDay);
+  OpenStore open(dir.path);
+  DeletionSweeper task(*open.keys, clock, std::chrono::hours(1));
+  task.RunNow();
+  KeyPtr key = open.keys->Find(key_id);
+  REQUIRE(key->versions.size() == 2);
+  CHECK(key->current_version().rotation_type == RotationType::kAutomatic);
+  CHECK(key->next_rotation_ms == kStart + 290 * kDay);
+  clock.Advance(90 * kDay - 1);
+  task.RunNow();
+  CHECK(open.keys->Find(key_id)->versions.size() == 2);
+  clock.Advance(1);
+  task.RunNow();
+  CHECK(open.keys->Find(key_id)->versions.size() == 3);
 }
 
 TEST_CASE("a rotation is re-decided on the key as it is when it commits") {

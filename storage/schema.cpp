@@ -57,6 +57,18 @@ constexpr const char* kMigrations[] = {
         value BLOB NOT NULL
       ) WITHOUT ROWID;
     )sql",
+    // 3: the last cryptographic use of each key (GetKeyLastUsage), and when tracking began:
+    // keys created before this migration may have been used before it.
+    R"sql(
+      CREATE TABLE key_last_usage (
+        key_id     TEXT    PRIMARY KEY REFERENCES keys (key_id) ON DELETE CASCADE,
+        operation  TEXT    NOT NULL,
+        used_at_ms INTEGER NOT NULL,
+        request_id TEXT    NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO server_meta (name, value)
+        VALUES ('last_usage_tracking_start_ms', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

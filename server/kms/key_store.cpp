@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "server/kms/identifiers.h"
+#include "server/kms/last_usage.h"
 
 namespace trent::kms {
 namespace {
@@ -107,6 +108,7 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
   if (!current) return InternalError("key " + key->id + " has no current key version");
   key->versions.push_back(std::move(current));  // the current version is always last
   for (auto& t : row.tags) key->tags.push_back({std::move(t.key), std::move(t.value)});
+  key->last_usage = std::make_shared<LastUsage>(key->id);
   return KeyPtr(std::move(key));
 }
 
@@ -251,6 +253,7 @@ Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   key->policy = spec.policy;
   key->tags = spec.tags;
   key->versions.push_back(std::move(version));
+  key->last_usage = std::make_shared<LastUsage>(key->id);
 
   Change change = Change::Creating(std::move(key));
   Commit({&change, 1});

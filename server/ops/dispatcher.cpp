@@ -23,7 +23,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 13> kHandlers = {{
+constexpr std::array<Route, 18> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
@@ -34,9 +34,14 @@ constexpr std::array<Route, 13> kHandlers = {{
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
+    {"ListResourceTags", ListResourceTags, Blocking::kNo},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
+    {"TagResource", TagResource, Blocking::kWrites},
+    {"UntagResource", UntagResource, Blocking::kWrites},
+    {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
 }};
 
 const Route* FindRoute(std::string_view operation) {

@@ -26,5 +26,10 @@ Result<Output> ReEncrypt(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKey(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKeyWithoutPlaintext(const Call&, const Input&, Services&);
 Result<Output> GenerateRandom(const Call&, const Input&, Services&);
+Result<Output> TagResource(const Call&, const Input&, Services&);
+Result<Output> UntagResource(const Call&, const Input&, Services&);
+Result<Output> ListResourceTags(const Call&, const Input&, Services&);
+Result<Output> UpdateKeyDescription(const Call&, const Input&, Services&);
+Result<Output> GetKeyLastUsage(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

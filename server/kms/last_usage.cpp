@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 namespace trent::kms {
 
@@ -53,7 +54,10 @@ std::optional<Usage> LastUsage::Read() const {
   while (true) {
     const uint32_t before = seq_.load(std::memory_order_seq_cst);
     if (before == 0) return std::nullopt;
-    if ((before & 1) != 0) continue;  // a write is under way: it is short
+    if ((before & 1) != 0) {  // a write is under way: short, unless its thread was preempted
+      std::this_thread::yield();
+      continue;
+    }
     Usage usage;
     usage.operation = static_cast<UsageOperation>(operation_.load(std::memory_order_relaxed));
     usage.at_ms = at_ms_.load(std::memory_order_relaxed);

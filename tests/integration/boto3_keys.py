@@ -238,11 +238,8 @@ class UnsupportedOperations(harness.TrentdTestCase):
         calls = [
             (self.kms.create_alias, dict(AliasName="alias/x", TargetKeyId=key)),
             (self.kms.list_aliases, {}),
-            (self.kms.tag_resource, dict(KeyId=key, Tags=[{"TagKey": "a", "TagValue": "b"}])),
-            (self.kms.list_resource_tags, dict(KeyId=key)),
             (self.kms.get_key_policy, dict(KeyId=key, PolicyName="default")),
             (self.kms.enable_key_rotation, dict(KeyId=key)),
-            (self.kms.update_key_description, dict(KeyId=key, Description="new")),
             (self.kms.generate_mac, dict(KeyId=key, Message=b"m", MacAlgorithm="HMAC_SHA_256")),
             (self.kms.list_grants, dict(KeyId=key)),
         ]

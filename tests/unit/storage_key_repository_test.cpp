@@ -415,14 +415,16 @@ TEST_CASE("migrations: an up-to-date database is left alone, a newer one is refu
     auto repo = OpenOrDie(path);
     REQUIRE(Insert(*repo, FullKey("kept", 1)).ok());
   }
-  CHECK(RawQuery(path, "PRAGMA user_version") == "2");
+  // The latest version, whatever its number.
+  std::string latest = RawQuery(path, "PRAGMA user_version");
+  CHECK(std::stoi(latest) >= 2);
   std::string before = ReadFile(path);
   {
     auto repo = OpenOrDie(path);  // nothing to apply: the file does not change
     CHECK(LoadOrDie(*repo).size() == 1);
   }
   CHECK(ReadFile(path) == before);
-  CHECK(RawQuery(path, "PRAGMA user_version") == "2");
+  CHECK(RawQuery(path, "PRAGMA user_version") == latest);
 
   RawQuery(path, "PRAGMA user_version = 1000");
   auto newer = KeyRepository::Open(path);

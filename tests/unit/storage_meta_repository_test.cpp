@@ -105,7 +105,8 @@ TEST_CASE("some key's wrapped material, once the database holds a key") {
 TEST_CASE("a database of schema version 1 gains the server_meta table") {
   ScratchDb db;
   MustOpen(db.path);
-  RawExec(db.path, "DROP TABLE server_meta; PRAGMA user_version = 1;");
+  // Back to version 1: without the tables of the later migrations.
+  RawExec(db.path, "DROP TABLE key_last_usage; DROP TABLE server_meta; PRAGMA user_version = 1;");
   auto meta = MustOpen(db.path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());
 }

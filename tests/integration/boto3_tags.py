@@ -173,6 +173,25 @@ class Tags(harness.TrentdTestCase):
         self.assertAwsError("NotFoundException", self.kms.list_resource_tags,
                             KeyId=missing.replace("-", "x"))
 
+    def test_aws_managed_key(self):
+        """AWS managed keys' fixed policy allows reading tags and last usage, not changes."""
+        from botocore.exceptions import ClientError
+        try:
+            managed = self.kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+        except ClientError as e:
+            self.assertEqual(e.response["Error"]["Code"], "NotFoundException")
+            self.skipTest("this build has no AWS managed keys (alias/aws/s3)")
+        self.assertEqual(managed["KeyManager"], "AWS")
+        key_id = managed["KeyId"]
+        self.assertAwsError("AccessDeniedException", self.kms.tag_resource, KeyId=key_id,
+                            Tags=[{"TagKey": "a", "TagValue": "1"}])
+        self.assertAwsError("AccessDeniedException", self.kms.untag_resource, KeyId=key_id,
+                            TagKeys=["a"])
+        self.assertAwsError("AccessDeniedException", self.kms.update_key_description,
+                            KeyId=key_id, Description="mine")
+        self.assertEqual(tags_of(self.kms, key_id)["Tags"], [])
+        self.assertEqual(last_usage(self.server, self.kms, key_id)["KeyId"], key_id)
+
     def test_missing_members(self):
         key = self.new_key()
         self.assertAwsError("ValidationException", self.kms.tag_resource, KeyId=key["KeyId"])

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iterator>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace trent::kms {
@@ -50,6 +52,18 @@ void UsageFlusher::Flush() {
   if (unsaved_.empty()) return;
   Status saved = repo_.Save(unsaved_);
   if (!saved.ok()) {
+    // Kept for the next flush, one row per key (its newest), so that a database failing for
+    // a long time holds at most one row per key here.
+    std::unordered_map<std::string_view, size_t> newest;
+    for (size_t i = 0; i < unsaved_.size(); ++i) newest[unsaved_[i].key_id] = i;
+    std::vector<bool> keep(unsaved_.size(), false);
+    for (const auto& [key_id, i] : newest) keep[i] = true;
+    std::vector<storage::UsageRow> kept;
+    kept.reserve(newest.size());
+    for (size_t i = 0; i < unsaved_.size(); ++i) {
+      if (keep[i]) kept.push_back(std::move(unsaved_[i]));
+    }
+    unsaved_ = std::move(kept);
     spdlog::error("storing the last usage of {} key(s) failed (retried at the next flush): {}",
                   unsaved_.size(), saved.message());
     return;

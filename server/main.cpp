@@ -26,10 +26,13 @@
 #include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
+#include "server/kms/last_usage.h"
+#include "server/kms/usage_flusher.h"
 #include "server/ops/admin.h"
 #include "server/ops/dispatcher.h"
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
+#include "storage/usage_repository.h"
 
 namespace fs = std::filesystem;
 
@@ -39,6 +42,8 @@ namespace {
 constexpr int kExitUsage = 2;
 constexpr int kExitStartup = 1;
 constexpr auto kDeletionSweepInterval = std::chrono::seconds(60);
+// How often keys' last usage is stored: what a kill -9 may lose of it.
+constexpr auto kUsageFlushInterval = std::chrono::seconds(5);
 // Descriptors trentd needs besides its connections: HSM, SQLite, logs, the listening sockets,
 // connections closing, the accept reserve.
 constexpr rlim_t kReservedDescriptors = 256;
@@ -231,6 +236,13 @@ int Serve(const Config& config) {
   }
   auto keys = kms::KeyStore::Load(**repo, **hsm, config.key_quota, config.key_cache_size);
   if (!keys.ok()) return fail(keys.status());
+  auto usage_repo = storage::UsageRepository::Open(db_path);
+  if (!usage_repo.ok()) return fail(usage_repo.status());
+  auto tracking_start = (*usage_repo)->TrackingStartMs();
+  if (!tracking_start.ok()) return fail(tracking_start.status());
+  Status restored = kms::RestoreLastUsage(**usage_repo, **keys);
+  if (!restored.ok()) return fail(restored);
+  kms::UsageTracker usage(*tracking_start);
 
   SystemClock system_clock;
   std::optional<TestClock> test_clock;
@@ -240,9 +252,10 @@ int Serve(const Config& config) {
   }
   const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   kms::KeyCrypto crypto(**keys);
-  ops::Services services{**keys, crypto, clock, config.default_account};
+  ops::Services services{**keys, crypto, usage, clock, config.default_account};
   ops::Dispatcher dispatcher(services);
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
+  kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
   ops::Admin admin(test_clock ? &*test_clock : nullptr, [&sweeper] { sweeper.RunNow(); });
 
   http::ServerOptions options;
@@ -264,6 +277,8 @@ int Serve(const Config& config) {
   spdlog::info("HSM: {}; data dir {}", (*hsm)->Describe(), config.data_dir);
   std::cout << "trentd listening on " << config.listen_host << ":" << (*server)->port() << std::endl;
   (*server)->Run();
+  // Every request has finished: the last uses they recorded are all stored now.
+  usage_flusher.Stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -72,12 +72,24 @@ constexpr const char* kMigrations[] = {
       -- Serves the cascade from keys.
       CREATE INDEX aliases_by_key ON aliases (target_key_id);
     )sql",
-    // Rotation: a key's automatic rotation period and next date (both NULL while automatic
+    // 4: rotation: a key's automatic rotation period and next date (both NULL while automatic
     // rotation is off), and how each version came to be ('' for a key's first material).
     R"sql(
       ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER;
       ALTER TABLE keys ADD COLUMN next_rotation_ms INTEGER;
       ALTER TABLE key_versions ADD COLUMN rotation_type TEXT NOT NULL DEFAULT '';
+    )sql",
+    // 5: the last cryptographic use of each key (GetKeyLastUsage), and when tracking began:
+    // keys created before this migration may have been used before it.
+    R"sql(
+      CREATE TABLE key_last_usage (
+        key_id     TEXT    PRIMARY KEY REFERENCES keys (key_id) ON DELETE CASCADE,
+        operation  TEXT    NOT NULL,
+        used_at_ms INTEGER NOT NULL,
+        request_id TEXT    NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO server_meta (name, value)
+        VALUES ('last_usage_tracking_start_ms', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
     )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);

@@ -54,6 +54,11 @@ Status RequireUsable(const Key& key) {
   return InternalError("unknown key state");
 }
 
+Status RequireNotPendingDeletion(const Key& key) {
+  if (key.state == KeyState::kPendingDeletion) return PendingDeletion(key);
+  return Status::Ok();
+}
+
 Result<KeyState> NextStateOnEnable(const Key& key) {
   if (key.state == KeyState::kPendingDeletion) return PendingDeletion(key);
   return KeyState::kEnabled;

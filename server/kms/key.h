@@ -45,6 +45,8 @@ constexpr const char* kSymmetricDefault = "SYMMETRIC_DEFAULT";
 // The KeyUsage of encryption keys.
 constexpr const char* kEncryptDecrypt = "ENCRYPT_DECRYPT";
 
+class LastUsage;
+
 struct Tag {
   std::string key;
   std::string value;
@@ -72,6 +74,9 @@ struct Key {
   std::optional<int64_t> next_rotation_ms;
   std::vector<std::shared_ptr<const KeyVersion>> versions;  // oldest first; the last is current
   std::vector<Tag> tags;
+  // The key's last cryptographic use: one record shared by all its snapshots, written without
+  // a new snapshot (see last_usage.h). Set by the key store for every key it holds.
+  std::shared_ptr<LastUsage> last_usage;
 
   const KeyVersion& current_version() const { return *versions.back(); }
   const KeyVersion* FindVersion(std::string_view version_id) const;
@@ -83,6 +88,9 @@ using KeyPtr = std::shared_ptr<const Key>;
 Status PendingDeletion(const Key& key);
 // State rules for using a key in a cryptographic operation, as AWS words them.
 Status RequireUsable(const Key& key);
+// The rule of the operations that change a key's metadata (TagResource, UntagResource,
+// UpdateKeyDescription, ...): any state but PendingDeletion (KMSInvalidStateException).
+Status RequireNotPendingDeletion(const Key& key);
 
 // The state machine: each returns the key's next state or the AWS error for the transition.
 Result<KeyState> NextStateOnEnable(const Key& key);

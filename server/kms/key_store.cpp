@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "server/kms/identifiers.h"
+#include "server/kms/last_usage.h"
 #include "server/kms/rotation.h"
 
 namespace trent::kms {
@@ -154,6 +155,7 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
   if (!current) return InternalError("key " + key->id + " has no current key version");
   key->versions.push_back(std::move(current));  // the current version is always last
   for (auto& t : row.tags) key->tags.push_back({std::move(t.key), std::move(t.value)});
+  key->last_usage = std::make_shared<LastUsage>(key->id);
   return KeyPtr(std::move(key));
 }
 
@@ -363,6 +365,7 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
     key->next_rotation_ms = now_ms + *spec.rotation_period_days * kMillisPerDay;
   }
   key->versions.push_back(std::move(version));
+  key->last_usage = std::make_shared<LastUsage>(key->id);
   return key;
 }
 

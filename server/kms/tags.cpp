@@ -17,6 +17,8 @@ bool HasReservedPrefix(std::string_view key) {
   return true;
 }
 
+Status TooManyTags() { return {ErrorCode::kTag, "Too many tags"}; }
+
 }  // namespace
 
 Status CheckTags(const std::vector<Tag>& tags) {
@@ -28,13 +30,35 @@ Status CheckTags(const std::vector<Tag>& tags) {
   if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
     return {ErrorCode::kTag, "Duplicate tag keys"};
   }
-  if (tags.size() > kMaxTagsPerKey) return {ErrorCode::kTag, "Too many tags"};
+  if (tags.size() > kMaxTagsPerKey) return TooManyTags();
   for (const Tag& tag : tags) {
     if (HasReservedPrefix(tag.key)) {
       return {ErrorCode::kTag, "Tags beginning with aws: are reserved"};
     }
   }
   return Status::Ok();
+}
+
+Status AddTags(std::vector<Tag>& tags, const std::vector<Tag>& added) {
+  std::vector<Tag> next = tags;
+  for (const Tag& tag : added) {
+    auto same = std::find_if(next.begin(), next.end(), [&](const Tag& t) { return t.key == tag.key; });
+    if (same != next.end()) {
+      same->value = tag.value;
+      continue;
+    }
+    // Stops at once: each search stays within kMaxTagsPerKey tags, whatever the request holds.
+    if (next.size() == kMaxTagsPerKey) return TooManyTags();
+    next.push_back(tag);
+  }
+  tags = std::move(next);
+  return Status::Ok();
+}
+
+void RemoveTags(std::vector<Tag>& tags, const std::vector<std::string>& keys) {
+  std::erase_if(tags, [&](const Tag& t) {
+    return std::find(keys.begin(), keys.end(), t.key) != keys.end();
+  });
 }
 
 }  // namespace trent::kms

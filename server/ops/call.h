@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
+#include "server/kms/last_usage.h"
 
 namespace trent::ops {
 
@@ -25,6 +26,7 @@ struct Call {
 struct Services {
   kms::KeyStore& keys;
   kms::KeyCrypto& crypto;
+  kms::UsageTracker& usage;
   const Clock& clock;
   std::string default_account;
 };

@@ -1,6 +1,5 @@
 #include <boost/json.hpp>
 
-#include "server/kms/tags.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -42,22 +41,6 @@ Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_u
     return UnsupportedError("Multi-Region keys are not supported by trent yet.");
   }
   return Status::Ok();
-}
-
-// The request's tags, checked against AWS's tag rules.
-Result<std::vector<kms::Tag>> ReadTags(const Input& in) {
-  std::vector<kms::Tag> tags;
-  auto it = in.find("Tags");
-  if (it == in.end() || !it->value().is_array()) return tags;
-  const auto& items = it->value().get_array();
-  tags.reserve(items.size());
-  for (const auto& item : items) {
-    const auto& tag = item.get_object();
-    tags.push_back({std::string(tag.at("TagKey").get_string()),
-                    std::string(tag.at("TagValue").get_string())});
-  }
-  TRY_STATUS(kms::CheckTags(tags));
-  return tags;
 }
 
 }  // namespace

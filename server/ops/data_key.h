@@ -7,8 +7,8 @@ namespace trent::ops {
 
 // Makes a data key from the HSM's random generator and encrypts it under the requested key.
 // Returns the response without the Plaintext member, and the plaintext separately.
-// `operation`: "GenerateDataKey" or "GenerateDataKeyWithoutPlaintext".
+// `operation`: kGenerateDataKey or kGenerateDataKeyWithoutPlaintext.
 Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s,
-                           std::string_view operation, SecretBytes& plaintext);
+                           kms::UsageOperation operation, SecretBytes& plaintext);
 
 }  // namespace trent::ops

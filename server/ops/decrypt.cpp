@@ -11,6 +11,7 @@ Result<Output> Decrypt(const Call& call, const Input& in, Services& s) {
   TRY_STATUS(Authorize(call, "kms:Decrypt", key));
   TRY_STATUS(CheckDryRun(in));
   TRY(SecretBytes plaintext, s.crypto.Open(located, GetContext(in, "EncryptionContext")));
+  s.usage.Record(key, kms::UsageOperation::kDecrypt, call.now_ms, call.request_id);
   Output out;
   out["KeyId"] = key.arn;
   PutBlob(out, "Plaintext", plaintext.view());

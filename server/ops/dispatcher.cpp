@@ -35,7 +35,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 22> kHandlers = {{
+constexpr std::array<Route, 27> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
@@ -50,14 +50,19 @@ constexpr std::array<Route, 22> kHandlers = {{
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
+    {"ListResourceTags", ListResourceTags, Blocking::kNo},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
+    {"TagResource", TagResource, Blocking::kWrites},
+    {"UntagResource", UntagResource, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
+    {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
 }};
 
 const Route* FindRoute(std::string_view operation) {

@@ -10,6 +10,7 @@ Result<Output> Encrypt(const Call& call, const Input& in, Services& s) {
   TRY_STATUS(CheckDryRun(in));
   TRY(std::string blob, s.crypto.Encrypt(*key, *GetString(in, "Plaintext"),
                                          GetContext(in, "EncryptionContext")));
+  s.usage.Record(*key, kms::UsageOperation::kEncrypt, call.now_ms, call.request_id);
   Output out;
   PutBlob(out, "CiphertextBlob", blob);
   out["KeyId"] = key->arn;

@@ -4,7 +4,7 @@ namespace trent::ops {
 
 Result<Output> GenerateDataKey(const Call& call, const Input& in, Services& s) {
   SecretBytes plaintext;
-  TRY(Output out, MakeDataKey(call, in, s, "GenerateDataKey", plaintext));
+  TRY(Output out, MakeDataKey(call, in, s, kms::UsageOperation::kGenerateDataKey, plaintext));
   PutBlob(out, "Plaintext", plaintext.view());
   return out;
 }

@@ -4,7 +4,7 @@ namespace trent::ops {
 
 Result<Output> GenerateDataKeyWithoutPlaintext(const Call& call, const Input& in, Services& s) {
   SecretBytes plaintext;
-  return MakeDataKey(call, in, s, "GenerateDataKeyWithoutPlaintext", plaintext);
+  return MakeDataKey(call, in, s, kms::UsageOperation::kGenerateDataKeyWithoutPlaintext, plaintext);
 }
 
 }  // namespace trent::ops

@@ -35,5 +35,10 @@ Result<Output> DisableKeyRotation(const Call&, const Input&, Services&);
 Result<Output> GetKeyRotationStatus(const Call&, const Input&, Services&);
 Result<Output> RotateKeyOnDemand(const Call&, const Input&, Services&);
 Result<Output> ListKeyRotations(const Call&, const Input&, Services&);
+Result<Output> TagResource(const Call&, const Input&, Services&);
+Result<Output> UntagResource(const Call&, const Input&, Services&);
+Result<Output> ListResourceTags(const Call&, const Input&, Services&);
+Result<Output> UpdateKeyDescription(const Call&, const Input&, Services&);
+Result<Output> GetKeyLastUsage(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

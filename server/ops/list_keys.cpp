@@ -1,5 +1,3 @@
-#include <charconv>
-
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -7,22 +5,10 @@ namespace {
 
 constexpr int64_t kDefaultLimit = 100;
 
-// The marker is the creation position of the last key returned. AWS's text for a marker it
-// cannot read is not recorded anywhere public: this one is trent's.
-Result<int64_t> ParseMarker(std::optional<std::string_view> marker) {
-  if (!marker) return int64_t{0};
-  int64_t seq = 0;
-  auto [end, ec] = std::from_chars(marker->data(), marker->data() + marker->size(), seq);
-  if (ec != std::errc() || end != marker->data() + marker->size() || seq < 0) {
-    return Status(ErrorCode::kInvalidMarker, "Could not parse marker " + std::string(*marker));
-  }
-  return seq;
-}
-
 }  // namespace
 
 Result<Output> ListKeys(const Call& call, const Input& in, Services& s) {
-  TRY(int64_t after, ParseMarker(GetString(in, "Marker")));
+  TRY(int64_t after, ParseMarker(GetString(in, "Marker")));  // the seq of the last key returned
   size_t limit = static_cast<size_t>(GetInt(in, "Limit").value_or(kDefaultLimit));
   // One more than asked tells whether the list goes on.
   std::vector<kms::KeyPtr> keys = s.keys.List(call.account, call.region, after, limit + 1);

@@ -17,6 +17,9 @@ Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
   TRY(SecretBytes plaintext, s.crypto.Open(source, GetContext(in, "SourceEncryptionContext")));
   TRY(std::string reencrypted, s.crypto.Encrypt(*destination, plaintext.view(),
                                                 GetContext(in, "DestinationEncryptionContext")));
+  // AWS records ReEncrypt on both keys (GetKeyLastUsage's documentation).
+  s.usage.Record(*source.key, kms::UsageOperation::kReEncrypt, call.now_ms, call.request_id);
+  s.usage.Record(*destination, kms::UsageOperation::kReEncrypt, call.now_ms, call.request_id);
   Output out;
   PutBlob(out, "CiphertextBlob", reencrypted);
   out["SourceKeyId"] = source.key->arn;

@@ -1,12 +1,14 @@
 #include "server/ops/shared.h"
 
 #include <cctype>
+#include <charconv>
 
 #include "common/base64.h"
 #include "server/kms/alias.h"
 #include "server/kms/aws_managed_keys.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/rotation.h"
+#include "server/kms/tags.h"
 #include "server/model/codec.h"
 
 namespace trent::ops {
@@ -48,6 +50,31 @@ void PutBlob(Output& out, std::string_view name, std::string_view bytes) {
   json::string& encoded = out[name].emplace_string();
   encoded.resize(Base64EncodedSize(bytes.size()));
   Base64EncodeTo(bytes, encoded.data());
+}
+
+Result<std::vector<kms::Tag>> ReadTags(const Input& in) {
+  std::vector<kms::Tag> tags;
+  auto it = in.find("Tags");
+  if (it == in.end() || !it->value().is_array()) return tags;
+  const auto& items = it->value().get_array();
+  tags.reserve(items.size());
+  for (const auto& item : items) {
+    const auto& tag = item.get_object();
+    tags.push_back({std::string(tag.at("TagKey").get_string()),
+                    std::string(tag.at("TagValue").get_string())});
+  }
+  TRY_STATUS(kms::CheckTags(tags));
+  return tags;
+}
+
+Result<int64_t> ParseMarker(std::optional<std::string_view> marker) {
+  if (!marker) return int64_t{0};
+  int64_t position = 0;
+  auto [end, ec] = std::from_chars(marker->data(), marker->data() + marker->size(), position);
+  if (ec != std::errc() || end != marker->data() + marker->size() || position < 0) {
+    return Status(ErrorCode::kInvalidMarker, "Could not parse marker " + std::string(*marker));
+  }
+  return position;
 }
 
 double ToEpochSeconds(int64_t millis) { return static_cast<double>(millis) / 1000.0; }

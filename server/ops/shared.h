@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/kms/ciphertext.h"
 #include "server/kms/key.h"
@@ -20,6 +21,15 @@ bool GetBool(const Input& in, std::string_view name);   // absent -> false
 kms::EncryptionContext GetContext(const Input& in, std::string_view name);
 
 void PutBlob(Output& out, std::string_view name, std::string_view bytes);
+// The request's Tags member (CreateKey, TagResource), checked against AWS's tag rules
+// (kms::CheckTags); empty when absent.
+Result<std::vector<kms::Tag>> ReadTags(const Input& in);
+
+// A paging marker that trent made from a position (a number >= 0); 0 when absent.
+// InvalidMarkerException when it is not one. AWS's text for a marker it cannot read is not
+// recorded anywhere public: this one is trent's.
+Result<int64_t> ParseMarker(std::optional<std::string_view> marker);
+
 // AWS timestamps on the wire: seconds since the epoch, with milliseconds.
 double ToEpochSeconds(int64_t millis);
 

@@ -122,7 +122,7 @@ class StartupSafety(unittest.TestCase):
         # A database written before the check was recorded is tied to its token by its keys.
         import sqlite3
         with sqlite3.connect(os.path.join(self.data, DB)) as db:
-            db.execute("DELETE FROM server_meta")
+            db.execute("DELETE FROM server_meta WHERE name = 'domain_key_check'")
         db.close()
         saved = os.path.join(self.server.workdir, "tokens.saved")
         shutil.move(self.tokens, saved)
@@ -134,7 +134,8 @@ class StartupSafety(unittest.TestCase):
         self.assert_old_key_works()
         # That start recorded the check.
         with sqlite3.connect(os.path.join(self.data, DB)) as db:
-            (count,) = db.execute("SELECT count(*) FROM server_meta").fetchone()
+            (count,) = db.execute(
+                "SELECT count(*) FROM server_meta WHERE name = 'domain_key_check'").fetchone()
         db.close()
         self.assertEqual(count, 1)
 

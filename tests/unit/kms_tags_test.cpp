@@ -63,3 +63,30 @@ TEST_CASE("thirty thousand tags with one duplicate are checked quickly") {
   // leaves room for sanitizers and a loaded machine).
   CHECK(took < std::chrono::milliseconds(500));
 }
+
+TEST_CASE("AddTags overwrites in place, appends, and counts the result") {
+  std::vector<Tag> tags = {{"a", "1"}, {"b", "2"}};
+  REQUIRE(AddTags(tags, {{"c", "3"}, {"a", "one"}}).ok());
+  REQUIRE(tags.size() == 3);
+  CHECK((tags[0].key == "a" && tags[0].value == "one"));
+  CHECK(tags[1].key == "b");
+  CHECK((tags[2].key == "c" && tags[2].value == "3"));
+
+  std::vector<Tag> full = Numbered(kMaxTagsPerKey);
+  REQUIRE(AddTags(full, {{"t0", "changed"}}).ok());  // overwriting adds nothing
+  CHECK(full[0].value == "changed");
+  std::vector<Tag> unchanged = full;
+  Status refused = AddTags(full, {{"t1", "x"}, {"new", ""}});
+  CHECK(refused.code() == ErrorCode::kTag);
+  CHECK(refused.message() == "Too many tags");
+  CHECK(full.size() == unchanged.size());
+  CHECK(full[1].value == unchanged[1].value);  // a refused edit changes nothing
+}
+
+TEST_CASE("RemoveTags removes the named keys and ignores others") {
+  std::vector<Tag> tags = {{"a", "1"}, {"b", "2"}, {"c", "3"}};
+  RemoveTags(tags, {"b", "missing"});
+  REQUIRE(tags.size() == 2);
+  CHECK(tags[0].key == "a");
+  CHECK(tags[1].key == "c");
+}

@@ -13,6 +13,7 @@
 #include "hsm/hsm.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
+#include "server/kms/last_usage.h"
 #include "server/model/codec.h"
 #include "server/model/response_check.h"
 #include "server/model/service_model.h"
@@ -33,6 +34,7 @@ struct Server {
   std::unique_ptr<kms::KeyStore> keys;
   std::unique_ptr<kms::KeyCrypto> crypto;
   SystemClock clock;
+  kms::UsageTracker usage{0};
   std::unique_ptr<ops::Services> services;
   std::unique_ptr<ops::Dispatcher> dispatcher;
 
@@ -47,7 +49,7 @@ struct Server {
     REQUIRE(k.ok());
     keys = std::move(*k);
     crypto = std::make_unique<kms::KeyCrypto>(*keys);
-    services = std::make_unique<ops::Services>(ops::Services{*keys, *crypto, clock, "111122223333"});
+    services = std::make_unique<ops::Services>(ops::Services{*keys, *crypto, usage, clock, "111122223333"});
     dispatcher = std::make_unique<ops::Dispatcher>(*services);
   }
 

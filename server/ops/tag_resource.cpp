@@ -1,0 +1,17 @@
+#include "server/kms/tags.h"
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+
+Result<Output> TagResource(const Call& call, const Input& in, Services& s) {
+  TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
+  TRY_STATUS(Authorize(call, "kms:TagResource", *key));
+  TRY(std::vector<kms::Tag> tags, ReadTags(in));
+  TRY_STATUS(s.keys.Update(*key, [&tags](kms::Key& k) {
+    TRY_STATUS(kms::RequireNotPendingDeletion(k));
+    return kms::AddTags(k.tags, tags);
+  }).status());
+  return Output{};
+}
+
+}  // namespace trent::ops

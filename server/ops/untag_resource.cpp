@@ -1,0 +1,21 @@
+#include "server/kms/tags.h"
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+
+Result<Output> UntagResource(const Call& call, const Input& in, Services& s) {
+  TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
+  TRY_STATUS(Authorize(call, "kms:UntagResource", *key));
+  std::vector<std::string> tag_keys;
+  for (const auto& tag_key : in.at("TagKeys").get_array()) {
+    tag_keys.emplace_back(tag_key.get_string());
+  }
+  TRY_STATUS(s.keys.Update(*key, [&tag_keys](kms::Key& k) {
+    TRY_STATUS(kms::RequireNotPendingDeletion(k));
+    kms::RemoveTags(k.tags, tag_keys);
+    return Status::Ok();
+  }).status());
+  return Output{};
+}
+
+}  // namespace trent::ops

@@ -7,6 +7,8 @@
 
 namespace trent {
 
+constexpr int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
+
 class Clock {
  public:
   virtual ~Clock() = default;

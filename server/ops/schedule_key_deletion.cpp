@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -6,7 +7,6 @@ namespace {
 constexpr int64_t kDefaultWindowDays = 30;
 constexpr int64_t kMinWindowDays = 7;
 constexpr int64_t kMaxWindowDays = 30;
-constexpr int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
 
 }  // namespace
 

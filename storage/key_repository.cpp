@@ -11,7 +11,6 @@ namespace trent::storage {
 namespace {
 
 // How long a call waits for another process's write lock before failing.
-constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kInsertKeySql =
     "INSERT INTO keys (key_id, account, region, created_at_ms, description, key_usage, key_spec,"
@@ -104,15 +103,9 @@ class SqliteKeyRepository final : public KeyRepository {
 };
 
 Status SqliteKeyRepository::Init(const std::string& path) {
-  sqlite3* raw = nullptr;
   // Calls are serialised by mu_, so SQLite's own connection mutex is not needed.
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
-  db_.reset(raw);  // closed on every path, even when the open failed
-  if (rc != SQLITE_OK) return SqliteError(raw, "open");
-  // SQLite quietly falls back to read-only when the file is not writable.
-  if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");
+  TRY(db_, OpenReadWrite(path, SQLITE_OPEN_NOMUTEX));
+  sqlite3* raw = db_.get();
   TRY_STATUS(Configure());
   TRY(tx_, TxStatements::Prepare(raw));
   TRY_STATUS(MigrateSchema(raw, tx_));
@@ -133,7 +126,6 @@ Status SqliteKeyRepository::Init(const std::string& path) {
 
 Status SqliteKeyRepository::Configure() {
   sqlite3* db = db_.get();
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // The first statement that reads the file: a file that is not a database fails here.
   TRY(std::string mode, QueryText(db, "PRAGMA journal_mode = WAL"));
   if (mode != "wal") return InternalError("cannot use WAL journal mode (got '" + mode + "')");

@@ -7,7 +7,6 @@ namespace trent::storage {
 namespace {
 
 // How long a call waits for another connection's write lock before failing.
-constexpr int kBusyTimeoutMs = 5000;
 
 constexpr char kDomainKeyCheckName[] = "domain_key_check";
 
@@ -28,13 +27,8 @@ Result<std::optional<Bytes>> FirstBlob(sqlite3_stmt* stmt, const char* name = nu
 class SqliteMetaRepository final : public MetaRepository {
  public:
   Status Init(const std::string& path) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    db_.reset(raw);  // closed on every path, even when the open failed
-    if (rc != SQLITE_OK) return SqliteError(raw, "open");
-    if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");
-    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    TRY(db_, OpenReadWrite(path));
+    sqlite3* raw = db_.get();
     // Acknowledged means on disk, whatever journal mode the file is in.
     TRY_STATUS(ExecSql(raw, "PRAGMA synchronous = FULL"));
     TRY(tx_, TxStatements::Prepare(raw));

@@ -21,6 +21,19 @@ Status SqliteError(sqlite3* db, std::string_view what) {
   return InternalError(std::move(message));
 }
 
+Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags) {
+  // How long a connection waits for a lock another connection (of this process) holds.
+  constexpr int kBusyTimeoutMs = 5000;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | extra_flags, nullptr);
+  SqliteDb db(raw);  // closed on every path, even when the open failed
+  if (rc != SQLITE_OK) return SqliteError(raw, "open");
+  if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  return db;
+}
+
 Status ExecSql(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return SqliteError(db, "sqlite");

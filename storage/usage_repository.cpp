@@ -7,7 +7,6 @@ namespace trent::storage {
 namespace {
 
 // How long a flush waits for a key write's lock before failing (it is retried next time).
-constexpr int kBusyTimeoutMs = 5000;
 
 // Written by the migration that created key_last_usage (schema.cpp).
 constexpr const char* kSelectTrackingStartSql =
@@ -24,13 +23,8 @@ constexpr const char* kSaveUsageSql =
 class SqliteUsageRepository final : public UsageRepository {
  public:
   Status Init(const std::string& path) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    db_.reset(raw);  // closed on every path, even when the open failed
-    if (rc != SQLITE_OK) return SqliteError(raw, "open");
-    if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");
-    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    TRY(db_, OpenReadWrite(path));
+    sqlite3* raw = db_.get();
     // Last usage may lose the last flush in a power loss, never in a crash of the process.
     TRY_STATUS(ExecSql(raw, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
     TRY(tx_, TxStatements::Prepare(raw));

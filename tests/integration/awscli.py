@@ -1,38 +1,12 @@
 """The aws CLI (TRENT_AWS) against trentd with --endpoint-url and dummy credentials."""
 
 import base64
-import json
 import os
-import subprocess
-import tempfile
 
 import harness
 
 
-class AwsCli(harness.TrentdTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.aws_path = os.environ.get("TRENT_AWS") or "aws"
-        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
-
-    def aws(self, *args, expect_ok=True):
-        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
-               "--output", "json", "kms", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                              env=harness.client_environment())
-        if expect_ok:
-            self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
-            return json.loads(proc.stdout) if proc.stdout.strip() else {}
-        self.assertNotEqual(proc.returncode, 0, f"{args} succeeded: {proc.stdout}")
-        return proc.stderr
-
-    def write(self, name, data):
-        path = os.path.join(self.files, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
+class AwsCli(harness.AwsCliTestCase):
 
     def test_key_lifecycle_and_crypto(self):
         md = self.aws("create-key", "--description", "from the cli",

@@ -2,33 +2,13 @@
 list-aliases (with its automatic paging), keys named by alias, an AWS managed key."""
 
 import base64
-import json
 import os
-import subprocess
-import tempfile
 import uuid
 
 import harness
 
 
-class AwsCliAliases(harness.TrentdTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.aws_path = os.environ.get("TRENT_AWS") or "aws"
-        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
-
-    def aws(self, *args, expect_ok=True):
-        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
-               "--output", "json", "kms", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                              env=harness.client_environment())
-        if expect_ok:
-            self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
-            return json.loads(proc.stdout) if proc.stdout.strip() else {}
-        self.assertNotEqual(proc.returncode, 0, f"{args} succeeded: {proc.stdout}")
-        return proc.stderr
+class AwsCliAliases(harness.AwsCliTestCase):
 
     def test_alias_lifecycle(self):
         first = self.aws("create-key")["KeyMetadata"]

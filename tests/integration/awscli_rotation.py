@@ -3,50 +3,26 @@ rotate-key-on-demand, list-key-rotations (with its automatic paging), disable-ke
 decrypt of ciphertexts made before each rotation."""
 
 import base64
-import json
-import os
-import subprocess
-import tempfile
 import unittest
 
 import harness
 
 
-class AwsCliRotation(harness.TrentdTestCase):
+class AwsCliRotation(harness.AwsCliTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.aws_path = os.environ.get("TRENT_AWS") or "aws"
-        probe = subprocess.run([cls.aws_path, "kms", "list-key-rotations", "help"],
-                               capture_output=True, text=True, timeout=60,
-                               env=harness.client_environment())
-        if probe.returncode != 0:
+        if not cls.aws_knows("list-key-rotations"):
             # aws-cli 2.9 (Debian 12) predates on-demand rotation; aws-cli 1.33+ or 2.17+ has it.
             raise unittest.SkipTest(f"{cls.aws_path} does not know list-key-rotations")
         super().setUpClass()
-        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
-
-    def aws(self, *args, expect_ok=True):
-        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
-               "--output", "json", "kms", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                              env=harness.client_environment())
-        if expect_ok:
-            self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
-            return json.loads(proc.stdout) if proc.stdout.strip() else {}
-        self.assertNotEqual(proc.returncode, 0, f"{args} succeeded: {proc.stdout}")
-        return proc.stderr
 
     def encrypt(self, key_id, plaintext):
-        path = os.path.join(self.files, "plain.bin")
-        with open(path, "wb") as f:
-            f.write(plaintext)
+        path = self.write("plain.bin", plaintext)
         return self.aws("encrypt", "--key-id", key_id, "--plaintext", "fileb://" + path)
 
     def decrypt(self, blob_b64):
-        path = os.path.join(self.files, "blob.bin")
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(blob_b64))
+        path = self.write("blob.bin", base64.b64decode(blob_b64))
         return self.aws("decrypt", "--ciphertext-blob", "fileb://" + path)
 
     def test_rotation(self):

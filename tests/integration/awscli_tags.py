@@ -4,34 +4,14 @@ get-key-last-usage after each cryptographic operation, and their errors."""
 
 import base64
 import json
-import os
 import re
-import subprocess
-import tempfile
 
 import harness
 
 REQUEST_ID = re.compile(r"x-amzn-RequestId['\"]: ['\"]([0-9a-f-]{36})['\"]")
 
 
-class AwsCliTags(harness.TrentdTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.aws_path = os.environ.get("TRENT_AWS") or "aws"
-        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
-
-    def run_aws(self, args, debug=False):
-        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
-               "--output", "json", *(["--debug"] if debug else []), "kms", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                              env=harness.client_environment())
-
-    def aws(self, *args):
-        proc = self.run_aws(args)
-        self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
-        return json.loads(proc.stdout) if proc.stdout.strip() else {}
+class AwsCliTags(harness.AwsCliTestCase):
 
     def aws_with_request_id(self, *args):
         """The answer and the x-amzn-RequestId of its response (from --debug)."""
@@ -48,10 +28,7 @@ class AwsCliTags(harness.TrentdTestCase):
         return proc.stderr
 
     def blob_file(self, name, b64):
-        path = os.path.join(self.files, name)
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(b64))
-        return "fileb://" + path
+        return "fileb://" + self.write(name, base64.b64decode(b64))
 
     def test_tags(self):
         key = self.aws("create-key", "--tags", "TagKey=team,TagValue=cli")["KeyMetadata"]
@@ -99,7 +76,7 @@ class AwsCliTags(harness.TrentdTestCase):
                        "--key-id", "11111111-2222-3333-4444-555555555555", "--description", "x")
 
     def test_last_usage(self):
-        if self.run_aws(["get-key-last-usage", "help"]).returncode != 0:
+        if not self.aws_knows("get-key-last-usage"):
             self.skipTest(f"{self.aws_path} predates GetKeyLastUsage (botocore 1.43 knows it)")
         key = self.aws("create-key")["KeyMetadata"]
         other = self.aws("create-key")["KeyMetadata"]
@@ -116,9 +93,7 @@ class AwsCliTags(harness.TrentdTestCase):
             self.assertEqual(used["CloudTrailEventId"], request_id)
             self.assertIn("Timestamp", used)
 
-        path = os.path.join(self.files, "plain.bin")
-        with open(path, "wb") as f:
-            f.write(b"secret")
+        path = self.write("plain.bin", b"secret")
         enc, rid = self.aws_with_request_id("encrypt", "--key-id", key["KeyId"],
                                             "--plaintext", "fileb://" + path)
         check(key["KeyId"], "Encrypt", rid)

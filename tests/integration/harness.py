@@ -6,6 +6,7 @@ TRENTD (the server binary), TRENT_AWS (the aws CLI), TRENT_NODE (node).
 """
 
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -255,6 +256,47 @@ class TrentdTestCase(unittest.TestCase):
 
     def new_key(self, client=None, **kwargs):
         return (client or self.kms).create_key(**kwargs)["KeyMetadata"]
+
+
+class AwsCliTestCase(TrentdTestCase):
+    """A test class driving its trentd with the aws CLI (TRENT_AWS), dummy credentials and
+    --endpoint-url; files for fileb:// arguments go to self.files."""
+
+    aws_path = os.environ.get("TRENT_AWS") or "aws"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.files = tempfile.mkdtemp(prefix="trent-cli-", dir=cls.server.workdir)
+
+    @classmethod
+    def aws_knows(cls, command):
+        """Whether this aws CLI has `aws kms <command>` (older ones predate some operations)."""
+        probe = subprocess.run([cls.aws_path, "kms", command, "help"], capture_output=True,
+                               text=True, timeout=60, env=client_environment())
+        return probe.returncode == 0
+
+    def run_aws(self, args, debug=False):
+        cmd = [self.aws_path, "--endpoint-url", self.server.endpoint, "--region", "us-east-1",
+               "--output", "json", *(["--debug"] if debug else []), "kms", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                              env=client_environment())
+
+    def aws(self, *args, expect_ok=True):
+        """The parsed JSON answer; with expect_ok=False, the command must fail: its stderr."""
+        proc = self.run_aws(args)
+        if expect_ok:
+            self.assertEqual(proc.returncode, 0, f"{args}: {proc.stderr}")
+            return json.loads(proc.stdout) if proc.stdout.strip() else {}
+        self.assertNotEqual(proc.returncode, 0, f"{args} succeeded: {proc.stdout}")
+        return proc.stderr
+
+    def write(self, name, data):
+        """Writes `data` to a file of this test class; returns its path."""
+        path = os.path.join(self.files, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
 
 
 def main():

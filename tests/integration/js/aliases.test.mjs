@@ -5,40 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 
 import {
-  AlreadyExistsException, CreateAliasCommand, CreateKeyCommand, DecryptCommand,
-  DeleteAliasCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand,
-  GenerateDataKeyCommand, KMSClient, KMSInvalidStateException, ListAliasesCommand,
-  NotFoundException, ScheduleKeyDeletionCommand, UpdateAliasCommand, paginateListAliases,
+  AlreadyExistsException, CreateAliasCommand, DecryptCommand, DeleteAliasCommand,
+  DescribeKeyCommand, DisableKeyCommand, EncryptCommand, GenerateDataKeyCommand,
+  KMSInvalidStateException, ListAliasesCommand, NotFoundException, ScheduleKeyDeletionCommand,
+  UpdateAliasCommand, paginateListAliases,
 } from '@aws-sdk/client-kms';
 
-const endpoint = process.env.TRENT_ENDPOINT;
-assert.ok(endpoint, 'TRENT_ENDPOINT is not set: run through with_trentd.py');
-
-function kms(region = 'us-east-1') {
-  return new KMSClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-}
-const client = kms();
-
-async function newKey(c = client) {
-  return (await c.send(new CreateKeyCommand({}))).KeyMetadata;
-}
+import { client, kms, newKey, rejectsWith } from './common.mjs';
 
 const uniqueName = () => `alias/js-${randomUUID().slice(0, 8)}`;
-
-async function rejectsWith(promise, name) {
-  const err = await promise.then(
-    () => assert.fail(`expected ${name}`),
-    (e) => e,
-  );
-  assert.equal(err.name, name, `${err.name}: ${err.message}`);
-  assert.equal(err.$metadata.httpStatusCode, 400);
-  return err;
-}
 
 async function listAll(input = {}, c = client, pageSize = undefined) {
   const out = [];

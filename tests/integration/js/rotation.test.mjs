@@ -5,36 +5,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand,
-  DisableKeyRotationCommand, EnableKeyRotationCommand, EncryptCommand,
-  GetKeyRotationStatusCommand, KMSClient, ListKeyRotationsCommand, ReEncryptCommand,
-  RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand, paginateListKeyRotations,
+  DecryptCommand, DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand,
+  EnableKeyRotationCommand, EncryptCommand, GetKeyRotationStatusCommand, ListKeyRotationsCommand,
+  ReEncryptCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
+  paginateListKeyRotations,
 } from '@aws-sdk/client-kms';
 
-const endpoint = process.env.TRENT_ENDPOINT;
-assert.ok(endpoint, 'TRENT_ENDPOINT is not set: run through with_trentd.py');
+import { client, newKey, rejectsWith } from './common.mjs';
 
-const client = new KMSClient({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  maxAttempts: 1,
-});
 const DAY = 24 * 60 * 60 * 1000;
-
-async function newKey() {
-  return (await client.send(new CreateKeyCommand({}))).KeyMetadata;
-}
-
-async function rejectsWith(promise, name) {
-  const err = await promise.then(
-    () => assert.fail(`expected ${name}`),
-    (e) => e,
-  );
-  assert.equal(err.name, name, `${err.name}: ${err.message}`);
-  assert.equal(err.$metadata.httpStatusCode, 400);
-  return err;
-}
 
 async function listAll(KeyId, extra = {}, pageSize = undefined) {
   const out = [];

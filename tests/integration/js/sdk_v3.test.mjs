@@ -6,35 +6,12 @@ import { test } from 'node:test';
 
 import {
   CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand,
-  GenerateDataKeyCommand, GenerateRandomCommand, KMSClient, KMSInvalidStateException,
-  ListKeysCommand, NotFoundException, ScheduleKeyDeletionCommand, paginateListKeys,
+  GenerateDataKeyCommand, GenerateRandomCommand, KMSInvalidStateException, ListKeysCommand,
+  NotFoundException, ScheduleKeyDeletionCommand, paginateListKeys,
 } from '@aws-sdk/client-kms';
 
-const endpoint = process.env.TRENT_ENDPOINT;
-assert.ok(endpoint, 'TRENT_ENDPOINT is not set: run through with_trentd.py');
+import { client, kms, newKey, rejectsWith } from './common.mjs';
 
-const client = new KMSClient({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  maxAttempts: 1,
-});
-
-async function newKey(input = {}) {
-  const out = await client.send(new CreateKeyCommand(input));
-  return out.KeyMetadata;
-}
-
-async function rejectsWith(promise, name) {
-  const err = await promise.then(
-    () => assert.fail(`expected ${name}`),
-    (e) => e,
-  );
-  assert.equal(err.name, name, `${err.name}: ${err.message}`);
-  assert.equal(err.$metadata.httpStatusCode, 400);
-  assert.ok(err.$metadata.requestId, 'no request id');
-  return err;
-}
 
 test('create and describe a key', async () => {
   const md = await newKey({ Description: 'js key', Tags: [{ TagKey: 'sdk', TagValue: 'js-v3' }] });
@@ -135,10 +112,7 @@ test('errors are typed', async () => {
 });
 
 test('another region sees its own keys only', async () => {
-  const west = new KMSClient({
-    endpoint, region: 'us-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  const west = kms('us-west-2');
   const { KeyMetadata: md } = await west.send(new CreateKeyCommand({}));
   assert.match(md.Arn, /^arn:aws:kms:us-west-2:/);
   await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: md.KeyId })), 'NotFoundException');

@@ -4,33 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand,
-  GenerateDataKeyWithoutPlaintextCommand, KMSClient, ListResourceTagsCommand,
-  ReEncryptCommand, ScheduleKeyDeletionCommand, TagResourceCommand, UntagResourceCommand,
+  DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand,
+  GenerateDataKeyWithoutPlaintextCommand, ListResourceTagsCommand, ReEncryptCommand,
+  ScheduleKeyDeletionCommand, TagResourceCommand, UntagResourceCommand,
   UpdateKeyDescriptionCommand, paginateListResourceTags,
 } from '@aws-sdk/client-kms';
 
-const endpoint = process.env.TRENT_ENDPOINT;
-assert.ok(endpoint, 'TRENT_ENDPOINT is not set: run through with_trentd.py');
+import { client, endpoint, newKey, rejectsWith } from './common.mjs';
 
-const client = new KMSClient({
-  endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  maxAttempts: 1,
-});
-
-async function newKey(input = {}) {
-  return (await client.send(new CreateKeyCommand(input))).KeyMetadata;
-}
-
-async function rejectsWith(promise, name, message) {
-  const err = await promise.then(() => assert.fail(`expected ${name}`), (e) => e);
-  assert.equal(err.name, name, `${err.name}: ${err.message}`);
-  assert.equal(err.$metadata.httpStatusCode, 400);
-  if (message !== undefined) assert.equal(err.message, message);
-  return err;
-}
 
 async function tagsOf(KeyId) {
   return (await client.send(new ListResourceTagsCommand({ KeyId }))).Tags;

@@ -15,6 +15,7 @@
 #include "hsm/hsm.h"
 #include "server/kms/key_store.h"
 #include "storage/key_repository.h"
+#include "tests/unit/key_store_fixture.h"
 #include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
@@ -23,31 +24,11 @@ using namespace trent::kms;
 
 namespace {
 
-constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
+constexpr int64_t kDay = kMillisPerDay;
 constexpr const char* kAccount = "111122223333";
 constexpr const char* kRegion = "us-east-1";
 
-struct OpenStore {
-  std::unique_ptr<hsm::Hsm> hsm;
-  std::unique_ptr<storage::KeyRepository> repo;
-  std::unique_ptr<KeyStore> keys;
-
-  explicit OpenStore(const fs::path& dir, int64_t key_quota = 1000) {
-    auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "alias-test"));
-    REQUIRE(h.ok());
-    hsm = std::move(*h);
-    auto r = storage::KeyRepository::Open((dir / "trent.db").string());
-    REQUIRE(r.ok());
-    repo = std::move(*r);
-    Reload(key_quota);
-  }
-  void Reload(int64_t key_quota = 1000) {
-    keys.reset();
-    auto k = KeyStore::Load(*repo, *hsm, key_quota, MaterialCache::kDefaultCapacity);
-    REQUIRE(k.ok());
-    keys = std::move(*k);
-  }
-};
+using testing::OpenStore;
 
 NewKeySpec Spec() {
   NewKeySpec spec;
@@ -194,7 +175,7 @@ TEST_CASE("concurrent first uses of an AWS managed alias create one key, outside
   CHECK(managed->key_manager == "AWS");
   // A quota of one still leaves room for a customer key.
   CHECK(keys.Create(Spec(), 1).ok());
-  open.Reload(1);
+  open.Reload();  // with the same quota of one
   CHECK(open.keys->FindAlias(kAccount, kRegion, "alias/aws/s3")->target_key_id == ids[0]);
   CHECK(open.keys->Find(ids[0])->key_manager == "AWS");
   CHECK(open.keys->Create(Spec(), 1).status().code() == ErrorCode::kLimitExceeded);

@@ -11,6 +11,7 @@
 #include "hsm/hsm.h"
 #include "server/kms/key_store.h"
 #include "storage/key_repository.h"
+#include "tests/unit/key_store_fixture.h"
 #include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
@@ -19,35 +20,14 @@ using namespace trent::kms;
 
 namespace {
 
-constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
+constexpr int64_t kDay = kMillisPerDay;
 constexpr int64_t kQuota = 1000;
 constexpr const char* kAccount = "111122223333";
 constexpr const char* kRegion = "us-east-1";
 
 using testing::TempDir;
 
-// A key store over a SoftHSM token and a SQLite file in `dir`, as trentd opens them.
-struct OpenStore {
-  std::unique_ptr<hsm::Hsm> hsm;
-  std::unique_ptr<storage::KeyRepository> repo;
-  std::unique_ptr<KeyStore> keys;
-
-  explicit OpenStore(const fs::path& dir) {
-    auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "keyindex-test"));
-    REQUIRE(h.ok());
-    hsm = std::move(*h);
-    auto r = storage::KeyRepository::Open((dir / "trent.db").string());
-    REQUIRE(r.ok());
-    repo = std::move(*r);
-    Reload();
-  }
-  void Reload() {
-    keys.reset();
-    auto k = KeyStore::Load(*repo, *hsm, kQuota, MaterialCache::kDefaultCapacity);
-    REQUIRE(k.ok());
-    keys = std::move(*k);
-  }
-};
+using testing::OpenStore;
 
 std::string CreateKey(KeyStore& keys) {
   NewKeySpec spec;

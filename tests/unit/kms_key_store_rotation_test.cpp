@@ -13,6 +13,7 @@
 #include "server/kms/key_store.h"
 #include "server/kms/rotation.h"
 #include "storage/key_repository.h"
+#include "tests/unit/key_store_fixture.h"
 #include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
@@ -24,23 +25,7 @@ namespace {
 constexpr int64_t kDay = kMillisPerDay;
 constexpr int64_t kStart = 1'700'000'000'000;
 
-struct OpenStore {
-  std::unique_ptr<hsm::Hsm> hsm;
-  std::unique_ptr<storage::KeyRepository> repo;
-  std::unique_ptr<KeyStore> keys;
-
-  explicit OpenStore(const fs::path& dir) {
-    auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "rotation-test"));
-    REQUIRE(h.ok());
-    hsm = std::move(*h);
-    auto r = storage::KeyRepository::Open((dir / "trent.db").string());
-    REQUIRE(r.ok());
-    repo = std::move(*r);
-    auto k = KeyStore::Load(*repo, *hsm, 1000, MaterialCache::kDefaultCapacity);
-    REQUIRE(k.ok());
-    keys = std::move(*k);
-  }
-};
+using testing::OpenStore;
 
 NewKeySpec Spec() {
   NewKeySpec spec;

@@ -18,6 +18,7 @@
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
 #include "storage/key_repository.h"
+#include "tests/unit/key_store_fixture.h"
 #include "tests/unit/softhsm_dir.h"
 
 namespace fs = std::filesystem;
@@ -26,31 +27,12 @@ using namespace trent::kms;
 
 namespace {
 
-constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
+constexpr int64_t kDay = kMillisPerDay;
 constexpr int64_t kQuota = 1000;
 
 using testing::TempDir;
 
-hsm::HsmConfig SoftHsmIn(const fs::path& dir) { return testing::SoftHsmIn(dir, "keystore-test"); }
-
-// A key store over a SoftHSM token and a SQLite file in `dir`, as trentd opens them.
-struct OpenStore {
-  std::unique_ptr<hsm::Hsm> hsm;
-  std::unique_ptr<storage::KeyRepository> repo;
-  std::unique_ptr<KeyStore> keys;
-
-  explicit OpenStore(const fs::path& dir, int64_t key_quota = kQuota) {
-    auto h = hsm::Hsm::Open(SoftHsmIn(dir));
-    REQUIRE(h.ok());
-    hsm = std::move(*h);
-    auto r = storage::KeyRepository::Open((dir / "trent.db").string());
-    REQUIRE(r.ok());
-    repo = std::move(*r);
-    auto k = KeyStore::Load(*repo, *hsm, key_quota, MaterialCache::kDefaultCapacity);
-    REQUIRE(k.ok());
-    keys = std::move(*k);
-  }
-};
+using testing::OpenStore;
 
 NewKeySpec Spec() {
   NewKeySpec spec;

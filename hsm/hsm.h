@@ -23,7 +23,7 @@ struct HsmConfig {
   std::string token_label;   // the token to use (created if absent, see below)
   std::string pin;           // the user PIN
   // Bytes wrapped earlier under the domain wrapping key that this token must hold: the
-  // domain key check recorded beside the keys (any output of GenerateWrappedAesKey serves).
+  // domain key check recorded beside the keys (the wrapped part of any GenerateKey(KeyKind::kAes256) serves).
   // When set, the token and its domain key must already exist: Open initialises no token,
   // creates no domain key, and fails unless the token's domain key unwraps these bytes.
   // When unset (a first start), Open creates what is missing.
@@ -43,6 +43,69 @@ using KeyHandle = uint64_t;
 constexpr size_t kGcmIvSize = 12;
 constexpr size_t kGcmTagSize = 16;
 
+// The kinds of key material the module generates and holds for trent: one per KMS key spec
+// that has material (the module's own names and parameters for each live in pkcs11_hsm.cpp).
+enum class KeyKind : uint8_t {
+  kAes256,
+  kRsa2048,
+  kRsa3072,
+  kRsa4096,
+  kEcP256,
+  kEcP384,
+  kEcP521,
+  kEcSecp256k1,
+  kEd25519,
+  kHmac224,  // a 28-byte generic secret
+  kHmac256,
+  kHmac384,
+  kHmac512,
+};
+
+// Whether a kind is a key pair (with a public key) or a secret key.
+bool IsKeyPair(KeyKind kind);
+
+// A key generated in the module: the secret (or private) part only wrapped under the domain
+// key (CKM_AES_KEY_WRAP_PAD), and for a key pair its public key as a DER SubjectPublicKeyInfo.
+struct GeneratedKey {
+  Bytes wrapped;
+  Bytes public_key;  // empty for secret keys
+};
+
+// What UnwrapKey needs to load a stored key back into the module.
+struct StoredKey {
+  KeyKind kind;
+  const Bytes& wrapped;
+  const Bytes& public_key;  // the SubjectPublicKeyInfo GenerateKey returned; empty for secrets
+};
+
+// Signature schemes, each as the module computes it over `input`:
+//   kRsaPkcs1:        PKCS#1 v1.5 over input = DER DigestInfo (the caller hashes and encodes);
+//   kRsaPssSha256/384/512: PSS with MGF1 of that hash and a salt of the hash's length, over
+//                     input = the digest;
+//   kEcdsa:           ECDSA over input = the digest; the signature is r || s, each the size of
+//                     the curve's order;
+//   kEd25519:         pure Ed25519 (RFC 8032) over input = the message.
+enum class SignScheme : uint8_t {
+  kRsaPkcs1,
+  kRsaPssSha256,
+  kRsaPssSha384,
+  kRsaPssSha512,
+  kEcdsa,
+  kEd25519,
+};
+
+// RSAES-OAEP with MGF1 of the same hash and an empty label.
+enum class OaepHash : uint8_t { kSha1, kSha256 };
+
+// HMAC hash functions.
+enum class MacHash : uint8_t { kSha224, kSha256, kSha384, kSha512 };
+
+// What the configured module offers: each a mechanism trent needs for a kind or scheme.
+struct Capability {
+  bool offered;
+  std::string missing;  // when not offered: the PKCS#11 mechanisms it lacks, named
+};
+
 class Hsm {
  public:
   // Loads the module, finds (or initialises) the token, logs in, checks that the mechanisms
@@ -52,24 +115,53 @@ class Hsm {
   static Result<std::unique_ptr<Hsm>> Open(const HsmConfig& config);
   virtual ~Hsm() = default;
 
-  // A new AES-256 key generated inside the module, returned only wrapped under the domain
-  // key (CKM_AES_KEY_WRAP_PAD). The plaintext never leaves the module.
-  virtual Result<Bytes> GenerateWrappedAesKey() = 0;
+  // Whether the module offers what generating and using keys of `kind` needs (asked of the
+  // module at Open: another module may lack what SoftHSM has).
+  virtual Capability Supports(KeyKind kind) const = 0;
+  virtual Capability Supports(SignScheme scheme) const = 0;
+  virtual Capability Supports(OaepHash hash) const = 0;
 
-  // Unwraps `wrapped` into the module as a sensitive, non-extractable session key usable
-  // for AES-GCM encrypt/decrypt. The handle stays valid until DestroyKey or shutdown.
-  // Bytes not wrapped under this token's domain key fail with kInternal.
-  virtual Result<KeyHandle> UnwrapKey(const Bytes& wrapped) = 0;
+  // A new key of `kind` generated inside the module. Its secret part leaves the module only
+  // wrapped under the domain key; the module's objects are destroyed before this returns.
+  virtual Result<GeneratedKey> GenerateKey(KeyKind kind) = 0;
+
+  // Unwraps a stored key into the module as a sensitive, non-extractable session object
+  // (with, for a key pair, a session object of its public key). The handle stays valid until
+  // DestroyKey or shutdown. Bytes not wrapped under this token's domain key fail with kInternal.
+  virtual Result<KeyHandle> UnwrapKey(const StoredKey& key) = 0;
   // Only handles from UnwrapKey; anything else is refused.
   virtual Status DestroyKey(KeyHandle handle) = 0;
 
-  // AES-256-GCM (kGcmIvSize, kGcmTagSize). Encrypt returns ciphertext||tag.
+  // AES-256-GCM (kGcmIvSize, kGcmTagSize) with an kAes256 key. Encrypt returns ciphertext||tag.
   virtual Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize],
                                    std::string_view aad, std::string_view plaintext) = 0;
   // `ciphertext_and_tag` is ciphertext||tag. A failed tag check is kInvalidCiphertext.
   virtual Result<SecretBytes> DecryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize],
                                          std::string_view aad,
                                          std::string_view ciphertext_and_tag) = 0;
+
+  // Signs with the private key of an RSA, EC or Ed25519 key pair (see SignScheme for `input`).
+  virtual Result<Bytes> Sign(KeyHandle key, SignScheme scheme, std::string_view input) = 0;
+  // Checks a signature with the key pair's public key: false when it does not verify.
+  virtual Result<bool> Verify(KeyHandle key, SignScheme scheme, std::string_view input,
+                              std::string_view signature) = 0;
+
+  // RSAES-OAEP with an RSA key pair's public key.
+  virtual Result<Bytes> EncryptOaep(KeyHandle key, OaepHash hash, std::string_view plaintext) = 0;
+  // The same with its private key; any failure to decrypt is kInvalidCiphertext.
+  virtual Result<SecretBytes> DecryptOaep(KeyHandle key, OaepHash hash,
+                                          std::string_view ciphertext) = 0;
+
+  // HMAC with an kHmac* key (any of the MacHash functions may be asked of any HMAC key: the
+  // caller decides which fits).
+  virtual Result<Bytes> Mac(KeyHandle key, MacHash hash, std::string_view message) = 0;
+  virtual Result<bool> VerifyMac(KeyHandle key, MacHash hash, std::string_view message,
+                                 std::string_view mac) = 0;
+
+  // ECDH (PKCS#11 CKM_ECDH1_DERIVE, no KDF) with an EC key pair's private key and the peer's
+  // public point (uncompressed, 0x04 || x || y, on the key's curve): the raw shared secret,
+  // the x coordinate of the shared point. A point the module refuses is kValidation.
+  virtual Result<SecretBytes> DeriveEcdh(KeyHandle key, std::string_view peer_point) = 0;
 
   // Bytes from the module's random generator.
   virtual Result<SecretBytes> GenerateRandom(size_t n) = 0;

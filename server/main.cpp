@@ -198,8 +198,8 @@ Result<std::unique_ptr<hsm::Hsm>> OpenHsmForDatabase(const Config& config,
   TRY(hsm::HsmConfig settings, HsmSettings(config, expected));
   TRY(std::unique_ptr<hsm::Hsm> hsm, hsm::Hsm::Open(settings));
   if (!recorded) {
-    TRY(Bytes check, hsm->GenerateWrappedAesKey());
-    TRY_STATUS(meta->RecordDomainKeyCheck(check));
+    TRY(hsm::GeneratedKey check, hsm->GenerateKey(hsm::KeyKind::kAes256));
+    TRY_STATUS(meta->RecordDomainKeyCheck(check.wrapped));
   }
   return hsm;
 }

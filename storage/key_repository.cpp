@@ -19,7 +19,7 @@ constexpr const char* kInsertKeySql =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 constexpr const char* kInsertVersionSql =
     "INSERT INTO key_versions (version_id, key_id, created_at_ms, wrapped_material,"
-    " key_material_id, rotation_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    " key_material_id, rotation_type, public_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr const char* kInsertTagSql =
     "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)";
 // The same columns, in the same order, as kInsertKeySql: one binding serves both.
@@ -39,7 +39,8 @@ constexpr const char* kSelectKeysSql =
     " k.key_spec, k.origin, k.key_manager, k.multi_region, k.key_state, k.deletion_date_ms,"
     " k.pending_window_days, k.policy, k.current_version_id, k.rotation_period_days,"
     " k.next_rotation_ms,"
-    " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id, v.rotation_type"
+    " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id, v.rotation_type,"
+    " v.public_key"
     " FROM keys k LEFT JOIN key_versions v ON v.key_id = k.key_id"
     " ORDER BY k.seq, v.created_at_ms, v.rowid";
 constexpr const char* kSelectTagsSql =
@@ -217,6 +218,7 @@ Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&
       v.wrapped_material = q.Blob(20);
       v.key_material_id = q.Text(21);
       v.rotation_type = q.Text(22);
+      v.public_key = q.Blob(23);
     }
   }
   if (key) TRY_STATUS(hand_out(*key));
@@ -371,6 +373,7 @@ Status SqliteKeyRepository::InsertVersions(const KeyRow& key) {
         .BindBlob(4, v.wrapped_material)
         .BindText(5, v.key_material_id)
         .BindText(6, v.rotation_type);
+    if (!v.public_key.empty()) q.BindBlob(7, v.public_key);  // else unbound: NULL
     TRY_STATUS(q.Run());
   }
   return Status::Ok();

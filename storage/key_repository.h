@@ -24,6 +24,7 @@ struct KeyVersionRow {
   Bytes wrapped_material;      // wrapped under the HSM domain key
   std::string key_material_id; // 64 hex chars, AWS's KeyMaterialId
   std::string rotation_type;   // AUTOMATIC, ON_DEMAND; empty for a key's first material
+  Bytes public_key;            // a key pair's DER SubjectPublicKeyInfo; empty (NULL) otherwise
 };
 
 struct TagRow {

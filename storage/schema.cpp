@@ -91,6 +91,10 @@ constexpr const char* kMigrations[] = {
       INSERT INTO server_meta (name, value)
         VALUES ('last_usage_tracking_start_ms', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
     )sql",
+    // 6: a key pair's public key (DER SubjectPublicKeyInfo) beside its wrapped private key.
+    R"sql(
+      ALTER TABLE key_versions ADD COLUMN public_key BLOB;
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

@@ -12,6 +12,8 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "hsm/hsm.h"
+#include "server/kms/key_spec.h"
 
 namespace trent::kms {
 
@@ -33,17 +35,14 @@ struct KeyVersion {
   Bytes id;                      // kIdSize random bytes
   int64_t created_at_ms = 0;     // for a rotation, its RotationDate
   RotationType rotation_type = RotationType::kNone;
+  hsm::KeyKind kind = hsm::KeyKind::kAes256;  // from the key's spec
   Bytes wrapped_material;        // under the HSM domain key; never plaintext
+  Bytes public_key;              // a key pair's DER SubjectPublicKeyInfo; empty otherwise
   std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
 
   // Where MaterialCache holds this version unwrapped in the HSM; only the cache reads it.
   mutable std::atomic<uint32_t> cache_slot{0};
 };
-
-// The KeySpec and the EncryptionAlgorithm of symmetric encryption keys.
-constexpr const char* kSymmetricDefault = "SYMMETRIC_DEFAULT";
-// The KeyUsage of encryption keys.
-constexpr const char* kEncryptDecrypt = "ENCRYPT_DECRYPT";
 
 class LastUsage;
 

@@ -108,7 +108,8 @@ storage::KeyRow ToRow(const Key& key) {
   row.next_rotation_ms = key.next_rotation_ms;
   for (const auto& v : key.versions) {
     row.versions.push_back({v->id, key.id, v->created_at_ms, v->wrapped_material,
-                            v->key_material_id, RotationTypeName(v->rotation_type)});
+                            v->key_material_id, RotationTypeName(v->rotation_type),
+                            v->public_key});
   }
   for (const auto& t : key.tags) row.tags.push_back({t.key, t.value});
   return row;
@@ -125,6 +126,11 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
   key->description = std::move(row.description);
   key->key_usage = std::move(row.key_usage);
   key->key_spec = std::move(row.key_spec);
+  const KeySpecTraits* spec = FindKeySpec(key->key_spec);
+  if (!spec || !spec->kind) {
+    return InternalError("key " + key->id + " has key spec " + key->key_spec +
+                         ", which this build cannot hold");
+  }
   key->origin = std::move(row.origin);
   key->key_manager = std::move(row.key_manager);
   key->multi_region = row.multi_region;
@@ -141,7 +147,9 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
     auto version = std::make_shared<KeyVersion>();
     version->id = std::move(v.version_id);
     version->created_at_ms = v.created_at_ms;
+    version->kind = *spec->kind;
     version->wrapped_material = std::move(v.wrapped_material);
+    version->public_key = std::move(v.public_key);
     version->key_material_id = std::move(v.key_material_id);
     auto rotation_type = ParseRotationType(v.rotation_type);
     if (!rotation_type) {
@@ -330,15 +338,17 @@ void KeyStore::PublishAlias(const std::string& slot, AliasPtr alias) {
 
 namespace {
 
-// New key material generated in `hsm`, made at `now_ms` by `rotation_type`.
-Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, RotationType rotation_type,
-                                                int64_t now_ms) {
-  TRY(Bytes wrapped, hsm.GenerateWrappedAesKey());
+// New key material of `kind` generated in `hsm`, made at `now_ms` by `rotation_type`.
+Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, hsm::KeyKind kind,
+                                                RotationType rotation_type, int64_t now_ms) {
+  TRY(hsm::GeneratedKey generated, hsm.GenerateKey(kind));
   auto version = std::make_shared<KeyVersion>();
   TRY(version->id, RandomBytes(KeyVersion::kIdSize));
   version->created_at_ms = now_ms;
   version->rotation_type = rotation_type;
-  version->wrapped_material = std::move(wrapped);
+  version->kind = kind;
+  version->wrapped_material = std::move(generated.wrapped);
+  version->public_key = std::move(generated.public_key);
   TRY(Bytes material_id, RandomBytes(32));
   version->key_material_id = HexEncode(material_id);
   return version;
@@ -346,7 +356,10 @@ Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, RotationType rota
 
 // A new key made from `spec`, with its first version generated in `hsm`; not stored yet.
 Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int64_t now_ms) {
-  TRY(std::shared_ptr<KeyVersion> version, MakeVersion(hsm, RotationType::kNone, now_ms));
+  const KeySpecTraits* traits = FindKeySpec(spec.key_spec);
+  if (!traits || !traits->kind) return InternalError("no key material for " + spec.key_spec);
+  TRY(std::shared_ptr<KeyVersion> version,
+      MakeVersion(hsm, *traits->kind, RotationType::kNone, now_ms));
 
   auto key = std::make_shared<Key>();
   TRY(key->id, NewUuid());
@@ -446,7 +459,7 @@ std::optional<int64_t> KeyStore::OnDemandRotationStart(const std::string& key_id
 
 Result<KeyPtr> KeyStore::Rotate(const Key& key, RotationType type, int64_t now_ms) {
   // The HSM works here, outside the writer lock; the edit re-decides on the key as it is then.
-  TRY(std::shared_ptr<const KeyVersion> version, MakeVersion(hsm_, type, now_ms));
+  TRY(std::shared_ptr<const KeyVersion> version, MakeVersion(hsm_, key.current_version().kind, type, now_ms));
   return Update(key, [&](Key& current) -> Status {
     if (type == RotationType::kOnDemand) {
       TRY_STATUS(RequireOnDemandRotationAllowed(current));

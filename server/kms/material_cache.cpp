@@ -6,6 +6,13 @@
 #include <utility>
 
 namespace trent::kms {
+namespace {
+
+hsm::StoredKey StoredKeyOf(const KeyVersion& version) {
+  return {version.kind, version.wrapped_material, version.public_key};
+}
+
+}  // namespace
 
 MaterialCache::MaterialCache(hsm::Hsm& hsm, size_t capacity)
     : hsm_(hsm), capacity_(capacity), slots_(std::make_unique<Slot[]>(capacity)) {}
@@ -63,10 +70,10 @@ Result<MaterialCache::Pin> MaterialCache::Acquire(
   TRY(Slot* slot, TakeSlot());
   if (!slot) {
     lock.unlock();
-    TRY(hsm::KeyHandle handle, hsm_.UnwrapKey(version->wrapped_material));
+    TRY(hsm::KeyHandle handle, hsm_.UnwrapKey(StoredKeyOf(*version)));
     return Pin(this, nullptr, handle);
   }
-  auto handle = hsm_.UnwrapKey(version->wrapped_material);
+  auto handle = hsm_.UnwrapKey(StoredKeyOf(*version));
   if (!handle.ok()) {
     slot->state.store(kFree, std::memory_order_relaxed);
     return handle.status();

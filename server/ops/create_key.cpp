@@ -5,9 +5,10 @@
 namespace trent::ops {
 namespace {
 
-// What this version of trent can create; other specs come with later work. AWS's rules on
-// KeySpec and KeyUsage are checked first, so a request AWS refuses gets AWS's answer.
-Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_usage) {
+// AWS's rules on KeySpec and KeyUsage are checked first, so a request AWS refuses gets AWS's
+// answer; then whether trent and the configured HSM can make such a key.
+Status CheckCreatable(const Input& in, hsm::Hsm& hsm, std::string& key_spec,
+                      std::string& key_usage) {
   auto spec = GetString(in, "KeySpec");
   auto cmk_spec = GetString(in, "CustomerMasterKeySpec");
   if (spec && cmk_spec) {
@@ -16,21 +17,27 @@ Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_u
         "CustomerMasterKeySpec is deprecated.");
   }
   key_spec = std::string(spec ? *spec : cmk_spec ? *cmk_spec : kms::kSymmetricDefault);
+  // The model's enum check has run: every name is a known spec.
+  const kms::KeySpecTraits& traits = kms::SpecOf(key_spec);
   auto usage = GetString(in, "KeyUsage");
-  if (key_spec != kms::kSymmetricDefault && !usage) {
+  if (!traits.symmetric() && !usage) {
     return ValidationError(
         "You must specify a KeyUsage value for all KMS keys except for symmetric encryption "
         "keys.");
   }
   key_usage = std::string(usage.value_or(kms::kEncryptDecrypt));
-  if (key_spec == kms::kSymmetricDefault && key_usage != kms::kEncryptDecrypt) {
+  if (!traits.allows(key_usage)) {
     // No final period: AWS's text.
     return ValidationError("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec);
   }
-  if (key_spec != kms::kSymmetricDefault) {
+  if (!traits.kind) {
+    return UnsupportedError("KeySpec " + key_spec + " is not supported by trent: " +
+                            std::string(traits.unsupported));
+  }
+  if (hsm::Capability can = hsm.Supports(*traits.kind); !can.offered) {
     return UnsupportedError("KeySpec " + key_spec +
-                            " is not supported by trent yet: only SYMMETRIC_DEFAULT keys can be "
-                            "created.");
+                            " is not supported here: the configured PKCS#11 module does not "
+                            "offer " + can.missing + ".");
   }
   if (auto origin = GetString(in, "Origin"); origin && *origin != "AWS_KMS") {
     return UnsupportedError("Origin " + std::string(*origin) +
@@ -47,7 +54,7 @@ Status CheckCreatable(const Input& in, std::string& key_spec, std::string& key_u
 
 Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
   kms::NewKeySpec spec;
-  TRY_STATUS(CheckCreatable(in, spec.key_spec, spec.key_usage));
+  TRY_STATUS(CheckCreatable(in, s.keys.hsm(), spec.key_spec, spec.key_usage));
   if (auto policy = GetString(in, "Policy")) {
     boost::system::error_code ec;
     boost::json::value parsed = boost::json::parse(*policy, ec);

@@ -171,22 +171,37 @@ Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref,
   return ResolveKey(call, key_ref, s);
 }
 
-Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation) {
-  TRY_STATUS(kms::RequireUsable(key));
-  if (key.key_usage != kms::kEncryptDecrypt) {
+Status RequireUsage(const kms::Key& key, std::string_view usage, std::string_view operation) {
+  // AWS checks the usage before the state: a disabled key of another usage gets this error.
+  if (key.key_usage != usage) {
     return {ErrorCode::kInvalidKeyUsage, key.arn + " key usage is " + key.key_usage +
                                              " which is not valid for " + std::string(operation) +
                                              "."};
   }
-  return Status::Ok();
+  return kms::RequireUsable(key);
+}
+
+Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation) {
+  return RequireUsage(key, kms::kEncryptDecrypt, operation);
+}
+
+Status IncompatibleAlgorithm(const kms::Key& key, std::string_view algorithm) {
+  return {ErrorCode::kInvalidKeyUsage, "Algorithm " + std::string(algorithm) +
+                                           " is incompatible with key spec " + key.key_spec + "."};
+}
+
+Status RequireAlgorithm(const kms::Key& key, std::span<const std::string_view> offered,
+                        std::string_view algorithm) {
+  for (std::string_view a : offered) {
+    if (a == algorithm) return Status::Ok();
+  }
+  return IncompatibleAlgorithm(key, algorithm);
 }
 
 Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member) {
   auto algorithm = GetString(in, member);
   if (algorithm && *algorithm != kms::kSymmetricDefault) {
-    return {ErrorCode::kInvalidKeyUsage, "Algorithm " + std::string(*algorithm) +
-                                             " is incompatible with key spec " + key.key_spec +
-                                             "."};
+    return IncompatibleAlgorithm(key, *algorithm);
   }
   return Status::Ok();
 }
@@ -245,6 +260,14 @@ Status CheckDryRun(const Input& in) {
   return Status::Ok();
 }
 
+void PutAlgorithms(Output& out, std::string_view member,
+                   std::span<const std::string_view> algorithms) {
+  if (algorithms.empty()) return;
+  json::array list;
+  for (std::string_view a : algorithms) list.emplace_back(a);
+  out[member] = std::move(list);
+}
+
 Output KeyMetadata(const kms::Key& key) {
   Output m;
   m["AWSAccountId"] = key.account;
@@ -260,9 +283,14 @@ Output KeyMetadata(const kms::Key& key) {
   m["KeyManager"] = key.key_manager;
   m["CustomerMasterKeySpec"] = key.key_spec;
   m["KeySpec"] = key.key_spec;
-  m["EncryptionAlgorithms"] = json::array{kms::kSymmetricDefault};
+  const kms::KeySpecTraits& spec = kms::SpecOf(key.key_spec);
+  PutAlgorithms(m, "EncryptionAlgorithms", kms::EncryptionAlgorithmsOf(spec, key.key_usage));
+  PutAlgorithms(m, "SigningAlgorithms", kms::SigningAlgorithmsOf(spec, key.key_usage));
+  PutAlgorithms(m, "MacAlgorithms", kms::MacAlgorithmsOf(spec, key.key_usage));
+  PutAlgorithms(m, "KeyAgreementAlgorithms", kms::KeyAgreementAlgorithmsOf(spec, key.key_usage));
   m["MultiRegion"] = key.multi_region;
-  m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
+  // AWS shows it for symmetric encryption keys only.
+  if (spec.symmetric()) m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
   return m;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,10 +47,20 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
 // name or alias ARN is refused there, as AWS refuses it.
 Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref, Services& s);
 
-// The key may be used for encryption and decryption now: its state (DisabledException,
-// KMSInvalidStateException) and its usage (InvalidKeyUsageException naming `operation`,
-// e.g. "Encrypt", as AWS words it).
+// The key may be used now by `operation` (e.g. "Sign"), which needs keys of `usage` (e.g.
+// kms::kSignVerify): its usage (InvalidKeyUsageException naming the operation, as AWS words
+// it; checked first, as AWS does), then its state (DisabledException,
+// KMSInvalidStateException).
+Status RequireUsage(const kms::Key& key, std::string_view usage, std::string_view operation);
+// RequireUsage for ENCRYPT_DECRYPT.
 Status RequireEncryptDecrypt(const kms::Key& key, std::string_view operation);
+// InvalidKeyUsageException "Algorithm <algorithm> is incompatible with key spec <spec>.", as
+// AWS answers an algorithm the key does not offer.
+Status IncompatibleAlgorithm(const kms::Key& key, std::string_view algorithm);
+// `algorithm` is one of `offered` (e.g. kms::SigningAlgorithmsOf(spec, usage)), else
+// IncompatibleAlgorithm.
+Status RequireAlgorithm(const kms::Key& key, std::span<const std::string_view> offered,
+                        std::string_view algorithm);
 // Only SYMMETRIC_DEFAULT applies to symmetric keys (InvalidKeyUsageException otherwise).
 Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member);
 
@@ -76,6 +87,10 @@ Status Authorize(const Call& call, std::string_view action, const kms::Key& key)
 
 // DryRunOperationException when the request asked for a dry run (call after authorizing).
 Status CheckDryRun(const Input& in);
+
+// Sets `member` to the list of `algorithms`, unless there are none (then AWS omits it).
+void PutAlgorithms(Output& out, std::string_view member,
+                   std::span<const std::string_view> algorithms);
 
 // The KeyMetadata structure DescribeKey, CreateKey and others return.
 Output KeyMetadata(const kms::Key& key);

@@ -37,10 +37,10 @@ std::unique_ptr<hsm::Hsm> OpenSoftHsm(const fs::path& dir) {
 std::vector<std::shared_ptr<const KeyVersion>> NewVersions(hsm::Hsm& hsm, size_t n) {
   std::vector<std::shared_ptr<const KeyVersion>> versions;
   for (size_t i = 0; i < n; ++i) {
-    auto wrapped = hsm.GenerateWrappedAesKey();
-    REQUIRE(wrapped.ok());
+    auto generated = hsm.GenerateKey(hsm::KeyKind::kAes256);
+    REQUIRE(generated.ok());
     auto v = std::make_shared<KeyVersion>();
-    v->wrapped_material = std::move(*wrapped);
+    v->wrapped_material = std::move(generated->wrapped);
     versions.push_back(std::move(v));
   }
   return versions;

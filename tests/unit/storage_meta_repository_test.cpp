@@ -111,6 +111,7 @@ TEST_CASE("a database of schema version 1 gains the server_meta table") {
           "ALTER TABLE keys DROP COLUMN rotation_period_days;"
           "ALTER TABLE keys DROP COLUMN next_rotation_ms;"
           "ALTER TABLE key_versions DROP COLUMN rotation_type;"
+          "ALTER TABLE key_versions DROP COLUMN public_key;"
           "DROP TABLE key_last_usage; DROP TABLE aliases; DROP TABLE server_meta; PRAGMA user_version = 1;");
   auto meta = MustOpen(db.path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());

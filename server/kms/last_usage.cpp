@@ -13,15 +13,24 @@ const char* UsageOperationName(UsageOperation operation) {
     case UsageOperation::kReEncrypt: return "ReEncrypt";
     case UsageOperation::kGenerateDataKey: return "GenerateDataKey";
     case UsageOperation::kGenerateDataKeyWithoutPlaintext: return "GenerateDataKeyWithoutPlaintext";
+    case UsageOperation::kGenerateDataKeyPair: return "GenerateDataKeyPair";
+    case UsageOperation::kGenerateDataKeyPairWithoutPlaintext:
+      return "GenerateDataKeyPairWithoutPlaintext";
+    case UsageOperation::kSign: return "Sign";
+    case UsageOperation::kVerify: return "Verify";
+    case UsageOperation::kGenerateMac: return "GenerateMac";
+    case UsageOperation::kVerifyMac: return "VerifyMac";
+    case UsageOperation::kDeriveSharedSecret: return "DeriveSharedSecret";
   }
   return "Encrypt";
 }
 
 std::optional<UsageOperation> ParseUsageOperation(std::string_view name) {
-  for (UsageOperation op : {UsageOperation::kEncrypt, UsageOperation::kDecrypt,
-                            UsageOperation::kReEncrypt, UsageOperation::kGenerateDataKey,
-                            UsageOperation::kGenerateDataKeyWithoutPlaintext}) {
-    if (name == UsageOperationName(op)) return op;
+  for (auto op = static_cast<uint8_t>(UsageOperation::kEncrypt);
+       op <= static_cast<uint8_t>(UsageOperation::kDeriveSharedSecret); ++op) {
+    if (name == UsageOperationName(static_cast<UsageOperation>(op))) {
+      return static_cast<UsageOperation>(op);
+    }
   }
   return std::nullopt;
 }

@@ -23,6 +23,13 @@ enum class UsageOperation : uint8_t {
   kReEncrypt,
   kGenerateDataKey,
   kGenerateDataKeyWithoutPlaintext,
+  kGenerateDataKeyPair,
+  kGenerateDataKeyPairWithoutPlaintext,
+  kSign,
+  kVerify,
+  kGenerateMac,
+  kVerifyMac,
+  kDeriveSharedSecret,
 };
 const char* UsageOperationName(UsageOperation operation);
 std::optional<UsageOperation> ParseUsageOperation(std::string_view name);

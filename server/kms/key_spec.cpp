@@ -44,6 +44,20 @@ constexpr MacAlgorithm kMacAlgorithms[] = {
     {"HMAC_SHA_512", MacHash::kSha512, 64},
 };
 
+constexpr DataKeyPairSpec kDataKeyPairSpecs[] = {
+    {"RSA_2048", "RSA", 2048, ""},
+    {"RSA_3072", "RSA", 3072, ""},
+    {"RSA_4096", "RSA", 4096, ""},
+    {"ECC_NIST_P256", "EC", 0, "P-256"},
+    {"ECC_NIST_P384", "EC", 0, "P-384"},
+    {"ECC_NIST_P521", "EC", 0, "P-521"},
+    {"ECC_SECG_P256K1", "EC", 0, "secp256k1"},
+    {"ECC_NIST_EDWARDS25519", "ED25519", 0, ""},
+    // AWS offers SM2 only in its China regions.
+    {"SM2", "", 0, "", "trent does not generate SM2 data key pairs (AWS offers SM2 only in the "
+                       "China Regions)."},
+};
+
 // The lists DescribeKey shows, in AWS's order.
 constexpr sv kEncryptDecryptOnly[] = {kEncryptDecrypt};
 constexpr sv kRsaUsages[] = {kEncryptDecrypt, kSignVerify};
@@ -172,6 +186,10 @@ const EncryptionAlgorithm* FindEncryptionAlgorithm(std::string_view name) {
 }
 const MacAlgorithm* FindMacAlgorithm(std::string_view name) {
   return FindByName(kMacAlgorithms, name);
+}
+
+const DataKeyPairSpec* FindDataKeyPairSpec(std::string_view name) {
+  return FindByName(kDataKeyPairSpecs, name);
 }
 
 std::span<const sv> EncryptionAlgorithmsOf(const KeySpecTraits& spec, std::string_view usage) {

@@ -99,6 +99,20 @@ std::span<const std::string_view> MacAlgorithmsOf(const KeySpecTraits& spec,
 std::span<const std::string_view> KeyAgreementAlgorithmsOf(const KeySpecTraits& spec,
                                                            std::string_view usage);
 
+// A DataKeyPairSpec: a key pair GenerateDataKeyPair makes for the caller in software
+// (OpenSSL): the caller gets its private key, so it never is an HSM key.
+struct DataKeyPairSpec {
+  std::string_view name;          // "ECC_NIST_P256"
+  std::string_view openssl_type;  // the EVP key type: "RSA", "EC" or "ED25519"
+  unsigned rsa_bits = 0;          // RSA only
+  std::string_view curve;         // EC only: OpenSSL's group name
+  // Non-empty when trent cannot make such pairs: why.
+  std::string_view unsupported = {};
+};
+
+// nullptr for a name that is no DataKeyPairSpec trent knows.
+const DataKeyPairSpec* FindDataKeyPairSpec(std::string_view name);
+
 // The largest plaintext an RSA key of `spec` encrypts with `algorithm` (RSAES-OAEP: the
 // modulus size less twice the hash size less 2).
 size_t MaxOaepPlaintext(const KeySpecTraits& spec, const EncryptionAlgorithm& algorithm);

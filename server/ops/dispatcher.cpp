@@ -24,8 +24,9 @@ constexpr bool kCheckResponses = false;
 // the test that caused it when it finds this in trentd's log.
 constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 
-// Whether an operation may block its thread: those that write wait for the write to be durable.
-enum class Blocking { kNo, kWrites };
+// Whether an operation may block its thread: those that write wait for the write to be durable;
+// slow ones compute for long (GenerateDataKeyPair: an RSA-4096 pair takes about a second).
+enum class Blocking { kNo, kWrites, kSlow };
 
 struct Route {
   std::string_view name;
@@ -35,7 +36,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 27> kHandlers = {{
+constexpr std::array<Route, 29> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
@@ -48,6 +49,8 @@ constexpr std::array<Route, 27> kHandlers = {{
     {"EnableKeyRotation", EnableKeyRotation, Blocking::kWrites},
     {"Encrypt", Encrypt, Blocking::kNo},
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
+    {"GenerateDataKeyPair", GenerateDataKeyPair, Blocking::kSlow},
+    {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Blocking::kSlow},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
@@ -95,7 +98,7 @@ ApiResponse ErrorResponse(const Status& status, std::string_view request_id) {
 
 bool Dispatcher::Blocks(std::string_view operation) {
   const Route* route = FindRoute(operation);
-  return route && route->blocking == Blocking::kWrites;
+  return route && route->blocking != Blocking::kNo;
 }
 
 ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) const {

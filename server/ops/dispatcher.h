@@ -12,8 +12,8 @@ class Dispatcher {
  public:
   explicit Dispatcher(Services& services) : services_(services) {}
   ApiResponse Dispatch(const RequestMeta& meta, std::string_view body) const;
-  // True when `operation` may block its thread (it waits for a durable write), so that a
-  // frontend runs it away from the threads that serve everyone else.
+  // True when `operation` may block its thread (it waits for a durable write, or computes for
+  // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
 
  private:

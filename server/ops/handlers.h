@@ -25,6 +25,8 @@ Result<Output> Decrypt(const Call&, const Input&, Services&);
 Result<Output> ReEncrypt(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKey(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKeyWithoutPlaintext(const Call&, const Input&, Services&);
+Result<Output> GenerateDataKeyPair(const Call&, const Input&, Services&);
+Result<Output> GenerateDataKeyPairWithoutPlaintext(const Call&, const Input&, Services&);
 Result<Output> GenerateRandom(const Call&, const Input&, Services&);
 Result<Output> CreateAlias(const Call&, const Input&, Services&);
 Result<Output> UpdateAlias(const Call&, const Input&, Services&);

@@ -198,14 +198,6 @@ Status RequireAlgorithm(const kms::Key& key, std::span<const std::string_view> o
   return IncompatibleAlgorithm(key, algorithm);
 }
 
-Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member) {
-  auto algorithm = GetString(in, member);
-  if (algorithm && *algorithm != kms::kSymmetricDefault) {
-    return IncompatibleAlgorithm(key, *algorithm);
-  }
-  return Status::Ok();
-}
-
 Status RefuseRecipient(const Input& in) {
   if (in.contains("Recipient")) {
     return UnsupportedError("Recipient (Nitro Enclaves attestation) is not supported by trent.");

@@ -61,8 +61,6 @@ Status IncompatibleAlgorithm(const kms::Key& key, std::string_view algorithm);
 // IncompatibleAlgorithm.
 Status RequireAlgorithm(const kms::Key& key, std::span<const std::string_view> offered,
                         std::string_view algorithm);
-// Only SYMMETRIC_DEFAULT applies to symmetric keys (InvalidKeyUsageException otherwise).
-Status RequireSymmetricAlgorithm(const kms::Key& key, const Input& in, std::string_view member);
 
 // Members trent refuses wherever they appear (UnsupportedOperationException,
 // CustomKeyStoreNotFoundException): Nitro Enclaves attestation, custom key stores.

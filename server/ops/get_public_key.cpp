@@ -4,7 +4,9 @@ namespace trent::ops {
 
 Result<Output> GetPublicKey(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
-  // The key's state first (DisabledException, KMSInvalidStateException), then its kind.
+  // The key's state first (DisabledException, KMSInvalidStateException), then its kind. AWS's
+  // key state table (developer guide, "Key states of AWS KMS keys") marks GetPublicKey as
+  // failing on Disabled and PendingDeletion keys.
   TRY_STATUS(kms::RequireUsable(*key));
   // Symmetric and HMAC keys have no public key: AWS answers without a message.
   if (key->current_version().public_key.empty()) return UnsupportedError("");

@@ -4,6 +4,7 @@ against the public key GetPublicKey returns; and the errors AWS gives (see /work
 recorded ones from LocalStack's AWS snapshots, the rest from emulators checked against AWS)."""
 
 import hashlib
+import json
 import os
 
 from cryptography.exceptions import InvalidSignature
@@ -269,6 +270,20 @@ class Signing(harness.TrentdTestCase):
             Message=b"m", Signature=b"s" * 6145, SigningAlgorithm="RSASSA_PSS_SHA_256",
             message="1 validation error detected: Value at 'signature' failed to satisfy "
                     "constraint: Member must have length less than or equal to 6144")
+
+    def test_invalid_signature_has_no_message_on_the_wire(self):
+        # AWS sends {"__type": "KMSInvalidSignatureException"} and nothing else (aws12.md §3).
+        bodies = []
+
+        def keep(http_response, **_):
+            bodies.append(http_response.content)
+
+        self.kms.meta.events.register("after-call.kms.Verify", keep)
+        try:
+            self.assertInvalidSignature("ECC_NIST_P256", "ECDSA_SHA_256", b"m", b"garbage")
+        finally:
+            self.kms.meta.events.unregister("after-call.kms.Verify", keep)
+        self.assertEqual(json.loads(bodies[-1]), {"__type": "KMSInvalidSignatureException"})
 
     def test_wrong_key_usage(self):
         # Recorded template (LocalStack snapshot, Encrypt on a SIGN_VERIFY key), for Sign/Verify.

@@ -18,7 +18,10 @@ using trent::Bytes;
 using trent::ErrorCode;
 using trent::hsm::Hsm;
 using trent::hsm::HsmConfig;
+using trent::hsm::GeneratedKey;
 using trent::hsm::KeyHandle;
+using trent::hsm::KeyKind;
+using trent::hsm::StoredKey;
 
 namespace {
 
@@ -54,14 +57,37 @@ std::unique_ptr<Hsm> MustOpen(const HsmConfig& config) {
   return std::move(hsm).value();
 }
 
-KeyHandle MustNewKey(Hsm& hsm) {
-  auto wrapped = hsm.GenerateWrappedAesKey();
-  INFO(wrapped.status().message());
-  REQUIRE(wrapped.ok());
-  auto key = hsm.UnwrapKey(*wrapped);
+const Bytes kNoPublicKey;
+
+// An AES-256 key's wrapped bytes.
+Bytes MustWrapAes(Hsm& hsm) {
+  auto generated = hsm.GenerateKey(KeyKind::kAes256);
+  INFO(generated.status().message());
+  REQUIRE(generated.ok());
+  CHECK(generated->public_key.empty());
+  return generated->wrapped;
+}
+
+trent::Result<KeyHandle> UnwrapAes(Hsm& hsm, const Bytes& wrapped) {
+  return hsm.UnwrapKey(StoredKey{KeyKind::kAes256, wrapped, kNoPublicKey});
+}
+
+GeneratedKey MustGenerate(Hsm& hsm, KeyKind kind) {
+  auto generated = hsm.GenerateKey(kind);
+  INFO(generated.status().message());
+  REQUIRE(generated.ok());
+  return std::move(generated).value();
+}
+
+KeyHandle MustUnwrap(Hsm& hsm, KeyKind kind, const GeneratedKey& generated) {
+  auto key = hsm.UnwrapKey(StoredKey{kind, generated.wrapped, generated.public_key});
   INFO(key.status().message());
   REQUIRE(key.ok());
   return *key;
+}
+
+KeyHandle MustNewKey(Hsm& hsm, KeyKind kind = KeyKind::kAes256) {
+  return MustUnwrap(hsm, kind, MustGenerate(hsm, kind));
 }
 
 std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -135,19 +161,17 @@ TEST_CASE("AES-GCM round trips and detects every alteration") {
 TEST_CASE("generated keys come out wrapped and unwrap into protected session keys") {
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
-  auto a = hsm->GenerateWrappedAesKey();
-  auto b = hsm->GenerateWrappedAesKey();
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  CHECK(a->size() == 40);  // AES-KWP of 32 bytes
-  CHECK(*a != *b);
+  const Bytes a = MustWrapAes(*hsm);
+  const Bytes b = MustWrapAes(*hsm);
+  CHECK(a.size() == 40);  // AES-KWP of 32 bytes
+  CHECK(a != b);
 
-  auto key = hsm->UnwrapKey(*a);
+  auto key = UnwrapAes(*hsm, a);
   REQUIRE(key.ok());
   auto ct = hsm->EncryptGcm(*key, kIv, "aad", "data");
   REQUIRE(ct.ok());
   // The same wrapped bytes unwrap to the same key.
-  auto again = hsm->UnwrapKey(*a);
+  auto again = UnwrapAes(*hsm, a);
   REQUIRE(again.ok());
   CHECK(*again != *key);
   auto pt = hsm->DecryptGcm(*again, kIv, "aad", Str(*ct));
@@ -175,17 +199,15 @@ TEST_CASE("reopening the same token dir reuses the token and the domain key") {
   std::string sealed;
   {
     auto hsm = MustOpen(config);
-    auto w = hsm->GenerateWrappedAesKey();
-    REQUIRE(w.ok());
-    wrapped = *w;
-    auto key = hsm->UnwrapKey(wrapped);
+    wrapped = MustWrapAes(*hsm);
+    auto key = UnwrapAes(*hsm, wrapped);
     REQUIRE(key.ok());
     auto ct = hsm->EncryptGcm(*key, kIv, "ctx", "kept across restarts");
     REQUIRE(ct.ok());
     sealed = Str(*ct);
   }
   auto hsm = MustOpen(config);
-  auto key = hsm->UnwrapKey(wrapped);
+  auto key = UnwrapAes(*hsm, wrapped);
   INFO(key.status().message());
   REQUIRE(key.ok());
   auto pt = hsm->DecryptGcm(*key, kIv, "ctx", sealed);
@@ -201,20 +223,18 @@ TEST_CASE("wrapped bytes from another token or garbage do not unwrap") {
   {
     TempDir other;
     auto hsm = MustOpen(AutoInitConfig(other, "other-token"));
-    auto w = hsm->GenerateWrappedAesKey();
-    REQUIRE(w.ok());
-    foreign = *w;
+    foreign = MustWrapAes(*hsm);
   }
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
-  auto from_other = hsm->UnwrapKey(foreign);
+  auto from_other = UnwrapAes(*hsm, foreign);
   REQUIRE_FALSE(from_other.ok());
   CHECK(from_other.status().code() == ErrorCode::kInternal);
 
   Bytes garbage(40, 0x5a);
-  CHECK_FALSE(hsm->UnwrapKey(garbage).ok());
-  CHECK_FALSE(hsm->UnwrapKey(Bytes{1, 2, 3}).ok());
-  CHECK_FALSE(hsm->UnwrapKey(Bytes{}).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, garbage).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, Bytes{1, 2, 3}).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, Bytes{}).ok());
   // The module is still fine afterwards.
   MustNewKey(*hsm);
 }
@@ -308,12 +328,8 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
   Bytes check, wrapped_key;
   {
     auto hsm = MustOpen(config);  // a first start: token and domain key are created
-    auto made = hsm->GenerateWrappedAesKey();
-    REQUIRE(made.ok());
-    check = *made;
-    made = hsm->GenerateWrappedAesKey();
-    REQUIRE(made.ok());
-    wrapped_key = *made;
+    check = MustWrapAes(*hsm);
+    wrapped_key = MustWrapAes(*hsm);
   }
   auto open_fails = [](const HsmConfig& c, const std::string& reason) {
     auto hsm = Hsm::Open(c);
@@ -326,7 +342,7 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
   SECTION("the token that made the check opens, with its keys") {
     config.domain_key_check = check;
     auto hsm = MustOpen(config);
-    CHECK(hsm->UnwrapKey(wrapped_key).ok());
+    CHECK(UnwrapAes(*hsm, wrapped_key).ok());
   }
   SECTION("any key wrapped under the domain key serves as the check") {
     config.domain_key_check = wrapped_key;

@@ -191,11 +191,12 @@ Mech HmacMech(MacHash hash) {
 struct OaepSpec {
   CK_MECHANISM_TYPE hash;
   CK_RSA_PKCS_MGF_TYPE mgf;
+  size_t hash_bytes;
   const char* name;
 };
 OaepSpec OaepOf(OaepHash hash) {
-  return hash == OaepHash::kSha1 ? OaepSpec{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"}
-                                 : OaepSpec{CKM_SHA256, CKG_MGF1_SHA256, "SHA256"};
+  return hash == OaepHash::kSha1 ? OaepSpec{CKM_SHA_1, CKG_MGF1_SHA1, 20, "SHA1"}
+                                 : OaepSpec{CKM_SHA256, CKG_MGF1_SHA256, 32, "SHA256"};
 }
 
 // CK_ATTRIBUTE is not const-correct: the module only reads the templates we pass in.
@@ -317,7 +318,6 @@ class Pkcs11Hsm final : public Hsm {
     if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(CheckMechanisms());
-    TRY(oaep_sha256_native_, ProbeOaepSha256());
     TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
     if (domain_key) {
       domain_key_ = *domain_key;
@@ -330,6 +330,9 @@ class Pkcs11Hsm final : public Hsm {
                            "new one");
     }
     TRY_STATUS(CopyDomainKeyIntoSession());
+    // What the mechanism list cannot tell (session objects only, all destroyed again).
+    TRY(oaep_sha256_native_, ProbeOaepSha256());
+    TRY(ed25519_wrappable_, ProbeEd25519Wrap());
     if (config.domain_key_check) TRY_STATUS(CheckDomainKey(*config.domain_key_check));
     // SoftHSM does not fsync what it writes; the caller is about to record that this token
     // holds the domain key.
@@ -337,7 +340,13 @@ class Pkcs11Hsm final : public Hsm {
     return BuildDescription(config.module_path);
   }
 
-  Capability Supports(KeyKind kind) const override { return Offered(SpecOf(kind).needs); }
+  Capability Supports(KeyKind kind) const override {
+    if (kind == KeyKind::kEd25519 && !ed25519_wrappable_) {
+      return Capability{false, "CKM_AES_KEY_WRAP_PAD of CKK_EC_EDWARDS private keys (the module "
+                               "answers CKR_KEY_NOT_WRAPPABLE)"};
+    }
+    return Offered(SpecOf(kind).needs);
+  }
   Capability Supports(SignScheme scheme) const override {
     return Offered({SchemeOf(scheme).mech});
   }
@@ -398,6 +407,7 @@ class Pkcs11Hsm final : public Hsm {
     CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
     CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
     // Room for the largest: an RSA-4096 signature.
+    TRY_STATUS(CheckDigestLength(spec, input));
     Bytes out(512);
     CK_ULONG out_len = out.size();
     CK_RV init_rv, rv = CKR_OK;
@@ -420,6 +430,7 @@ class Pkcs11Hsm final : public Hsm {
     const SchemeSpec spec = SchemeOf(scheme);
     CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
     CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
+    TRY_STATUS(CheckDigestLength(spec, input));
     CK_RV init_rv, rv = CKR_OK;
     {
       std::lock_guard lock(mu_);
@@ -447,6 +458,10 @@ class Pkcs11Hsm final : public Hsm {
       std::lock_guard lock(mu_);
       TRY_STATUS(CheckKeyType(key, CKK_RSA, "CKM_RSA_PKCS_OAEP"));
       modulus_bytes = keys_.at(key).modulus_bytes;
+    }
+    // RFC 8017 7.1.1 step 1.b; SoftHSM answers CKR_GENERAL_ERROR to a longer plaintext.
+    if (plaintext.size() + 2 * oaep.hash_bytes + 2 > modulus_bytes) {
+      return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
     }
     // Without SHA-256 in the module's OAEP, the encoding is done here and only the RSA
     // operation (with the public key: nothing secret either way) in the module.
@@ -805,6 +820,17 @@ class Pkcs11Hsm final : public Hsm {
     return Capability{missing.empty(), missing};
   }
 
+  // PSS signs a digest of exactly the hash's length (SoftHSM answers CKR_GENERAL_ERROR to
+  // any other, which would read as the module's fault).
+  static Status CheckDigestLength(const SchemeSpec& spec, std::string_view input) {
+    if (spec.hash_bytes != 0 && input.size() != spec.hash_bytes) {
+      return ValidationError("the digest for " + std::string(spec.mech.name) + " must be " +
+                             std::to_string(spec.hash_bytes) + " bytes, not " +
+                             std::to_string(input.size()));
+    }
+    return Status::Ok();
+  }
+
   // With mu_ held: `key` is an unwrapped key of `type`, which `use` needs.
   Status CheckKeyType(KeyHandle key, CK_KEY_TYPE type, const char* use) const {
     auto it = keys_.find(key);
@@ -834,6 +860,10 @@ class Pkcs11Hsm final : public Hsm {
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     CK_ULONG wrapped_len = 0;
     CK_RV rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, nullptr, &wrapped_len);
+    if (rv == CKR_KEY_NOT_WRAPPABLE) {
+      return UnsupportedError(std::string("the module cannot wrap ") + what + " keys (" +
+                              CkrName(rv) + ")");
+    }
     if (rv != CKR_OK) return CallFailed(std::string("C_WrapKey (AES-KWP, ") + what + ")", rv);
     Bytes wrapped(wrapped_len);
     rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, wrapped.data(), &wrapped_len);
@@ -1070,6 +1100,38 @@ class Pkcs11Hsm final : public Hsm {
     }
     keys_.emplace(key, entry);
     return KeyHandle{key};
+  }
+
+  // Whether the module wraps Ed25519 private keys: SoftHSM 2.6.1 offers the mechanisms but
+  // answers CKR_KEY_NOT_WRAPPABLE (and cannot unwrap them). Asked once at Open of a throwaway
+  // key pair (generated in well under a millisecond).
+  Result<bool> ProbeEd25519Wrap() {
+    const KindSpec& spec = SpecOf(KeyKind::kEd25519);
+    if (!Offered(spec.needs).offered) return false;
+    const CK_ATTRIBUTE pub[] = {
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+    };
+    const CK_ATTRIBUTE priv[] = {
+        Attr(CKA_TOKEN, kFalse),     Attr(CKA_PRIVATE, kFalse), Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kTrue), Attr(CKA_SIGN, kFalse),
+    };
+    CK_MECHANISM gen{spec.generate.type, nullptr, 0};
+    CK_OBJECT_HANDLE pub_key, priv_key;
+    const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, const_cast<CK_ATTRIBUTE*>(pub),
+                                             std::size(pub), const_cast<CK_ATTRIBUTE*>(priv),
+                                             std::size(priv), &pub_key, &priv_key);
+    if (rv != CKR_OK) return false;
+    CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    CK_ULONG wrapped_len = 0;
+    const CK_RV wrap_rv =
+        p11_->C_WrapKey(session_, &wrap, domain_key_, priv_key, nullptr, &wrapped_len);
+    const CK_RV destroy_priv = p11_->C_DestroyObject(session_, priv_key);
+    const CK_RV destroy_pub = p11_->C_DestroyObject(session_, pub_key);
+    if (destroy_priv != CKR_OK) return CallFailed("C_DestroyObject (Ed25519 probe)", destroy_priv);
+    if (destroy_pub != CKR_OK) return CallFailed("C_DestroyObject (Ed25519 probe)", destroy_pub);
+    return wrap_rv == CKR_OK;
   }
 
   // Whether the module's CKM_RSA_PKCS_OAEP takes SHA-256 (SoftHSM 2.6.1 takes only SHA-1).
@@ -1334,6 +1396,7 @@ class Pkcs11Hsm final : public Hsm {
   // Read-only after Start.
   std::unordered_set<CK_MECHANISM_TYPE> offered_;  // C_GetMechanismList
   bool oaep_sha256_native_ = false;  // CKM_RSA_PKCS_OAEP takes SHA-256 (ProbeOaepSha256)
+  bool ed25519_wrappable_ = false;   // C_WrapKey takes Ed25519 private keys (ProbeEd25519Wrap)
 
   SpinWaitMutex mu_;  // guards every use of session_, and keys_
   // Handles from UnwrapKey not yet destroyed (each a secret or private key object, with its

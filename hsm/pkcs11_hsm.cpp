@@ -221,6 +221,10 @@ CK_UTF8CHAR_PTR Utf8(const std::string& s) {
 Status CallFailed(const std::string& call, CK_RV rv) {
   return InternalError(call + " failed: " + CkrName(rv));
 }
+// "C_Sign (CKM_ECDSA) failed: ..."
+Status CallFailed(const char* call, const std::string& what, CK_RV rv) {
+  return CallFailed(std::string(call) + " (" + what + ")", rv);
+}
 
 // Fixed-width, space-padded PKCS#11 text fields.
 std::string TrimPadded(const unsigned char* p, size_t n) {
@@ -419,8 +423,8 @@ class Pkcs11Hsm final : public Hsm {
         rv = p11_->C_Sign(session_, InputPtr(input.data()), input.size(), out.data(), &out_len);
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + spec.mech.name + ")", init_rv);
-    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + spec.mech.name + ")", rv);
+    if (init_rv != CKR_OK) return CallFailed("C_SignInit", spec.mech.name, init_rv);
+    if (rv != CKR_OK) return CallFailed("C_Sign", spec.mech.name, rv);
     out.resize(out_len);
     return out;
   }
@@ -441,9 +445,9 @@ class Pkcs11Hsm final : public Hsm {
                             InputPtr(signature.data()), signature.size());
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + spec.mech.name + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_VerifyInit", spec.mech.name, init_rv);
     if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
-    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + spec.mech.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Verify", spec.mech.name, rv);
     return true;
   }
 
@@ -484,11 +488,11 @@ class Pkcs11Hsm final : public Hsm {
       }
     }
     const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_EncryptInit (") + what + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_EncryptInit", what, init_rv);
     if (rv == CKR_DATA_LEN_RANGE) {
       return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
     }
-    if (rv != CKR_OK) return CallFailed(std::string("C_Encrypt (") + what + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Encrypt", what, rv);
     out.resize(out_len);
     return out;
   }
@@ -523,7 +527,7 @@ class Pkcs11Hsm final : public Hsm {
       }
     }
     const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_DecryptInit (") + what + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_DecryptInit", what, init_rv);
     if (rv != CKR_OK) {
       return Status(ErrorCode::kInvalidCiphertext,
                     std::string("RSAES-OAEP decryption failed (") + CkrName(rv) + ")");
@@ -532,7 +536,9 @@ class Pkcs11Hsm final : public Hsm {
       out.resize(out_len);
       return out;
     }
-    if (out_len > modulus_bytes) return InternalError("C_Decrypt (CKM_RSA_X_509): unexpected length");
+    if (out_len > modulus_bytes) {
+      return InternalError("C_Decrypt (CKM_RSA_X_509): unexpected length");
+    }
     if (out_len < modulus_bytes) {
       // A module that strips the leading zeros: put them back (the decoding wants the block).
       SecretBytes block(modulus_bytes);
@@ -558,8 +564,8 @@ class Pkcs11Hsm final : public Hsm {
                           &out_len);
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + hmac.name + ")", init_rv);
-    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + hmac.name + ")", rv);
+    if (init_rv != CKR_OK) return HmacInitFailed("C_SignInit", hmac, init_rv);
+    if (rv != CKR_OK) return CallFailed("C_Sign", hmac.name, rv);
     out.resize(out_len);
     return out;
   }
@@ -578,9 +584,9 @@ class Pkcs11Hsm final : public Hsm {
                             InputPtr(mac.data()), mac.size());
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + hmac.name + ")", init_rv);
+    if (init_rv != CKR_OK) return HmacInitFailed("C_VerifyInit", hmac, init_rv);
     if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
-    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + hmac.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Verify", hmac.name, rv);
     return true;
   }
 
@@ -723,10 +729,11 @@ class Pkcs11Hsm final : public Hsm {
     CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, token = CK_TRUE;
     CK_BBOOL flags[7] = {};
     CK_ATTRIBUTE query[] = {
-        Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable), Attr(CKA_TOKEN, token),
-        Attr(CKA_ENCRYPT, flags[0]),    Attr(CKA_DECRYPT, flags[1]),        Attr(CKA_SIGN, flags[2]),
-        Attr(CKA_VERIFY, flags[3]),     Attr(CKA_DERIVE, flags[4]),         Attr(CKA_WRAP, flags[5]),
-        Attr(CKA_UNWRAP, flags[6]),
+        Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable),
+        Attr(CKA_TOKEN, token),         Attr(CKA_ENCRYPT, flags[0]),
+        Attr(CKA_DECRYPT, flags[1]),    Attr(CKA_SIGN, flags[2]),
+        Attr(CKA_VERIFY, flags[3]),     Attr(CKA_DERIVE, flags[4]),
+        Attr(CKA_WRAP, flags[5]),       Attr(CKA_UNWRAP, flags[6]),
     };
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     // Room for any private key, so that a refusal is a refusal and not a short buffer.
@@ -820,6 +827,16 @@ class Pkcs11Hsm final : public Hsm {
     return Capability{missing.empty(), missing};
   }
 
+  // SoftHSM refuses keys shorter than the hash's output (RFC 2104 section 3 discourages them):
+  // an HMAC-256 key cannot do HMAC-SHA-384. Not the module's fault, nor the caller's input.
+  static Status HmacInitFailed(const char* call, const Mech& hmac, CK_RV rv) {
+    if (rv == CKR_KEY_SIZE_RANGE) {
+      return UnsupportedError(std::string("the module refuses ") + hmac.name +
+                              " with a key shorter than the hash (" + CkrName(rv) + ")");
+    }
+    return CallFailed(call, hmac.name, rv);
+  }
+
   // PSS signs a digest of exactly the hash's length (SoftHSM answers CKR_GENERAL_ERROR to
   // any other, which would read as the module's fault).
   static Status CheckDigestLength(const SchemeSpec& spec, std::string_view input) {
@@ -846,11 +863,11 @@ class Pkcs11Hsm final : public Hsm {
   Result<Bytes> GetAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type, const char* name) {
     CK_ATTRIBUTE a{type, nullptr, 0};
     CK_RV rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", name, rv);
     Bytes value(a.ulValueLen);
     a.pValue = value.data();
     rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", name, rv);
     value.resize(a.ulValueLen);
     return value;
   }
@@ -900,7 +917,7 @@ class Pkcs11Hsm final : public Hsm {
     CK_OBJECT_HANDLE temp;
     const CK_RV rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl),
                                          std::size(tmpl), &temp);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GenerateKey (") + spec.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GenerateKey", spec.name, rv);
     Result<Bytes> wrapped = Wrap(temp, spec.name);
     const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
     if (!wrapped.ok()) return wrapped.status();
@@ -958,7 +975,7 @@ class Pkcs11Hsm final : public Hsm {
                                                const_cast<CK_ATTRIBUTE*>(priv), std::size(priv),
                                                &pub_key, &priv_key);
       if (rv != CKR_OK) {
-        return CallFailed(std::string("C_GenerateKeyPair (") + spec.name + ")", rv);
+        return CallFailed("C_GenerateKeyPair", spec.name, rv);
       }
       auto read_and_wrap = [&]() -> Status {
         if (spec.key_type == CKK_RSA) {

@@ -868,3 +868,22 @@ TEST_CASE("ECDH gives the shared secret OpenSSL computes") {
     REQUIRE(hsm->DestroyKey(key).ok());
   }
 }
+
+TEST_CASE("SoftHSM 2.6.1 refuses HMAC with a key shorter than the hash") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const KeyHandle key = MustNewKey(*hsm, KeyKind::kHmac256);
+  CHECK(hsm->Mac(key, MacHash::kSha224, "m").ok());
+  for (MacHash hash : {MacHash::kSha384, MacHash::kSha512}) {
+    auto mac = hsm->Mac(key, hash, "m");
+    REQUIRE_FALSE(mac.ok());
+    INFO(mac.status().message());
+    CHECK(mac.status().code() == ErrorCode::kUnsupportedOperation);
+    CHECK(mac.status().message().find("CKR_KEY_SIZE_RANGE") != std::string::npos);
+    auto verified = hsm->VerifyMac(key, hash, "m", std::string(48, 'x'));
+    REQUIRE_FALSE(verified.ok());
+    CHECK(verified.status().code() == ErrorCode::kUnsupportedOperation);
+  }
+  auto still = hsm->Mac(key, MacHash::kSha256, "m");
+  CHECK(still.ok());
+}

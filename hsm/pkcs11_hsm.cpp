@@ -15,9 +15,9 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <optional>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -95,8 +95,14 @@ struct KindSpec {
   size_t field_bytes = 0;                // EC, Ed25519: bytes of a coordinate (and of r, s)
   CK_ULONG secret_bytes = 0;             // AES, HMAC: CKA_VALUE_LEN
   // Every mechanism that generating and using the kind needs (signature schemes and OAEP that
-  // a caller may pick are asked of Supports(SignScheme / OaepHash) on their own).
+  // a caller may pick are asked of Supports(SignScheme / OaepHash) on their own). EC keys on
+  // the NIST curves also agree keys (ECDH); secp256k1 keys only sign, as in AWS KMS (CreateKey,
+  // KeyUsage: "For asymmetric KMS keys with ECC_SECG_P256K1 key pairs, specify SIGN_VERIFY").
   std::vector<Mech> needs;
+
+  bool Needs(CK_MECHANISM_TYPE type) const {
+    return std::any_of(needs.begin(), needs.end(), [&](const Mech& m) { return m.type == type; });
+  }
 };
 
 template <size_t N>
@@ -597,6 +603,9 @@ class Pkcs11Hsm final : public Hsm {
     std::lock_guard lock(mu_);
     TRY_STATUS(CheckKeyType(key, CKK_EC, "CKM_ECDH1_DERIVE"));
     const KindSpec& spec = SpecOf(keys_.at(key).kind);
+    if (!spec.Needs(CKM_ECDH1_DERIVE)) {
+      return InternalError(std::string("CKM_ECDH1_DERIVE cannot use an ") + spec.name + " key");
+    }
     if (peer_point.size() != 1 + 2 * spec.field_bytes || peer_point[0] != 0x04) {
       return ValidationError(std::string("the peer's public key is not an uncompressed ") +
                              spec.name + " point");
@@ -1081,10 +1090,10 @@ class Pkcs11Hsm final : public Hsm {
       pub.push_back({CKA_EC_POINT, ec_point.data(), ec_point.size()});
     }
     // The private key does what a KMS key of its spec may do, and no more: RSA signs or
-    // decrypts, EC signs or derives (ECDH), Ed25519 signs. Which of these a key is for is
+    // decrypts, EC on a NIST curve signs or derives (ECDH), secp256k1 and Ed25519 sign. Which of these a key is for is
     // KMS's business (its KeyUsage), checked before the module is asked.
     const CK_BBOOL decrypt = spec.key_type == CKK_RSA ? kTrue : kFalse;
-    const CK_BBOOL derive = spec.key_type == CKK_EC ? kTrue : kFalse;
+    const CK_BBOOL derive = spec.Needs(CKM_ECDH1_DERIVE) ? kTrue : kFalse;
     const CK_ATTRIBUTE priv[] = {
         Attr(CKA_CLASS, kPrivateKeyClass),
         Attr(CKA_KEY_TYPE, spec.key_type),

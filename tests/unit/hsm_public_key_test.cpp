@@ -119,7 +119,9 @@ TEST_CASE("DER OCTET STRING in short and long form") {
     Bytes longer = der;
     longer.push_back(0);
     CHECK_FALSE(trent::hsm::ParseDerOctetString(longer).ok());
-    if (n > 0) CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes(der.begin(), der.end() - 1)).ok());
+    if (n > 0) {
+      CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes(der.begin(), der.end() - 1)).ok());
+    }
   }
   CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes{0x03, 0x01, 0x00}).ok());
   CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes{0x04, 0x81, 0x05, 1, 2, 3, 4, 5}).ok());

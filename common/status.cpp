@@ -16,6 +16,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kDisabled: return "DisabledException";
     case ErrorCode::kInvalidState: return "KMSInvalidStateException";
     case ErrorCode::kInvalidCiphertext: return "InvalidCiphertextException";
+    case ErrorCode::kInvalidSignature: return "KMSInvalidSignatureException";
     case ErrorCode::kIncorrectKey: return "IncorrectKeyException";
     case ErrorCode::kInvalidKeyUsage: return "InvalidKeyUsageException";
     case ErrorCode::kInvalidMarker: return "InvalidMarkerException";

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kDisabled,               // DisabledException
   kInvalidState,           // KMSInvalidStateException
   kInvalidCiphertext,      // InvalidCiphertextException
+  kInvalidSignature,       // KMSInvalidSignatureException
   kIncorrectKey,           // IncorrectKeyException
   kInvalidKeyUsage,        // InvalidKeyUsageException
   kInvalidMarker,          // InvalidMarkerException

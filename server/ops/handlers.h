@@ -42,5 +42,8 @@ Result<Output> UntagResource(const Call&, const Input&, Services&);
 Result<Output> ListResourceTags(const Call&, const Input&, Services&);
 Result<Output> UpdateKeyDescription(const Call&, const Input&, Services&);
 Result<Output> GetKeyLastUsage(const Call&, const Input&, Services&);
+Result<Output> Sign(const Call&, const Input&, Services&);
+Result<Output> Verify(const Call&, const Input&, Services&);
+Result<Output> GetPublicKey(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

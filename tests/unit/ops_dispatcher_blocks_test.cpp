@@ -1,13 +1,15 @@
-// Which operations the dispatcher marks as blocking: those that wait for a durable write.
+// Which operations the dispatcher marks as blocking: those that wait for a durable write, and
+// those that compute for long (key pair generation).
 #include <catch.hpp>
 
 #include "server/ops/dispatcher.h"
 
 using trent::ops::Dispatcher;
 
-TEST_CASE("dispatcher: the operations that write block, the others do not") {
+TEST_CASE("dispatcher: the operations that write or compute for long block, the others do not") {
   for (const char* operation : {"CreateKey", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
-                                "CancelKeyDeletion"}) {
+                                "CancelKeyDeletion", "GenerateDataKeyPair",
+                                "GenerateDataKeyPairWithoutPlaintext"}) {
     INFO(operation);
     CHECK(Dispatcher::Blocks(operation));
   }

@@ -43,7 +43,9 @@ Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                                  const_cast<char*>(curve.c_str()), 0);
   }
-  if (EVP_PKEY_CTX_set_params(ctx.get(), params) <= 0) return Failed(spec, "EVP_PKEY_CTX_set_params");
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) <= 0) {
+    return Failed(spec, "EVP_PKEY_CTX_set_params");
+  }
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_generate(ctx.get(), &raw) <= 0) return Failed(spec, "EVP_PKEY_generate");
   std::unique_ptr<EVP_PKEY, PkeyFree> pkey(raw);

@@ -4,6 +4,7 @@
 // decides which; the handlers only name their members.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "server/kms/key_spec.h"

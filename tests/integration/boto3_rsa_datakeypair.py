@@ -48,14 +48,17 @@ class RsaEncryption(harness.TrentdTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.keys = {spec: cls.kms.create_key(KeySpec=spec, KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
-                    for spec in RSA_SPECS}
-        cls.other = cls.kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
+        cls.keys = {spec: cls.rsa_key(spec) for spec in RSA_SPECS}
+        cls.other = cls.rsa_key("RSA_2048")
         cls.symmetric = cls.kms.create_key()["KeyMetadata"]
         cls.public = {}
         for spec, key in cls.keys.items():
             der = cls.kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
             cls.public[spec] = serialization.load_der_public_key(der)
+
+    @classmethod
+    def rsa_key(cls, spec):
+        return cls.kms.create_key(KeySpec=spec, KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
 
     def decrypt(self, key, blob, algorithm):
         out = self.kms.decrypt(KeyId=key["KeyId"], CiphertextBlob=blob,
@@ -94,7 +97,8 @@ class RsaEncryption(harness.TrentdTestCase):
                     self.assertEqual(len(blob), size)
                     self.assertEqual(self.decrypt(self.keys[spec], blob, algorithm), b"hello rsa")
                     # OAEP is randomised.
-                    self.assertNotEqual(blob, self.encrypt(self.keys[spec], b"hello rsa", algorithm))
+                    again = self.encrypt(self.keys[spec], b"hello rsa", algorithm)
+                    self.assertNotEqual(blob, again)
 
     def test_by_alias_and_arn(self):
         key = self.keys["RSA_2048"]
@@ -149,7 +153,8 @@ class RsaEncryption(harness.TrentdTestCase):
                 self.assertAwsError(
                     "InvalidKeyUsageException", self.kms.encrypt, KeyId=key["KeyId"],
                     Plaintext=b"x", **kwargs,
-                    message=f"{key['Arn']} key usage is SIGN_VERIFY which is not valid for Encrypt.")
+                    message=f"{key['Arn']} key usage is SIGN_VERIFY which is not valid for "
+                            "Encrypt.")
         self.assertAwsError(
             "InvalidKeyUsageException", self.kms.decrypt, KeyId=key["KeyId"],
             CiphertextBlob=os.urandom(256), EncryptionAlgorithm="RSAES_OAEP_SHA_256",
@@ -165,7 +170,7 @@ class RsaEncryption(harness.TrentdTestCase):
                                     EncryptionAlgorithm="RSAES_OAEP_SHA_1"),
             "no algorithm": dict(KeyId=key["KeyId"], CiphertextBlob=blob),
             "no key id": dict(CiphertextBlob=blob, EncryptionAlgorithm="RSAES_OAEP_SHA_256"),
-            "no key id nor algorithm": dict(CiphertextBlob=blob),
+            "neither key id nor algorithm": dict(CiphertextBlob=blob),
             "wrong key": dict(KeyId=self.other["KeyId"], CiphertextBlob=blob,
                               EncryptionAlgorithm="RSAES_OAEP_SHA_256"),
             "tampered": dict(KeyId=key["KeyId"], CiphertextBlob=bytes(tampered),
@@ -250,7 +255,14 @@ class RsaEncryption(harness.TrentdTestCase):
 
     def test_re_encrypt_errors(self):
         rsa_key = self.keys["RSA_2048"]
-        sym_blob = self.kms.encrypt(KeyId=self.symmetric["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+        sym_blob = self.kms.encrypt(KeyId=self.symmetric["KeyId"],
+                                    Plaintext=b"x")["CiphertextBlob"]
+        self.assertAwsError(
+            "ValidationException", self.kms.re_encrypt, CiphertextBlob=sym_blob,
+            DestinationKeyId=rsa_key["KeyId"], DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_1",
+            DestinationEncryptionContext={"a": "b"},
+            message="EncryptionContext is not supported when encrypting/decrypting with "
+                    "asymmetric CMKs.")
         self.assertAwsError("InvalidKeyUsageException", self.kms.re_encrypt,
                             CiphertextBlob=sym_blob, DestinationKeyId=rsa_key["KeyId"],
                             message="Algorithm SYMMETRIC_DEFAULT is incompatible with key spec "
@@ -347,8 +359,10 @@ class DataKeyPairs(harness.TrentdTestCase):
         self.assertEqual(out["KeyId"], self.key["Arn"])
 
     def test_wrapping_key_errors(self):
-        rsa_key = self.kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
-        ecc_key = self.kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        rsa_key = self.kms.create_key(KeySpec="RSA_2048",
+                                      KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
+        ecc_key = self.kms.create_key(KeySpec="ECC_NIST_P256",
+                                      KeyUsage="SIGN_VERIFY")["KeyMetadata"]
         for op, name in ((self.kms.generate_data_key_pair, "GenerateDataKeyPair"),
                          (self.kms.generate_data_key_pair_without_plaintext,
                           "GenerateDataKeyPairWithoutPlaintext")):

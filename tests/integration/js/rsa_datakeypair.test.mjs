@@ -48,7 +48,8 @@ test('Encrypt with an RSA key returns the raw OAEP ciphertext', async () => {
   assert.equal(Buffer.from(dec.Plaintext).toString(), 'from js');
   await rejectsWith(client.send(new EncryptCommand({
     KeyId: md.KeyId, Plaintext: Buffer.from('x'),
-  })), 'InvalidKeyUsageException', 'Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_3072.');
+  })), 'InvalidKeyUsageException',
+  'Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_3072.');
 });
 
 test('GenerateDataKeyPair ECC_NIST_P256: the private key matches the public key', async () => {
@@ -64,7 +65,9 @@ test('GenerateDataKeyPair ECC_NIST_P256: the private key matches the public key'
   });
   assert.equal(privateKey.asymmetricKeyType, 'ec');
   assert.equal(privateKey.asymmetricKeyDetails.namedCurve, 'prime256v1');
-  const publicKey = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+  const publicKey = createPublicKey({
+    key: Buffer.from(out.PublicKey), format: 'der', type: 'spki',
+  });
   assert.deepEqual(der(createPublicKey(privateKey), 'spki'), Buffer.from(out.PublicKey));
   const message = Buffer.from('signed with a data key pair');
   const signature = sign('sha256', message, privateKey);

@@ -15,6 +15,8 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -23,6 +25,7 @@
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
+#include "hsm/public_key.h"
 #include "hsm/spin_wait_mutex.h"
 // Last: p11.h defines macros.
 #include "hsm/p11.h"
@@ -32,8 +35,6 @@ namespace {
 
 constexpr char kDomainKeyLabel[] = "trent-domain-wrapping-key";
 constexpr CK_ULONG kAesKeyBytes = 32;
-// AES-KWP output: the key rounded up to 8 bytes plus an 8-byte integrity block.
-constexpr CK_ULONG kWrappedKeyBytes = kAesKeyBytes + 8;
 constexpr size_t kTokenLabelBytes = 32;
 // PKCS#11 v3.0's code for a failed AEAD tag check; not in the v2.40 header.
 constexpr CK_RV kCkrAeadDecryptFailed = 0x35;
@@ -41,7 +42,161 @@ constexpr CK_RV kCkrAeadDecryptFailed = 0x35;
 const CK_BBOOL kTrue = CK_TRUE;
 const CK_BBOOL kFalse = CK_FALSE;
 const CK_OBJECT_CLASS kSecretKeyClass = CKO_SECRET_KEY;
+const CK_OBJECT_CLASS kPrivateKeyClass = CKO_PRIVATE_KEY;
+const CK_OBJECT_CLASS kPublicKeyClass = CKO_PUBLIC_KEY;
 const CK_KEY_TYPE kAesKeyType = CKK_AES;
+const CK_KEY_TYPE kGenericSecretType = CKK_GENERIC_SECRET;
+const CK_BYTE kRsaPublicExponent[] = {0x01, 0x00, 0x01};  // 65537, as AWS KMS uses
+
+// A mechanism with its name, for messages.
+struct Mech {
+  CK_MECHANISM_TYPE type;
+  const char* name;
+};
+#define TRENT_MECH(m) \
+  Mech { m, #m }
+const Mech kAesKeyGen = TRENT_MECH(CKM_AES_KEY_GEN);
+const Mech kAesGcm = TRENT_MECH(CKM_AES_GCM);
+const Mech kAesKeyWrapPad{CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD (0x210A)"};
+const Mech kRsaKeyPairGen = TRENT_MECH(CKM_RSA_PKCS_KEY_PAIR_GEN);
+const Mech kEcKeyPairGen = TRENT_MECH(CKM_EC_KEY_PAIR_GEN);
+const Mech kEdwardsKeyPairGen = TRENT_MECH(CKM_EC_EDWARDS_KEY_PAIR_GEN);
+const Mech kGenericSecretKeyGen = TRENT_MECH(CKM_GENERIC_SECRET_KEY_GEN);
+const Mech kRsaPkcs = TRENT_MECH(CKM_RSA_PKCS);
+const Mech kRsaPkcsPss = TRENT_MECH(CKM_RSA_PKCS_PSS);
+const Mech kRsaPkcsOaep = TRENT_MECH(CKM_RSA_PKCS_OAEP);
+const Mech kRsaX509 = TRENT_MECH(CKM_RSA_X_509);
+const Mech kEcdsa = TRENT_MECH(CKM_ECDSA);
+const Mech kEcdh1Derive = TRENT_MECH(CKM_ECDH1_DERIVE);
+const Mech kEddsa = TRENT_MECH(CKM_EDDSA);
+const Mech kSha224Hmac = TRENT_MECH(CKM_SHA224_HMAC);
+const Mech kSha256Hmac = TRENT_MECH(CKM_SHA256_HMAC);
+const Mech kSha384Hmac = TRENT_MECH(CKM_SHA384_HMAC);
+const Mech kSha512Hmac = TRENT_MECH(CKM_SHA512_HMAC);
+#undef TRENT_MECH
+
+// CKA_EC_PARAMS: the DER of each curve's OID.
+constexpr CK_BYTE kOidP256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr CK_BYTE kOidP384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+constexpr CK_BYTE kOidP521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+constexpr CK_BYTE kOidSecp256k1[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+constexpr CK_BYTE kOidEd25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+
+// How the module generates and holds each KeyKind.
+struct KindSpec {
+  KeyKind kind;
+  const char* name;  // for messages
+  CK_OBJECT_CLASS secret_class;  // CKO_SECRET_KEY, or CKO_PRIVATE_KEY for a key pair
+  CK_KEY_TYPE key_type;
+  Mech generate;
+  CK_ULONG rsa_bits = 0;                 // RSA: CKA_MODULUS_BITS
+  std::basic_string_view<CK_BYTE> curve;  // EC, Ed25519: CKA_EC_PARAMS
+  const char* openssl_group = nullptr;   // EC: the curve's name in public_key.h
+  size_t field_bytes = 0;                // EC, Ed25519: bytes of a coordinate (and of r, s)
+  CK_ULONG secret_bytes = 0;             // AES, HMAC: CKA_VALUE_LEN
+  // Every mechanism that generating and using the kind needs (signature schemes and OAEP that
+  // a caller may pick are asked of Supports(SignScheme / OaepHash) on their own).
+  std::vector<Mech> needs;
+};
+
+template <size_t N>
+std::basic_string_view<CK_BYTE> Der(const CK_BYTE (&oid)[N]) {
+  return {oid, N};
+}
+
+const std::vector<KindSpec>& Kinds() {
+  static const std::vector<KindSpec> kinds = {
+      {KeyKind::kAes256, "AES-256", CKO_SECRET_KEY, CKK_AES, kAesKeyGen, 0, {}, nullptr, 0, 32,
+       {kAesKeyGen, kAesGcm, kAesKeyWrapPad}},
+      {KeyKind::kRsa2048, "RSA-2048", CKO_PRIVATE_KEY, CKK_RSA, kRsaKeyPairGen, 2048, {}, nullptr,
+       0, 0, {kRsaKeyPairGen, kAesKeyWrapPad}},
+      {KeyKind::kRsa3072, "RSA-3072", CKO_PRIVATE_KEY, CKK_RSA, kRsaKeyPairGen, 3072, {}, nullptr,
+       0, 0, {kRsaKeyPairGen, kAesKeyWrapPad}},
+      {KeyKind::kRsa4096, "RSA-4096", CKO_PRIVATE_KEY, CKK_RSA, kRsaKeyPairGen, 4096, {}, nullptr,
+       0, 0, {kRsaKeyPairGen, kAesKeyWrapPad}},
+      {KeyKind::kEcP256, "EC P-256", CKO_PRIVATE_KEY, CKK_EC, kEcKeyPairGen, 0, Der(kOidP256),
+       "prime256v1", 32, 0, {kEcKeyPairGen, kEcdsa, kEcdh1Derive, kAesKeyWrapPad}},
+      {KeyKind::kEcP384, "EC P-384", CKO_PRIVATE_KEY, CKK_EC, kEcKeyPairGen, 0, Der(kOidP384),
+       "secp384r1", 48, 0, {kEcKeyPairGen, kEcdsa, kEcdh1Derive, kAesKeyWrapPad}},
+      {KeyKind::kEcP521, "EC P-521", CKO_PRIVATE_KEY, CKK_EC, kEcKeyPairGen, 0, Der(kOidP521),
+       "secp521r1", 66, 0, {kEcKeyPairGen, kEcdsa, kEcdh1Derive, kAesKeyWrapPad}},
+      {KeyKind::kEcSecp256k1, "EC secp256k1", CKO_PRIVATE_KEY, CKK_EC, kEcKeyPairGen, 0,
+       Der(kOidSecp256k1), "secp256k1", 32, 0, {kEcKeyPairGen, kEcdsa, kAesKeyWrapPad}},
+      {KeyKind::kEd25519, "Ed25519", CKO_PRIVATE_KEY, CKK_EC_EDWARDS, kEdwardsKeyPairGen, 0,
+       Der(kOidEd25519), nullptr, 32, 0, {kEdwardsKeyPairGen, kEddsa, kAesKeyWrapPad}},
+      {KeyKind::kHmac224, "HMAC-224", CKO_SECRET_KEY, CKK_GENERIC_SECRET, kGenericSecretKeyGen, 0,
+       {}, nullptr, 0, 28, {kGenericSecretKeyGen, kSha224Hmac, kAesKeyWrapPad}},
+      {KeyKind::kHmac256, "HMAC-256", CKO_SECRET_KEY, CKK_GENERIC_SECRET, kGenericSecretKeyGen, 0,
+       {}, nullptr, 0, 32, {kGenericSecretKeyGen, kSha256Hmac, kAesKeyWrapPad}},
+      {KeyKind::kHmac384, "HMAC-384", CKO_SECRET_KEY, CKK_GENERIC_SECRET, kGenericSecretKeyGen, 0,
+       {}, nullptr, 0, 48, {kGenericSecretKeyGen, kSha384Hmac, kAesKeyWrapPad}},
+      {KeyKind::kHmac512, "HMAC-512", CKO_SECRET_KEY, CKK_GENERIC_SECRET, kGenericSecretKeyGen, 0,
+       {}, nullptr, 0, 64, {kGenericSecretKeyGen, kSha512Hmac, kAesKeyWrapPad}},
+  };
+  return kinds;
+}
+
+const KindSpec& SpecOf(KeyKind kind) {
+  for (const KindSpec& spec : Kinds()) {
+    if (spec.kind == kind) return spec;
+  }
+  std::abort();  // every enumerator is in the table
+}
+
+// AES-KWP output: the key rounded up to 8 bytes plus an 8-byte integrity block.
+constexpr size_t KwpSize(size_t key_bytes) { return (key_bytes + 7) / 8 * 8 + 8; }
+
+// What each signature scheme is in the module.
+struct SchemeSpec {
+  Mech mech;
+  CK_MECHANISM_TYPE hash = 0;  // PSS: the hash and its MGF1
+  CK_RSA_PKCS_MGF_TYPE mgf = 0;
+  CK_ULONG hash_bytes = 0;     // PSS: also the salt length
+  CK_KEY_TYPE key_type;
+};
+
+SchemeSpec SchemeOf(SignScheme scheme) {
+  switch (scheme) {
+    case SignScheme::kRsaPkcs1:
+      return {kRsaPkcs, 0, 0, 0, CKK_RSA};
+    case SignScheme::kRsaPssSha256:
+      return {kRsaPkcsPss, CKM_SHA256, CKG_MGF1_SHA256, 32, CKK_RSA};
+    case SignScheme::kRsaPssSha384:
+      return {kRsaPkcsPss, CKM_SHA384, CKG_MGF1_SHA384, 48, CKK_RSA};
+    case SignScheme::kRsaPssSha512:
+      return {kRsaPkcsPss, CKM_SHA512, CKG_MGF1_SHA512, 64, CKK_RSA};
+    case SignScheme::kEcdsa:
+      return {kEcdsa, 0, 0, 0, CKK_EC};
+    case SignScheme::kEd25519:
+      return {kEddsa, 0, 0, 0, CKK_EC_EDWARDS};
+  }
+  std::abort();
+}
+
+Mech HmacMech(MacHash hash) {
+  switch (hash) {
+    case MacHash::kSha224:
+      return kSha224Hmac;
+    case MacHash::kSha256:
+      return kSha256Hmac;
+    case MacHash::kSha384:
+      return kSha384Hmac;
+    case MacHash::kSha512:
+      return kSha512Hmac;
+  }
+  std::abort();
+}
+
+// OAEP parameters: the hash, its MGF1, and the name public_key.h knows it by.
+struct OaepSpec {
+  CK_MECHANISM_TYPE hash;
+  CK_RSA_PKCS_MGF_TYPE mgf;
+  const char* name;
+};
+OaepSpec OaepOf(OaepHash hash) {
+  return hash == OaepHash::kSha1 ? OaepSpec{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"}
+                                 : OaepSpec{CKM_SHA256, CKG_MGF1_SHA256, "SHA256"};
+}
 
 // CK_ATTRIBUTE is not const-correct: the module only reads the templates we pass in.
 template <typename T>
@@ -62,8 +217,8 @@ CK_UTF8CHAR_PTR Utf8(const std::string& s) {
   return reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(s.data()));
 }
 
-Status CallFailed(const char* call, CK_RV rv) {
-  return InternalError(std::string(call) + " failed: " + CkrName(rv));
+Status CallFailed(const std::string& call, CK_RV rv) {
+  return InternalError(call + " failed: " + CkrName(rv));
 }
 
 // Fixed-width, space-padded PKCS#11 text fields.
@@ -162,6 +317,7 @@ class Pkcs11Hsm final : public Hsm {
     if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(CheckMechanisms());
+    TRY(oaep_sha256_native_, ProbeOaepSha256());
     TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
     if (domain_key) {
       domain_key_ = *domain_key;
@@ -181,84 +337,43 @@ class Pkcs11Hsm final : public Hsm {
     return BuildDescription(config.module_path);
   }
 
-  Result<Bytes> GenerateWrappedAesKey() override {
-    const CK_ATTRIBUTE tmpl[] = {
-        Attr(CKA_CLASS, kSecretKeyClass),
-        Attr(CKA_KEY_TYPE, kAesKeyType),
-        Attr(CKA_VALUE_LEN, kAesKeyBytes),
-        Attr(CKA_TOKEN, kFalse),
-        // Not CKA_PRIVATE, for the reason given in UnwrapKey: SoftHSM would encrypt the value
-        // under the token key here and decrypt it again in C_WrapKey (60 -> 41 us of CPU per
-        // key). The key is a session object, sensitive, and destroyed right after the wrap.
-        Attr(CKA_PRIVATE, kFalse),
-        Attr(CKA_SENSITIVE, kTrue),
-        // Extractable only so that C_WrapKey accepts it; destroyed right after.
-        Attr(CKA_EXTRACTABLE, kTrue),
-        Attr(CKA_ENCRYPT, kFalse),
-        Attr(CKA_DECRYPT, kFalse),
-        Attr(CKA_WRAP, kFalse),
-        Attr(CKA_UNWRAP, kFalse),
-        Attr(CKA_SIGN, kFalse),
-        Attr(CKA_VERIFY, kFalse),
-        Attr(CKA_DERIVE, kFalse),
-    };
-    CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
-    CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
-    Bytes wrapped(kWrappedKeyBytes);
-    CK_ULONG wrapped_len = wrapped.size();
-
-    std::lock_guard lock(mu_);
-    CK_OBJECT_HANDLE temp;
-    CK_RV rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl),
-                                   &temp);
-    if (rv != CKR_OK) return CallFailed("C_GenerateKey (AES-256)", rv);
-    rv = p11_->C_WrapKey(session_, &wrap, domain_key_, temp, wrapped.data(), &wrapped_len);
-    const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
-    if (rv != CKR_OK) return CallFailed("C_WrapKey (AES-KWP)", rv);
-    if (destroy_rv != CKR_OK) return CallFailed("C_DestroyObject (temporary key)", destroy_rv);
-    wrapped.resize(wrapped_len);
-    return wrapped;
+  Capability Supports(KeyKind kind) const override { return Offered(SpecOf(kind).needs); }
+  Capability Supports(SignScheme scheme) const override {
+    return Offered({SchemeOf(scheme).mech});
+  }
+  Capability Supports(OaepHash hash) const override {
+    if (hash == OaepHash::kSha1 || oaep_sha256_native_) return Offered({kRsaPkcsOaep});
+    // Encoded here and encrypted or decrypted raw in the module (see EncryptOaep).
+    Capability raw = Offered({kRsaX509});
+    if (!raw.offered) raw.missing = "CKM_RSA_PKCS_OAEP with SHA-256, or " + raw.missing;
+    return raw;
   }
 
-  Result<KeyHandle> UnwrapKey(const Bytes& wrapped) override {
-    // SoftHSM records no CKA_VALUE_LEN on unwrap; the size tells: AES-KWP of 32 bytes is 40.
-    // (A blob that passes KWP's integrity check was wrapped by us, and we wrap only AES-256.)
-    if (wrapped.size() != kWrappedKeyBytes) {
-      return InternalError("wrapped key is " + std::to_string(wrapped.size()) +
-                           " bytes, not an AES-KWP-wrapped AES-256 key");
+  Result<GeneratedKey> GenerateKey(KeyKind kind) override {
+    const KindSpec& spec = SpecOf(kind);
+    if (const Capability c = Supports(kind); !c.offered) {
+      return UnsupportedError(std::string(spec.name) + " keys: the module does not offer " +
+                              c.missing);
     }
-    const CK_ATTRIBUTE tmpl[] = {
-        Attr(CKA_CLASS, kSecretKeyClass),
-        Attr(CKA_KEY_TYPE, kAesKeyType),
-        Attr(CKA_TOKEN, kFalse),
-        // Not CKA_PRIVATE: SoftHSM keeps a private object's value encrypted under the token
-        // key and decrypts it, holding the token mutex, at every C_EncryptInit (86k vs 142k
-        // GCM ops/s on one thread). A session object is only reachable from this process
-        // either way; sensitive and non-extractable are what keep the material in the module.
-        Attr(CKA_PRIVATE, kFalse),
-        Attr(CKA_SENSITIVE, kTrue),
-        Attr(CKA_EXTRACTABLE, kFalse),
-        Attr(CKA_ENCRYPT, kTrue),
-        Attr(CKA_DECRYPT, kTrue),
-        Attr(CKA_WRAP, kFalse),
-        Attr(CKA_UNWRAP, kFalse),
-        Attr(CKA_SIGN, kFalse),
-        Attr(CKA_VERIFY, kFalse),
-        Attr(CKA_DERIVE, kFalse),
-    };
-    CK_MECHANISM unwrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    if (spec.secret_class == CKO_SECRET_KEY) {
+      TRY(Bytes wrapped, GenerateSecret(spec));
+      return GeneratedKey{std::move(wrapped), {}};
+    }
+    return GenerateKeyPair(spec);
+  }
 
-    std::lock_guard lock(mu_);
-    CK_OBJECT_HANDLE key;
-    const CK_RV rv =
-        p11_->C_UnwrapKey(session_, &unwrap, domain_key_, const_cast<CK_BYTE_PTR>(wrapped.data()),
-                          wrapped.size(), const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl), &key);
-    if (rv != CKR_OK) {
-      return InternalError("C_UnwrapKey (AES-KWP) failed: " + CkrName(rv) +
-                           " (not wrapped under this token's domain key?)");
+  Result<KeyHandle> UnwrapKey(const StoredKey& key) override {
+    const KindSpec& spec = SpecOf(key.kind);
+    if (spec.secret_class == CKO_SECRET_KEY) {
+      // SoftHSM records no CKA_VALUE_LEN on unwrap; the size tells (AES-KWP of 32 bytes is 40).
+      // A blob that passes KWP's integrity check was wrapped by us, with the kind recorded.
+      if (key.wrapped.size() != KwpSize(spec.secret_bytes)) {
+        return InternalError("wrapped key is " + std::to_string(key.wrapped.size()) +
+                             " bytes, not an AES-KWP-wrapped " + spec.name + " key");
+      }
+      return UnwrapSecret(spec, key.wrapped);
     }
-    keys_.insert(key);
-    return KeyHandle{key};
+    return UnwrapKeyPair(spec, key.wrapped, key.public_key);
   }
 
   Status DestroyKey(KeyHandle handle) override {
@@ -266,10 +381,252 @@ class Pkcs11Hsm final : public Hsm {
     // Only keys from UnwrapKey: never the domain key or another token object.
     auto it = keys_.find(handle);
     if (it == keys_.end()) return InternalError("DestroyKey: not a handle from UnwrapKey");
-    const CK_RV rv = p11_->C_DestroyObject(session_, handle);
-    if (rv != CKR_OK) return CallFailed("C_DestroyObject", rv);
+    const CK_OBJECT_HANDLE companion = it->second.public_key;
+    // Forgotten whatever the module says: a handle it failed to destroy is no use either.
     keys_.erase(it);
+    const CK_RV rv = p11_->C_DestroyObject(session_, handle);
+    const CK_RV public_rv = companion == CK_INVALID_HANDLE
+                                ? CKR_OK
+                                : p11_->C_DestroyObject(session_, companion);
+    if (rv != CKR_OK) return CallFailed("C_DestroyObject", rv);
+    if (public_rv != CKR_OK) return CallFailed("C_DestroyObject (public key)", public_rv);
     return Status::Ok();
+  }
+
+  Result<Bytes> Sign(KeyHandle key, SignScheme scheme, std::string_view input) override {
+    const SchemeSpec spec = SchemeOf(scheme);
+    CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
+    CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
+    // Room for the largest: an RSA-4096 signature.
+    Bytes out(512);
+    CK_ULONG out_len = out.size();
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, spec.key_type, spec.mech.name));
+      init_rv = p11_->C_SignInit(session_, &mech, key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Sign(session_, InputPtr(input.data()), input.size(), out.data(), &out_len);
+      }
+    }
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + spec.mech.name + ")", init_rv);
+    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + spec.mech.name + ")", rv);
+    out.resize(out_len);
+    return out;
+  }
+
+  Result<bool> Verify(KeyHandle key, SignScheme scheme, std::string_view input,
+                      std::string_view signature) override {
+    const SchemeSpec spec = SchemeOf(scheme);
+    CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
+    CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, spec.key_type, spec.mech.name));
+      init_rv = p11_->C_VerifyInit(session_, &mech, keys_.at(key).public_key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Verify(session_, InputPtr(input.data()), input.size(),
+                            InputPtr(signature.data()), signature.size());
+      }
+    }
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + spec.mech.name + ")", init_rv);
+    if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
+    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + spec.mech.name + ")", rv);
+    return true;
+  }
+
+  Result<Bytes> EncryptOaep(KeyHandle key, OaepHash hash, std::string_view plaintext) override {
+    const OaepSpec oaep = OaepOf(hash);
+    const bool native = hash == OaepHash::kSha1 || oaep_sha256_native_;
+    CK_RSA_PKCS_OAEP_PARAMS params{oaep.hash, oaep.mgf, CKZ_DATA_SPECIFIED, nullptr, 0};
+    CK_MECHANISM mech{CKM_RSA_PKCS_OAEP, &params, sizeof params};
+    CK_MECHANISM raw{CKM_RSA_X_509, nullptr, 0};
+    size_t modulus_bytes;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, CKK_RSA, "CKM_RSA_PKCS_OAEP"));
+      modulus_bytes = keys_.at(key).modulus_bytes;
+    }
+    // Without SHA-256 in the module's OAEP, the encoding is done here and only the RSA
+    // operation (with the public key: nothing secret either way) in the module.
+    Bytes block;
+    if (!native) {
+      TRY(block, OaepEncode(oaep.name, modulus_bytes, plaintext));
+      plaintext = AsStringView(block);
+    }
+    Bytes out(modulus_bytes);
+    CK_ULONG out_len = out.size();
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      auto it = keys_.find(key);
+      if (it == keys_.end()) return InternalError("EncryptOaep: not a handle from UnwrapKey");
+      init_rv = p11_->C_EncryptInit(session_, native ? &mech : &raw, it->second.public_key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Encrypt(session_, InputPtr(plaintext.data()), plaintext.size(), out.data(),
+                             &out_len);
+      }
+    }
+    const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_EncryptInit (") + what + ")", init_rv);
+    if (rv == CKR_DATA_LEN_RANGE) {
+      return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
+    }
+    if (rv != CKR_OK) return CallFailed(std::string("C_Encrypt (") + what + ")", rv);
+    out.resize(out_len);
+    return out;
+  }
+
+  Result<SecretBytes> DecryptOaep(KeyHandle key, OaepHash hash,
+                                  std::string_view ciphertext) override {
+    const OaepSpec oaep = OaepOf(hash);
+    const bool native = hash == OaepHash::kSha1 || oaep_sha256_native_;
+    CK_RSA_PKCS_OAEP_PARAMS params{oaep.hash, oaep.mgf, CKZ_DATA_SPECIFIED, nullptr, 0};
+    CK_MECHANISM mech{CKM_RSA_PKCS_OAEP, &params, sizeof params};
+    CK_MECHANISM raw{CKM_RSA_X_509, nullptr, 0};
+    SecretBytes out;
+    CK_ULONG out_len = 0;
+    size_t modulus_bytes;
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, CKK_RSA, "CKM_RSA_PKCS_OAEP"));
+      modulus_bytes = keys_.at(key).modulus_bytes;
+      // A ciphertext of another length is not one for this key (and raw RSA would take it).
+      if (ciphertext.size() != modulus_bytes) {
+        return Status(ErrorCode::kInvalidCiphertext,
+                      "the ciphertext is not the size of the key's modulus");
+      }
+      out = SecretBytes(modulus_bytes);
+      out_len = out.size();
+      // The private key's operation stays in the module either way.
+      init_rv = p11_->C_DecryptInit(session_, native ? &mech : &raw, key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Decrypt(session_, InputPtr(ciphertext.data()), ciphertext.size(),
+                             out.data(), &out_len);
+      }
+    }
+    const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_DecryptInit (") + what + ")", init_rv);
+    if (rv != CKR_OK) {
+      return Status(ErrorCode::kInvalidCiphertext,
+                    std::string("RSAES-OAEP decryption failed (") + CkrName(rv) + ")");
+    }
+    if (native) {
+      out.resize(out_len);
+      return out;
+    }
+    if (out_len > modulus_bytes) return InternalError("C_Decrypt (CKM_RSA_X_509): unexpected length");
+    if (out_len < modulus_bytes) {
+      // A module that strips the leading zeros: put them back (the decoding wants the block).
+      SecretBytes block(modulus_bytes);
+      std::memset(block.data(), 0, modulus_bytes - out_len);
+      std::memcpy(block.data() + modulus_bytes - out_len, out.data(), out_len);
+      out = std::move(block);
+    }
+    return OaepDecode(oaep.name, modulus_bytes, out);
+  }
+
+  Result<Bytes> Mac(KeyHandle key, MacHash hash, std::string_view message) override {
+    const Mech hmac = HmacMech(hash);
+    CK_MECHANISM mech{hmac.type, nullptr, 0};
+    Bytes out(64);
+    CK_ULONG out_len = out.size();
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, CKK_GENERIC_SECRET, hmac.name));
+      init_rv = p11_->C_SignInit(session_, &mech, key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Sign(session_, InputPtr(message.data()), message.size(), out.data(),
+                          &out_len);
+      }
+    }
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + hmac.name + ")", init_rv);
+    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + hmac.name + ")", rv);
+    out.resize(out_len);
+    return out;
+  }
+
+  Result<bool> VerifyMac(KeyHandle key, MacHash hash, std::string_view message,
+                         std::string_view mac) override {
+    const Mech hmac = HmacMech(hash);
+    CK_MECHANISM mech{hmac.type, nullptr, 0};
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      std::lock_guard lock(mu_);
+      TRY_STATUS(CheckKeyType(key, CKK_GENERIC_SECRET, hmac.name));
+      init_rv = p11_->C_VerifyInit(session_, &mech, key);
+      if (init_rv == CKR_OK) {
+        rv = p11_->C_Verify(session_, InputPtr(message.data()), message.size(),
+                            InputPtr(mac.data()), mac.size());
+      }
+    }
+    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + hmac.name + ")", init_rv);
+    if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
+    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + hmac.name + ")", rv);
+    return true;
+  }
+
+  Result<SecretBytes> DeriveEcdh(KeyHandle key, std::string_view peer_point) override {
+    CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, peer_point.size(),
+                                  const_cast<CK_BYTE_PTR>(InputPtr(peer_point.data()))};
+    CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
+    std::lock_guard lock(mu_);
+    TRY_STATUS(CheckKeyType(key, CKK_EC, "CKM_ECDH1_DERIVE"));
+    const KindSpec& spec = SpecOf(keys_.at(key).kind);
+    if (peer_point.size() != 1 + 2 * spec.field_bytes || peer_point[0] != 0x04) {
+      return ValidationError(std::string("the peer's public key is not an uncompressed ") +
+                             spec.name + " point");
+    }
+    const CK_ULONG secret_bytes = spec.field_bytes;
+    // The shared secret leaves the module (it is what the caller asked for), so the derived
+    // object must be readable; it is destroyed as soon as it has been read.
+    const CK_ATTRIBUTE tmpl[] = {
+        Attr(CKA_CLASS, kSecretKeyClass),
+        Attr(CKA_KEY_TYPE, kGenericSecretType),
+        Attr(CKA_VALUE_LEN, secret_bytes),
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_SENSITIVE, kFalse),
+        Attr(CKA_EXTRACTABLE, kTrue),
+        Attr(CKA_ENCRYPT, kFalse),
+        Attr(CKA_DECRYPT, kFalse),
+        Attr(CKA_SIGN, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_DERIVE, kFalse),
+    };
+    CK_OBJECT_HANDLE derived;
+    CK_RV rv = p11_->C_DeriveKey(session_, &mech, key, const_cast<CK_ATTRIBUTE*>(tmpl),
+                                 std::size(tmpl), &derived);
+    switch (rv) {
+      case CKR_OK:
+        break;
+      // What SoftHSM and others answer for a point not on the curve or otherwise unusable.
+      case CKR_ARGUMENTS_BAD:
+      case CKR_MECHANISM_PARAM_INVALID:
+      case CKR_DOMAIN_PARAMS_INVALID:
+      case CKR_DATA_INVALID:
+      case CKR_GENERAL_ERROR:
+      case CKR_FUNCTION_FAILED:
+        return ValidationError("the module refuses the peer's public point (" + CkrName(rv) +
+                               ")");
+      default:
+        return CallFailed("C_DeriveKey (CKM_ECDH1_DERIVE)", rv);
+    }
+    SecretBytes secret(secret_bytes);
+    CK_ATTRIBUTE value{CKA_VALUE, secret.data(), secret.size()};
+    rv = p11_->C_GetAttributeValue(session_, derived, &value, 1);
+    const CK_RV destroy_rv = p11_->C_DestroyObject(session_, derived);
+    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue (ECDH shared secret)", rv);
+    if (destroy_rv != CKR_OK) return CallFailed("C_DestroyObject (ECDH shared secret)", destroy_rv);
+    if (value.ulValueLen != secret_bytes) {
+      return InternalError("C_DeriveKey (CKM_ECDH1_DERIVE): unexpected length");
+    }
+    return secret;
   }
 
   Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize], std::string_view aad,
@@ -349,26 +706,54 @@ class Pkcs11Hsm final : public Hsm {
 
   Result<KeyProtection> Inspect(KeyHandle key) {
     CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, token = CK_TRUE;
-    CK_ATTRIBUTE query[] = {Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable),
-                            Attr(CKA_TOKEN, token)};
+    CK_BBOOL flags[7] = {};
+    CK_ATTRIBUTE query[] = {
+        Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable), Attr(CKA_TOKEN, token),
+        Attr(CKA_ENCRYPT, flags[0]),    Attr(CKA_DECRYPT, flags[1]),        Attr(CKA_SIGN, flags[2]),
+        Attr(CKA_VERIFY, flags[3]),     Attr(CKA_DERIVE, flags[4]),         Attr(CKA_WRAP, flags[5]),
+        Attr(CKA_UNWRAP, flags[6]),
+    };
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
-    Bytes wrapped(64);
+    // Room for any private key, so that a refusal is a refusal and not a short buffer.
+    Bytes wrapped(8192);
     CK_ULONG wrapped_len = wrapped.size();
     std::lock_guard lock(mu_);
-    const CK_RV rv = p11_->C_GetAttributeValue(session_, key, query, std::size(query));
-    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", rv);
+    // Attributes a key type lacks (CKA_ENCRYPT of an EC private key) read as false.
+    for (CK_ATTRIBUTE& a : query) {
+      const CK_RV rv = p11_->C_GetAttributeValue(session_, key, &a, 1);
+      if (rv == CKR_ATTRIBUTE_TYPE_INVALID) continue;
+      if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", rv);
+    }
     const CK_RV wrap_rv =
         p11_->C_WrapKey(session_, &wrap, domain_key_, key, wrapped.data(), &wrapped_len);
-    return KeyProtection{sensitive == CK_TRUE, extractable == CK_TRUE, token == CK_TRUE,
-                         wrap_rv != CKR_OK};
+    KeyProtection p;
+    p.sensitive = sensitive == CK_TRUE;
+    p.extractable = extractable == CK_TRUE;
+    p.token_object = token == CK_TRUE;
+    p.wrap_refused = wrap_rv != CKR_OK;
+    p.encrypt = flags[0] == CK_TRUE;
+    p.decrypt = flags[1] == CK_TRUE;
+    p.sign = flags[2] == CK_TRUE;
+    p.verify = flags[3] == CK_TRUE;
+    p.derive = flags[4] == CK_TRUE;
+    p.wrap = flags[5] == CK_TRUE;
+    p.unwrap = flags[6] == CK_TRUE;
+    return p;
   }
 
-  Result<size_t> CountSessionKeys() {
-    // Unwrapped key versions are the session's only secret keys that can encrypt.
-    const CK_ATTRIBUTE find[] = {Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse),
-                                 Attr(CKA_ENCRYPT, kTrue)};
+  Result<KeyHandle> PublicKeyOf(KeyHandle key) {
     std::lock_guard lock(mu_);
-    CK_RV rv = p11_->C_FindObjectsInit(session_, const_cast<CK_ATTRIBUTE*>(find), std::size(find));
+    auto it = keys_.find(key);
+    if (it == keys_.end() || it->second.public_key == CK_INVALID_HANDLE) {
+      return InternalError("not a key pair's handle from UnwrapKey");
+    }
+    return KeyHandle{it->second.public_key};
+  }
+
+  // With mu_ held: how many session objects match `find`.
+  Result<size_t> CountObjects(const std::vector<CK_ATTRIBUTE>& find) {
+    CK_RV rv = p11_->C_FindObjectsInit(session_, const_cast<CK_ATTRIBUTE*>(find.data()),
+                                       find.size());
     if (rv != CKR_OK) return CallFailed("C_FindObjectsInit", rv);
     size_t count = 0;
     CK_OBJECT_HANDLE found[256];
@@ -382,11 +767,344 @@ class Pkcs11Hsm final : public Hsm {
     return count;
   }
 
+  Result<SessionKeyCount> CountSessionKeys() {
+    std::lock_guard lock(mu_);
+    SessionKeyCount c;
+    // Unwrapped key versions are the session's secret keys that can encrypt (AES) or sign
+    // (HMAC; the domain key's copy does neither), and its private keys.
+    TRY(size_t aes, CountObjects({Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse),
+                                  Attr(CKA_ENCRYPT, kTrue)}));
+    TRY(size_t hmac, CountObjects({Attr(CKA_CLASS, kSecretKeyClass), Attr(CKA_TOKEN, kFalse),
+                                   Attr(CKA_SIGN, kTrue)}));
+    TRY(size_t priv, CountObjects({Attr(CKA_CLASS, kPrivateKeyClass), Attr(CKA_TOKEN, kFalse)}));
+    TRY(c.public_keys, CountObjects({Attr(CKA_CLASS, kPublicKeyClass), Attr(CKA_TOKEN, kFalse)}));
+    c.keys = aes + hmac + priv;
+    return c;
+  }
+
  private:
   struct TokenSlot {
     CK_SLOT_ID slot;
     bool user_pin_initialized;
   };
+
+  // What trent remembers of an unwrapped key: the handle is its secret or private object.
+  struct KeyEntry {
+    KeyKind kind;
+    CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;  // a key pair's public session object
+    size_t modulus_bytes = 0;                         // RSA
+  };
+
+  Capability Offered(const std::vector<Mech>& needs) const {
+    std::string missing;
+    for (const Mech& m : needs) {
+      if (offered_.count(m.type) == 0) {
+        missing += missing.empty() ? m.name : std::string(", ") + m.name;
+      }
+    }
+    return Capability{missing.empty(), missing};
+  }
+
+  // With mu_ held: `key` is an unwrapped key of `type`, which `use` needs.
+  Status CheckKeyType(KeyHandle key, CK_KEY_TYPE type, const char* use) const {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return InternalError(std::string(use) + ": not a handle from UnwrapKey");
+    const KindSpec& spec = SpecOf(it->second.kind);
+    if (spec.key_type != type) {
+      return InternalError(std::string(use) + " cannot use an " + spec.name + " key");
+    }
+    return Status::Ok();
+  }
+
+  // With mu_ held: an attribute's value, of whatever length it has.
+  Result<Bytes> GetAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type, const char* name) {
+    CK_ATTRIBUTE a{type, nullptr, 0};
+    CK_RV rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
+    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    Bytes value(a.ulValueLen);
+    a.pValue = value.data();
+    rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
+    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    value.resize(a.ulValueLen);
+    return value;
+  }
+
+  // With mu_ held: `secret` wrapped under the domain key.
+  Result<Bytes> Wrap(CK_OBJECT_HANDLE secret, const char* what) {
+    CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    CK_ULONG wrapped_len = 0;
+    CK_RV rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, nullptr, &wrapped_len);
+    if (rv != CKR_OK) return CallFailed(std::string("C_WrapKey (AES-KWP, ") + what + ")", rv);
+    Bytes wrapped(wrapped_len);
+    rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, wrapped.data(), &wrapped_len);
+    if (rv != CKR_OK) return CallFailed(std::string("C_WrapKey (AES-KWP, ") + what + ")", rv);
+    wrapped.resize(wrapped_len);
+    return wrapped;
+  }
+
+  // AES and HMAC keys.
+  Result<Bytes> GenerateSecret(const KindSpec& spec) {
+    const CK_ATTRIBUTE tmpl[] = {
+        Attr(CKA_CLASS, kSecretKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        Attr(CKA_VALUE_LEN, spec.secret_bytes),
+        Attr(CKA_TOKEN, kFalse),
+        // Not CKA_PRIVATE, for the reason given in UnwrapSecret: SoftHSM would encrypt the value
+        // under the token key here and decrypt it again in C_WrapKey (60 -> 41 us of CPU per
+        // key). The key is a session object, sensitive, and destroyed right after the wrap.
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_SENSITIVE, kTrue),
+        // Extractable only so that C_WrapKey accepts it; destroyed right after.
+        Attr(CKA_EXTRACTABLE, kTrue),
+        Attr(CKA_ENCRYPT, kFalse),
+        Attr(CKA_DECRYPT, kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_SIGN, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+        Attr(CKA_DERIVE, kFalse),
+    };
+    CK_MECHANISM gen{spec.generate.type, nullptr, 0};
+
+    std::lock_guard lock(mu_);
+    CK_OBJECT_HANDLE temp;
+    const CK_RV rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl),
+                                         std::size(tmpl), &temp);
+    if (rv != CKR_OK) return CallFailed(std::string("C_GenerateKey (") + spec.name + ")", rv);
+    Result<Bytes> wrapped = Wrap(temp, spec.name);
+    const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
+    if (!wrapped.ok()) return wrapped.status();
+    if (destroy_rv != CKR_OK) return CallFailed("C_DestroyObject (temporary key)", destroy_rv);
+    return wrapped;
+  }
+
+  // A raw EC or Ed25519 point from CKA_EC_POINT: PKCS#11 says a DER OCTET STRING (SoftHSM
+  // returns that), some modules give the bare point. The sizes tell them apart.
+  static Result<Bytes> PointFromAttribute(const KindSpec& spec, const Bytes& attr) {
+    const size_t raw_size = spec.key_type == CKK_EC ? 1 + 2 * spec.field_bytes : spec.field_bytes;
+    if (attr.size() == raw_size) return attr;
+    TRY(Bytes point, ParseDerOctetString(attr));
+    if (point.size() != raw_size) {
+      return InternalError(std::string("CKA_EC_POINT of an ") + spec.name + " key has " +
+                           std::to_string(point.size()) + " bytes");
+    }
+    return point;
+  }
+
+  Result<GeneratedKey> GenerateKeyPair(const KindSpec& spec) {
+    const CK_ULONG bits = spec.rsa_bits;
+    // The public object only serves to read the public key from; no usage.
+    std::vector<CK_ATTRIBUTE> pub = {
+        Attr(CKA_TOKEN, kFalse),   Attr(CKA_PRIVATE, kFalse), Attr(CKA_VERIFY, kFalse),
+        Attr(CKA_ENCRYPT, kFalse), Attr(CKA_WRAP, kFalse),    Attr(CKA_DERIVE, kFalse),
+    };
+    if (spec.key_type == CKK_RSA) {
+      pub.push_back(Attr(CKA_MODULUS_BITS, bits));
+      pub.push_back({CKA_PUBLIC_EXPONENT, const_cast<CK_BYTE*>(kRsaPublicExponent),
+                     sizeof kRsaPublicExponent});
+    } else {
+      pub.push_back({CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()});
+    }
+    const CK_ATTRIBUTE priv[] = {
+        Attr(CKA_TOKEN, kFalse),
+        // Not CKA_PRIVATE, as for secret keys (GenerateSecret): a session object, sensitive,
+        // and destroyed right after the wrap.
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_SENSITIVE, kTrue),
+        // Extractable only so that C_WrapKey accepts it; destroyed right after.
+        Attr(CKA_EXTRACTABLE, kTrue),
+        Attr(CKA_SIGN, kFalse),
+        Attr(CKA_DECRYPT, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_DERIVE, kFalse),
+    };
+    CK_MECHANISM gen{spec.generate.type, nullptr, 0};
+
+    Bytes wrapped, modulus, exponent, point;
+    {
+      std::lock_guard lock(mu_);
+      CK_OBJECT_HANDLE pub_key, priv_key;
+      const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, pub.data(), pub.size(),
+                                               const_cast<CK_ATTRIBUTE*>(priv), std::size(priv),
+                                               &pub_key, &priv_key);
+      if (rv != CKR_OK) {
+        return CallFailed(std::string("C_GenerateKeyPair (") + spec.name + ")", rv);
+      }
+      auto read_and_wrap = [&]() -> Status {
+        if (spec.key_type == CKK_RSA) {
+          TRY(modulus, GetAttribute(pub_key, CKA_MODULUS, "CKA_MODULUS"));
+          TRY(exponent, GetAttribute(pub_key, CKA_PUBLIC_EXPONENT, "CKA_PUBLIC_EXPONENT"));
+        } else {
+          TRY(Bytes attr, GetAttribute(pub_key, CKA_EC_POINT, "CKA_EC_POINT"));
+          TRY(point, PointFromAttribute(spec, attr));
+        }
+        TRY(wrapped, Wrap(priv_key, spec.name));
+        return Status::Ok();
+      };
+      const Status status = read_and_wrap();
+      const CK_RV destroy_priv = p11_->C_DestroyObject(session_, priv_key);
+      const CK_RV destroy_pub = p11_->C_DestroyObject(session_, pub_key);
+      TRY_STATUS(status);
+      if (destroy_priv != CKR_OK) return CallFailed("C_DestroyObject (private key)", destroy_priv);
+      if (destroy_pub != CKR_OK) return CallFailed("C_DestroyObject (public key)", destroy_pub);
+    }
+    GeneratedKey key;
+    key.wrapped = std::move(wrapped);
+    if (spec.key_type == CKK_RSA) {
+      TRY(key.public_key, RsaSpki(modulus, exponent));
+    } else if (spec.key_type == CKK_EC) {
+      TRY(key.public_key, EcSpki(spec.openssl_group, point));
+    } else {
+      TRY(key.public_key, Ed25519Spki(point));
+    }
+    return key;
+  }
+
+  Result<KeyHandle> UnwrapSecret(const KindSpec& spec, const Bytes& wrapped) {
+    // AES keys encrypt and decrypt; HMAC keys sign and verify. Nothing else.
+    const bool aes = spec.key_type == CKK_AES;
+    const CK_ATTRIBUTE tmpl[] = {
+        Attr(CKA_CLASS, kSecretKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        Attr(CKA_TOKEN, kFalse),
+        // Not CKA_PRIVATE: SoftHSM keeps a private object's value encrypted under the token
+        // key and decrypts it, holding the token mutex, at every C_EncryptInit (86k vs 142k
+        // GCM ops/s on one thread). A session object is only reachable from this process
+        // either way; sensitive and non-extractable are what keep the material in the module.
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kFalse),
+        Attr(CKA_ENCRYPT, aes ? kTrue : kFalse),
+        Attr(CKA_DECRYPT, aes ? kTrue : kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_SIGN, aes ? kFalse : kTrue),
+        Attr(CKA_VERIFY, aes ? kFalse : kTrue),
+        Attr(CKA_DERIVE, kFalse),
+    };
+    CK_MECHANISM unwrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+
+    std::lock_guard lock(mu_);
+    CK_OBJECT_HANDLE key;
+    const CK_RV rv =
+        p11_->C_UnwrapKey(session_, &unwrap, domain_key_, const_cast<CK_BYTE_PTR>(wrapped.data()),
+                          wrapped.size(), const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl), &key);
+    if (rv != CKR_OK) {
+      return InternalError("C_UnwrapKey (AES-KWP) failed: " + CkrName(rv) +
+                           " (not wrapped under this token's domain key?)");
+    }
+    keys_.emplace(key, KeyEntry{spec.kind});
+    return KeyHandle{key};
+  }
+
+  Result<KeyHandle> UnwrapKeyPair(const KindSpec& spec, const Bytes& wrapped,
+                                  const Bytes& public_key) {
+    // The public key's attributes, from the SubjectPublicKeyInfo GenerateKey returned.
+    KeyEntry entry{spec.kind};
+    Bytes modulus, exponent, ec_point;
+    std::vector<CK_ATTRIBUTE> pub = {
+        Attr(CKA_CLASS, kPublicKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_VERIFY, kTrue),
+        Attr(CKA_ENCRYPT, spec.key_type == CKK_RSA ? kTrue : kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_DERIVE, kFalse),
+    };
+    if (spec.key_type == CKK_RSA) {
+      TRY(RsaPublicParts parts, ParseRsaSpki(public_key));
+      if (parts.modulus.size() * 8 != spec.rsa_bits) {
+        return InternalError(std::string("the public key is not an ") + spec.name + " key");
+      }
+      modulus = std::move(parts.modulus);
+      exponent = std::move(parts.exponent);
+      entry.modulus_bytes = modulus.size();
+      pub.push_back({CKA_MODULUS, modulus.data(), modulus.size()});
+      pub.push_back({CKA_PUBLIC_EXPONENT, exponent.data(), exponent.size()});
+    } else {
+      Bytes point;
+      if (spec.key_type == CKK_EC) {
+        TRY(point, ParseEcSpki(public_key, spec.openssl_group));
+      } else {
+        TRY(point, ParseEd25519Spki(public_key));
+      }
+      ec_point = DerOctetString(point);
+      pub.push_back({CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()});
+      pub.push_back({CKA_EC_POINT, ec_point.data(), ec_point.size()});
+    }
+    // The private key does what a KMS key of its spec may do, and no more: RSA signs or
+    // decrypts, EC signs or derives (ECDH), Ed25519 signs. Which of these a key is for is
+    // KMS's business (its KeyUsage), checked before the module is asked.
+    const CK_BBOOL decrypt = spec.key_type == CKK_RSA ? kTrue : kFalse;
+    const CK_BBOOL derive = spec.key_type == CKK_EC ? kTrue : kFalse;
+    const CK_ATTRIBUTE priv[] = {
+        Attr(CKA_CLASS, kPrivateKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        Attr(CKA_TOKEN, kFalse),
+        // Not CKA_PRIVATE, for the reason given in UnwrapSecret.
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kFalse),
+        Attr(CKA_SIGN, kTrue),
+        Attr(CKA_DECRYPT, decrypt),
+        Attr(CKA_DERIVE, derive),
+        Attr(CKA_UNWRAP, kFalse),
+    };
+    CK_MECHANISM unwrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+
+    std::lock_guard lock(mu_);
+    CK_OBJECT_HANDLE key;
+    CK_RV rv =
+        p11_->C_UnwrapKey(session_, &unwrap, domain_key_, const_cast<CK_BYTE_PTR>(wrapped.data()),
+                          wrapped.size(), const_cast<CK_ATTRIBUTE*>(priv), std::size(priv), &key);
+    if (rv != CKR_OK) {
+      return InternalError("C_UnwrapKey (AES-KWP, " + std::string(spec.name) +
+                           ") failed: " + CkrName(rv) +
+                           " (not wrapped under this token's domain key?)");
+    }
+    rv = p11_->C_CreateObject(session_, pub.data(), pub.size(), &entry.public_key);
+    if (rv != CKR_OK) {
+      p11_->C_DestroyObject(session_, key);
+      return CallFailed(std::string("C_CreateObject (") + spec.name + " public key)", rv);
+    }
+    keys_.emplace(key, entry);
+    return KeyHandle{key};
+  }
+
+  // Whether the module's CKM_RSA_PKCS_OAEP takes SHA-256 (SoftHSM 2.6.1 takes only SHA-1).
+  // Asked once at Open, of a throwaway public key object: the mechanism list cannot tell.
+  Result<bool> ProbeOaepSha256() {
+    if (offered_.count(CKM_RSA_PKCS_OAEP) == 0) return false;
+    // Any odd 2048-bit number serves as a modulus for a public-key operation.
+    Bytes modulus(256, 0);
+    modulus.front() = 0xc0;
+    modulus.back() = 0x01;
+    const CK_KEY_TYPE rsa = CKK_RSA;
+    const CK_ATTRIBUTE tmpl[] = {
+        Attr(CKA_CLASS, kPublicKeyClass), Attr(CKA_KEY_TYPE, rsa), Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),        Attr(CKA_ENCRYPT, kTrue),
+        {CKA_MODULUS, modulus.data(), modulus.size()},
+        {CKA_PUBLIC_EXPONENT, const_cast<CK_BYTE*>(kRsaPublicExponent), sizeof kRsaPublicExponent},
+    };
+    CK_OBJECT_HANDLE probe;
+    CK_RV rv = p11_->C_CreateObject(session_, const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl),
+                                    &probe);
+    if (rv != CKR_OK) return CallFailed("C_CreateObject (RSA public key for the OAEP probe)", rv);
+    CK_RSA_PKCS_OAEP_PARAMS params{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+    CK_MECHANISM mech{CKM_RSA_PKCS_OAEP, &params, sizeof params};
+    const CK_RV init_rv = p11_->C_EncryptInit(session_, &mech, probe);
+    if (init_rv == CKR_OK) {
+      // Ends the operation; the result does not matter.
+      CK_BYTE in = 0;
+      Bytes out(modulus.size());
+      CK_ULONG out_len = out.size();
+      p11_->C_Encrypt(session_, &in, 1, out.data(), &out_len);
+    }
+    rv = p11_->C_DestroyObject(session_, probe);
+    if (rv != CKR_OK) return CallFailed("C_DestroyObject (OAEP probe key)", rv);
+    return init_rv == CKR_OK;
+  }
 
   static CK_GCM_PARAMS GcmParams(const uint8_t iv[kGcmIvSize], std::string_view aad) {
     CK_GCM_PARAMS p;
@@ -504,18 +1222,11 @@ class Pkcs11Hsm final : public Hsm {
     rv = p11_->C_GetMechanismList(slot_, offered.data(), &n);
     if (rv != CKR_OK) return CallFailed("C_GetMechanismList", rv);
     offered.resize(n);
-    const std::pair<CK_MECHANISM_TYPE, const char*> needed[] = {
-        {CKM_AES_KEY_GEN, "CKM_AES_KEY_GEN"},
-        {CKM_AES_GCM, "CKM_AES_GCM"},
-        {CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD (0x210A)"},
-    };
-    std::string missing;
-    for (const auto& [mech, name] : needed) {
-      if (std::find(offered.begin(), offered.end(), mech) == offered.end()) {
-        missing += missing.empty() ? name : std::string(", ") + name;
-      }
-    }
-    if (!missing.empty()) return InternalError("the module does not offer " + missing);
+    offered_.insert(offered.begin(), offered.end());
+    // Only AES keys are required (they hold the data keys and the domain key check); what
+    // the other kinds need is asked of Supports when a key of that kind is wanted.
+    const Capability aes = Offered(SpecOf(KeyKind::kAes256).needs);
+    if (!aes.offered) return InternalError("the module does not offer " + aes.missing);
     return Status::Ok();
   }
 
@@ -569,7 +1280,8 @@ class Pkcs11Hsm final : public Hsm {
   // those trent requires anyway, and `check` (a wrapped throwaway key) tells nothing about
   // the domain key.
   Status CheckDomainKey(const Bytes& check) {
-    Result<KeyHandle> unwrapped = UnwrapKey(check);
+    const Bytes no_public_key;
+    Result<KeyHandle> unwrapped = UnwrapKey(StoredKey{KeyKind::kAes256, check, no_public_key});
     if (!unwrapped.ok()) {
       return InternalError(
           "the token's domain wrapping key is not the one the database's keys are wrapped "
@@ -619,11 +1331,19 @@ class Pkcs11Hsm final : public Hsm {
   CK_OBJECT_HANDLE domain_key_ = CK_INVALID_HANDLE;  // after Start: the session copy
   std::string description_;
 
-  SpinWaitMutex mu_;                           // guards every use of session_, and keys_
-  std::unordered_set<CK_OBJECT_HANDLE> keys_;  // handles from UnwrapKey not yet destroyed
+  // Read-only after Start.
+  std::unordered_set<CK_MECHANISM_TYPE> offered_;  // C_GetMechanismList
+  bool oaep_sha256_native_ = false;  // CKM_RSA_PKCS_OAEP takes SHA-256 (ProbeOaepSha256)
+
+  SpinWaitMutex mu_;  // guards every use of session_, and keys_
+  // Handles from UnwrapKey not yet destroyed (each a secret or private key object, with its
+  // public companion object for a key pair).
+  std::unordered_map<CK_OBJECT_HANDLE, KeyEntry> keys_;
 };
 
 }  // namespace
+
+bool IsKeyPair(KeyKind kind) { return SpecOf(kind).secret_class == CKO_PRIVATE_KEY; }
 
 Result<std::unique_ptr<Hsm>> Hsm::Open(const HsmConfig& config) {
   auto hsm = std::make_unique<Pkcs11Hsm>();
@@ -643,9 +1363,20 @@ Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key) {
 }
 
 Result<size_t> CountSessionKeysForTesting(Hsm& hsm) {
+  TRY(SessionKeyCount count, CountSessionObjectsForTesting(hsm));
+  return count.keys;
+}
+
+Result<SessionKeyCount> CountSessionObjectsForTesting(Hsm& hsm) {
   auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
   if (!p11) return InternalError("not an Hsm from Hsm::Open");
   return p11->CountSessionKeys();
+}
+
+Result<KeyHandle> PublicKeyObjectForTesting(Hsm& hsm, KeyHandle key) {
+  auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
+  if (!p11) return InternalError("not an Hsm from Hsm::Open");
+  return p11->PublicKeyOf(key);
 }
 
 }  // namespace trent::hsm

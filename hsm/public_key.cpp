@@ -1,0 +1,244 @@
+// RSA_padding_add/check_PKCS1_OAEP_mgf1 are deprecated in OpenSSL 3 with no EVP replacement for
+// the encoding alone (EVP does OAEP only together with the RSA operation, which must stay in
+// the module for the private key).
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include "hsm/public_key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <memory>
+
+namespace trent::hsm {
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct CtxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct BldFree {
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+
+// The OpenSSL error queue is per thread; leave it empty whatever happened.
+Status OpensslError(const std::string& what) {
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  char buf[256] = "";
+  if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
+  return InternalError(what + (e != 0 ? std::string(": ") + buf : std::string()));
+}
+
+Result<Bytes> ToSpki(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int n = i2d_PUBKEY(key, &der);
+  if (n <= 0) return OpensslError("i2d_PUBKEY");
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<Pkey> FromSpki(const Bytes& spki, const char* type) {
+  const unsigned char* p = spki.data();
+  Pkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  if (!key) return OpensslError("not a DER SubjectPublicKeyInfo");
+  if (p != spki.data() + spki.size()) {
+    return InternalError("bytes after the SubjectPublicKeyInfo");
+  }
+  if (!EVP_PKEY_is_a(key.get(), type)) {
+    return InternalError(std::string("the SubjectPublicKeyInfo is not an ") + type + " key");
+  }
+  return key;
+}
+
+Result<Pkey> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
+  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) <= 0) {
+    return OpensslError(std::string("EVP_PKEY_fromdata (") + type + ")");
+  }
+  return Pkey(key);
+}
+
+Result<Bytes> BnParam(EVP_PKEY* key, const char* name) {
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &raw) <= 0) {
+    return OpensslError(std::string("EVP_PKEY_get_bn_param ") + name);
+  }
+  Bn bn(raw);
+  Bytes out(BN_num_bytes(bn.get()));
+  BN_bn2bin(bn.get(), out.data());
+  return out;
+}
+
+const EVP_MD* OaepMd(std::string_view hash) {
+  if (hash == "SHA1") return EVP_sha1();
+  if (hash == "SHA256") return EVP_sha256();
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Bytes> RsaSpki(const Bytes& modulus, const Bytes& exponent) {
+  Bn n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
+  Bn e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  if (!n || !e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get())) {
+    return OpensslError("building RSA parameters");
+  }
+  TRY(Pkey key, FromParams("RSA", bld.get()));
+  return ToSpki(key.get());
+}
+
+Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki) {
+  TRY(Pkey key, FromSpki(spki, "RSA"));
+  RsaPublicParts parts;
+  TRY(parts.modulus, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
+  TRY(parts.exponent, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
+  return parts;
+}
+
+Result<Bytes> EcSpki(const std::string& group, const Bytes& point) {
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld ||
+      !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.c_str(), 0) ||
+      !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                        point.size())) {
+    return OpensslError("building EC parameters");
+  }
+  TRY(Pkey key, FromParams("EC", bld.get()));
+  return ToSpki(key.get());
+}
+
+Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group) {
+  TRY(Pkey key, FromSpki(spki, "EC"));
+  char name[64] = "";
+  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name,
+                                     nullptr) <= 0) {
+    return OpensslError("the EC SubjectPublicKeyInfo names no curve");
+  }
+  if (group != name) {
+    return InternalError("the EC SubjectPublicKeyInfo is on " + std::string(name) + ", not " +
+                         group);
+  }
+  // The SubjectPublicKeyInfo may hold a compressed point; the module wants it uncompressed.
+  if (EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                     OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) <= 0) {
+    return OpensslError("EC point conversion format");
+  }
+  size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0,
+                                      &len) <= 0) {
+    return OpensslError("EC public point");
+  }
+  Bytes point(len);
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                      point.data(), point.size(), &len) <= 0) {
+    return OpensslError("EC public point");
+  }
+  point.resize(len);
+  return point;
+}
+
+Result<Bytes> Ed25519Spki(const Bytes& point) {
+  Pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size()));
+  if (!key) return OpensslError("Ed25519 public key");
+  return ToSpki(key.get());
+}
+
+Result<Bytes> ParseEd25519Spki(const Bytes& spki) {
+  TRY(Pkey key, FromSpki(spki, "ED25519"));
+  Bytes point(32);
+  size_t len = point.size();
+  if (EVP_PKEY_get_raw_public_key(key.get(), point.data(), &len) <= 0 || len != point.size()) {
+    return OpensslError("Ed25519 public point");
+  }
+  return point;
+}
+
+Bytes DerOctetString(const Bytes& content) {
+  Bytes out{0x04};
+  const size_t n = content.size();
+  if (n < 0x80) {
+    out.push_back(static_cast<uint8_t>(n));
+  } else if (n <= 0xff) {
+    out.insert(out.end(), {0x81, static_cast<uint8_t>(n)});
+  } else {
+    out.insert(out.end(), {0x82, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+Result<Bytes> ParseDerOctetString(const Bytes& der) {
+  if (der.size() < 2 || der[0] != 0x04) return InternalError("not a DER OCTET STRING");
+  size_t header = 2, n = der[1];
+  if (n == 0x81 && der.size() >= 3 && der[2] >= 0x80) {
+    header = 3;
+    n = der[2];
+  } else if (n == 0x82 && der.size() >= 4 && der[2] != 0) {
+    header = 4;
+    n = (size_t{der[2]} << 8) | der[3];
+  } else if (n >= 0x80) {
+    return InternalError("not a DER OCTET STRING (length)");
+  }
+  if (der.size() != header + n) return InternalError("not a DER OCTET STRING (size)");
+  return Bytes(der.begin() + header, der.end());
+}
+
+Result<Bytes> OaepEncode(std::string_view hash, size_t modulus_bytes, std::string_view message) {
+  const EVP_MD* md = OaepMd(hash);
+  if (!md) return InternalError("OAEP: unknown hash " + std::string(hash));
+  // RFC 8017 7.1.1 step 1.b.
+  const size_t h = EVP_MD_get_size(md);
+  if (modulus_bytes < 2 * h + 2 || message.size() > modulus_bytes - 2 * h - 2) {
+    return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
+  }
+  Bytes block(modulus_bytes);
+  if (RSA_padding_add_PKCS1_OAEP_mgf1(block.data(), static_cast<int>(block.size()),
+                                      reinterpret_cast<const unsigned char*>(message.data()),
+                                      static_cast<int>(message.size()), nullptr, 0, md,
+                                      md) != 1) {
+    return OpensslError("RSA_padding_add_PKCS1_OAEP_mgf1");
+  }
+  return block;
+}
+
+Result<SecretBytes> OaepDecode(std::string_view hash, size_t modulus_bytes,
+                               const SecretBytes& block) {
+  const EVP_MD* md = OaepMd(hash);
+  if (!md) return InternalError("OAEP: unknown hash " + std::string(hash));
+  if (block.size() != modulus_bytes) {
+    return Status(ErrorCode::kInvalidCiphertext, "RSAES-OAEP decoding failed");
+  }
+  SecretBytes out(modulus_bytes);
+  // The block includes the leading zero byte (flen == num), as OpenSSL's own RSA does it.
+  const int n = RSA_padding_check_PKCS1_OAEP_mgf1(
+      out.data(), static_cast<int>(out.size()), block.data(), static_cast<int>(block.size()),
+      static_cast<int>(modulus_bytes), nullptr, 0, md, md);
+  ERR_clear_error();
+  if (n < 0) return Status(ErrorCode::kInvalidCiphertext, "RSAES-OAEP decoding failed");
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace trent::hsm

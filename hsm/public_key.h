@@ -1,0 +1,47 @@
+// Public keys as DER SubjectPublicKeyInfo (what GenerateKey returns and KMS's GetPublicKey
+// hands out), built from and taken apart into the parts a PKCS#11 module speaks in; and the
+// OAEP encoding, for modules whose RSA-OAEP offers only SHA-1. OpenSSL only: no PKCS#11 here,
+// and nothing here sees private key material.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace trent::hsm {
+
+// Big-endian unsigned integers, as CKA_MODULUS and CKA_PUBLIC_EXPONENT hold them.
+struct RsaPublicParts {
+  Bytes modulus;
+  Bytes exponent;
+};
+
+Result<Bytes> RsaSpki(const Bytes& modulus, const Bytes& exponent);
+Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki);
+
+// `group` is OpenSSL's name of the curve ("prime256v1", "secp384r1", "secp521r1",
+// "secp256k1"); `point` is uncompressed (0x04 || x || y).
+Result<Bytes> EcSpki(const std::string& group, const Bytes& point);
+// The uncompressed point of an EC SubjectPublicKeyInfo on `group`; another curve fails.
+Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group);
+
+// `point` is the 32-byte RFC 8032 encoding.
+Result<Bytes> Ed25519Spki(const Bytes& point);
+Result<Bytes> ParseEd25519Spki(const Bytes& spki);
+
+// DER OCTET STRING around `content` (CKA_EC_POINT), and its content back (nullopt-like
+// failure as a Status when `der` is not exactly one OCTET STRING).
+Bytes DerOctetString(const Bytes& content);
+Result<Bytes> ParseDerOctetString(const Bytes& der);
+
+// RSAES-OAEP encoding (RFC 8017 7.1.1 step 2, MGF1 of the same hash, empty label) of `message`
+// into a block of `modulus_bytes` bytes, leading zero included, for a raw RSA operation.
+// `hash` is "SHA1" or "SHA256". A message too long for the key is kValidation.
+Result<Bytes> OaepEncode(std::string_view hash, size_t modulus_bytes, std::string_view message);
+// The message inside a block from a raw RSA decryption; in constant time as far as the block's
+// contents go. Any malformed block is kInvalidCiphertext, without saying how.
+Result<SecretBytes> OaepDecode(std::string_view hash, size_t modulus_bytes, const SecretBytes& block);
+
+}  // namespace trent::hsm

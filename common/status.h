@@ -24,6 +24,8 @@ enum class ErrorCode {
   kInvalidCiphertext,      // InvalidCiphertextException
   kIncorrectKey,           // IncorrectKeyException
   kInvalidKeyUsage,        // InvalidKeyUsageException
+  kInvalidMac,             // KMSInvalidMacException
+  kInvalidSignature,       // KMSInvalidSignatureException
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
   kLimitExceeded,          // LimitExceededException

@@ -35,12 +35,13 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 27> kHandlers = {{
+constexpr std::array<Route, 30> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
+    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
     {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
@@ -49,6 +50,7 @@ constexpr std::array<Route, 27> kHandlers = {{
     {"Encrypt", Encrypt, Blocking::kNo},
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
+    {"GenerateMac", GenerateMac, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
@@ -63,6 +65,7 @@ constexpr std::array<Route, 27> kHandlers = {{
     {"UntagResource", UntagResource, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
     {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
+    {"VerifyMac", VerifyMac, Blocking::kNo},
 }};
 
 const Route* FindRoute(std::string_view operation) {

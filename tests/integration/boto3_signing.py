@@ -244,7 +244,8 @@ class Signing(harness.TrentdTestCase):
                 self.assertEqual((status, answer), (400, {
                     "__type": "DryRunOperationException", "message": DRY_RUN}))
         # A dry run of a request that would fail answers its error.
-        status, answer = raw_call(self.server, "Sign", {**body, "SigningAlgorithm": "ECDSA_SHA_384"})
+        status, answer = raw_call(self.server, "Sign",
+                                  {**body, "SigningAlgorithm": "ECDSA_SHA_384"})
         self.assertEqual((status, answer["__type"]), (400, "InvalidKeyUsageException"))
 
     # Errors (aws12.md §3 and "Order of checks").

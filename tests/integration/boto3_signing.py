@@ -248,6 +248,28 @@ class Signing(harness.TrentdTestCase):
                                   {**body, "SigningAlgorithm": "ECDSA_SHA_384"})
         self.assertEqual((status, answer["__type"]), (400, "InvalidKeyUsageException"))
 
+    def test_last_usage(self):
+        # Sign and a valid Verify are uses of the key; an invalid signature is not.
+        key = self.new_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+
+        def last():
+            status, answer = raw_call(self.server, "GetKeyLastUsage", {"KeyId": key["KeyId"]})
+            self.assertEqual(status, 200, answer)
+            used = answer["KeyLastUsage"]
+            return used["Operation"], used["KmsRequestId"]
+
+        out = self.kms.sign(KeyId=key["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+        self.assertEqual(last(), ("Sign", out["ResponseMetadata"]["RequestId"]))
+        out = self.kms.verify(KeyId=key["KeyId"], Message=b"m", Signature=out["Signature"],
+                              SigningAlgorithm="ECDSA_SHA_256")
+        verified = ("Verify", out["ResponseMetadata"]["RequestId"])
+        self.assertEqual(last(), verified)
+        self.assertAwsError("KMSInvalidSignatureException", self.kms.verify, KeyId=key["KeyId"],
+                            Message=b"other", Signature=b"garbage",
+                            SigningAlgorithm="ECDSA_SHA_256")
+        self.kms.get_public_key(KeyId=key["KeyId"])
+        self.assertEqual(last(), verified)
+
     # Errors (aws12.md §3 and "Order of checks").
 
     def test_digest_of_wrong_length(self):

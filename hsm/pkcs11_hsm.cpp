@@ -15,9 +15,9 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <optional>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -95,8 +95,14 @@ struct KindSpec {
   size_t field_bytes = 0;                // EC, Ed25519: bytes of a coordinate (and of r, s)
   CK_ULONG secret_bytes = 0;             // AES, HMAC: CKA_VALUE_LEN
   // Every mechanism that generating and using the kind needs (signature schemes and OAEP that
-  // a caller may pick are asked of Supports(SignScheme / OaepHash) on their own).
+  // a caller may pick are asked of Supports(SignScheme / OaepHash) on their own). EC keys on
+  // the NIST curves also agree keys (ECDH); secp256k1 keys only sign, as in AWS KMS (CreateKey,
+  // KeyUsage: "For asymmetric KMS keys with ECC_SECG_P256K1 key pairs, specify SIGN_VERIFY").
   std::vector<Mech> needs;
+
+  bool Needs(CK_MECHANISM_TYPE type) const {
+    return std::any_of(needs.begin(), needs.end(), [&](const Mech& m) { return m.type == type; });
+  }
 };
 
 template <size_t N>
@@ -191,11 +197,12 @@ Mech HmacMech(MacHash hash) {
 struct OaepSpec {
   CK_MECHANISM_TYPE hash;
   CK_RSA_PKCS_MGF_TYPE mgf;
+  size_t hash_bytes;
   const char* name;
 };
 OaepSpec OaepOf(OaepHash hash) {
-  return hash == OaepHash::kSha1 ? OaepSpec{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"}
-                                 : OaepSpec{CKM_SHA256, CKG_MGF1_SHA256, "SHA256"};
+  return hash == OaepHash::kSha1 ? OaepSpec{CKM_SHA_1, CKG_MGF1_SHA1, 20, "SHA1"}
+                                 : OaepSpec{CKM_SHA256, CKG_MGF1_SHA256, 32, "SHA256"};
 }
 
 // CK_ATTRIBUTE is not const-correct: the module only reads the templates we pass in.
@@ -219,6 +226,10 @@ CK_UTF8CHAR_PTR Utf8(const std::string& s) {
 
 Status CallFailed(const std::string& call, CK_RV rv) {
   return InternalError(call + " failed: " + CkrName(rv));
+}
+// "C_Sign (CKM_ECDSA) failed: ..."
+Status CallFailed(const char* call, const std::string& what, CK_RV rv) {
+  return CallFailed(std::string(call) + " (" + what + ")", rv);
 }
 
 // Fixed-width, space-padded PKCS#11 text fields.
@@ -317,7 +328,6 @@ class Pkcs11Hsm final : public Hsm {
     if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(CheckMechanisms());
-    TRY(oaep_sha256_native_, ProbeOaepSha256());
     TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
     if (domain_key) {
       domain_key_ = *domain_key;
@@ -330,6 +340,9 @@ class Pkcs11Hsm final : public Hsm {
                            "new one");
     }
     TRY_STATUS(CopyDomainKeyIntoSession());
+    // What the mechanism list cannot tell (session objects only, all destroyed again).
+    TRY(oaep_sha256_native_, ProbeOaepSha256());
+    TRY(ed25519_wrappable_, ProbeEd25519Wrap());
     if (config.domain_key_check) TRY_STATUS(CheckDomainKey(*config.domain_key_check));
     // SoftHSM does not fsync what it writes; the caller is about to record that this token
     // holds the domain key.
@@ -337,7 +350,13 @@ class Pkcs11Hsm final : public Hsm {
     return BuildDescription(config.module_path);
   }
 
-  Capability Supports(KeyKind kind) const override { return Offered(SpecOf(kind).needs); }
+  Capability Supports(KeyKind kind) const override {
+    if (kind == KeyKind::kEd25519 && !ed25519_wrappable_) {
+      return Capability{false, "CKM_AES_KEY_WRAP_PAD of CKK_EC_EDWARDS private keys (the module "
+                               "answers CKR_KEY_NOT_WRAPPABLE)"};
+    }
+    return Offered(SpecOf(kind).needs);
+  }
   Capability Supports(SignScheme scheme) const override {
     return Offered({SchemeOf(scheme).mech});
   }
@@ -365,9 +384,12 @@ class Pkcs11Hsm final : public Hsm {
   Result<KeyHandle> UnwrapKey(const StoredKey& key) override {
     const KindSpec& spec = SpecOf(key.kind);
     if (spec.secret_class == CKO_SECRET_KEY) {
-      // SoftHSM records no CKA_VALUE_LEN on unwrap; the size tells (AES-KWP of 32 bytes is 40).
-      // A blob that passes KWP's integrity check was wrapped by us, with the kind recorded.
-      if (key.wrapped.size() != KwpSize(spec.secret_bytes)) {
+      // SoftHSM records no CKA_VALUE_LEN on unwrap; for AES the size tells (AES-KWP of 32 bytes
+      // is 40). A blob that passes KWP's integrity check was wrapped by us, with the kind
+      // recorded. HMAC keys go unchecked: SoftHSM 2.6.1 zero-pads a secret to 8 bytes before
+      // KWP and unwraps the padded value (a 28-byte key comes back as 32 bytes), which HMAC
+      // does not notice (it pads its key with zeros anyway) but another module would not do.
+      if (key.kind == KeyKind::kAes256 && key.wrapped.size() != KwpSize(spec.secret_bytes)) {
         return InternalError("wrapped key is " + std::to_string(key.wrapped.size()) +
                              " bytes, not an AES-KWP-wrapped " + spec.name + " key");
       }
@@ -398,6 +420,7 @@ class Pkcs11Hsm final : public Hsm {
     CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
     CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
     // Room for the largest: an RSA-4096 signature.
+    TRY_STATUS(CheckDigestLength(spec, input));
     Bytes out(512);
     CK_ULONG out_len = out.size();
     CK_RV init_rv, rv = CKR_OK;
@@ -409,8 +432,8 @@ class Pkcs11Hsm final : public Hsm {
         rv = p11_->C_Sign(session_, InputPtr(input.data()), input.size(), out.data(), &out_len);
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + spec.mech.name + ")", init_rv);
-    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + spec.mech.name + ")", rv);
+    if (init_rv != CKR_OK) return CallFailed("C_SignInit", spec.mech.name, init_rv);
+    if (rv != CKR_OK) return CallFailed("C_Sign", spec.mech.name, rv);
     out.resize(out_len);
     return out;
   }
@@ -420,6 +443,7 @@ class Pkcs11Hsm final : public Hsm {
     const SchemeSpec spec = SchemeOf(scheme);
     CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
     CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
+    TRY_STATUS(CheckDigestLength(spec, input));
     CK_RV init_rv, rv = CKR_OK;
     {
       std::lock_guard lock(mu_);
@@ -430,9 +454,9 @@ class Pkcs11Hsm final : public Hsm {
                             InputPtr(signature.data()), signature.size());
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + spec.mech.name + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_VerifyInit", spec.mech.name, init_rv);
     if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
-    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + spec.mech.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Verify", spec.mech.name, rv);
     return true;
   }
 
@@ -447,6 +471,10 @@ class Pkcs11Hsm final : public Hsm {
       std::lock_guard lock(mu_);
       TRY_STATUS(CheckKeyType(key, CKK_RSA, "CKM_RSA_PKCS_OAEP"));
       modulus_bytes = keys_.at(key).modulus_bytes;
+    }
+    // RFC 8017 7.1.1 step 1.b; SoftHSM answers CKR_GENERAL_ERROR to a longer plaintext.
+    if (plaintext.size() + 2 * oaep.hash_bytes + 2 > modulus_bytes) {
+      return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
     }
     // Without SHA-256 in the module's OAEP, the encoding is done here and only the RSA
     // operation (with the public key: nothing secret either way) in the module.
@@ -469,11 +497,11 @@ class Pkcs11Hsm final : public Hsm {
       }
     }
     const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_EncryptInit (") + what + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_EncryptInit", what, init_rv);
     if (rv == CKR_DATA_LEN_RANGE) {
       return ValidationError("the plaintext is too long for RSAES-OAEP with this key");
     }
-    if (rv != CKR_OK) return CallFailed(std::string("C_Encrypt (") + what + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Encrypt", what, rv);
     out.resize(out_len);
     return out;
   }
@@ -508,7 +536,7 @@ class Pkcs11Hsm final : public Hsm {
       }
     }
     const char* what = native ? "CKM_RSA_PKCS_OAEP" : "CKM_RSA_X_509";
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_DecryptInit (") + what + ")", init_rv);
+    if (init_rv != CKR_OK) return CallFailed("C_DecryptInit", what, init_rv);
     if (rv != CKR_OK) {
       return Status(ErrorCode::kInvalidCiphertext,
                     std::string("RSAES-OAEP decryption failed (") + CkrName(rv) + ")");
@@ -517,7 +545,9 @@ class Pkcs11Hsm final : public Hsm {
       out.resize(out_len);
       return out;
     }
-    if (out_len > modulus_bytes) return InternalError("C_Decrypt (CKM_RSA_X_509): unexpected length");
+    if (out_len > modulus_bytes) {
+      return InternalError("C_Decrypt (CKM_RSA_X_509): unexpected length");
+    }
     if (out_len < modulus_bytes) {
       // A module that strips the leading zeros: put them back (the decoding wants the block).
       SecretBytes block(modulus_bytes);
@@ -543,8 +573,8 @@ class Pkcs11Hsm final : public Hsm {
                           &out_len);
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_SignInit (") + hmac.name + ")", init_rv);
-    if (rv != CKR_OK) return CallFailed(std::string("C_Sign (") + hmac.name + ")", rv);
+    if (init_rv != CKR_OK) return HmacInitFailed("C_SignInit", hmac, init_rv);
+    if (rv != CKR_OK) return CallFailed("C_Sign", hmac.name, rv);
     out.resize(out_len);
     return out;
   }
@@ -563,9 +593,9 @@ class Pkcs11Hsm final : public Hsm {
                             InputPtr(mac.data()), mac.size());
       }
     }
-    if (init_rv != CKR_OK) return CallFailed(std::string("C_VerifyInit (") + hmac.name + ")", init_rv);
+    if (init_rv != CKR_OK) return HmacInitFailed("C_VerifyInit", hmac, init_rv);
     if (rv == CKR_SIGNATURE_INVALID || rv == CKR_SIGNATURE_LEN_RANGE) return false;
-    if (rv != CKR_OK) return CallFailed(std::string("C_Verify (") + hmac.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_Verify", hmac.name, rv);
     return true;
   }
 
@@ -576,6 +606,9 @@ class Pkcs11Hsm final : public Hsm {
     std::lock_guard lock(mu_);
     TRY_STATUS(CheckKeyType(key, CKK_EC, "CKM_ECDH1_DERIVE"));
     const KindSpec& spec = SpecOf(keys_.at(key).kind);
+    if (!spec.Needs(CKM_ECDH1_DERIVE)) {
+      return InternalError(std::string("CKM_ECDH1_DERIVE cannot use an ") + spec.name + " key");
+    }
     if (peer_point.size() != 1 + 2 * spec.field_bytes || peer_point[0] != 0x04) {
       return ValidationError(std::string("the peer's public key is not an uncompressed ") +
                              spec.name + " point");
@@ -708,10 +741,11 @@ class Pkcs11Hsm final : public Hsm {
     CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, token = CK_TRUE;
     CK_BBOOL flags[7] = {};
     CK_ATTRIBUTE query[] = {
-        Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable), Attr(CKA_TOKEN, token),
-        Attr(CKA_ENCRYPT, flags[0]),    Attr(CKA_DECRYPT, flags[1]),        Attr(CKA_SIGN, flags[2]),
-        Attr(CKA_VERIFY, flags[3]),     Attr(CKA_DERIVE, flags[4]),         Attr(CKA_WRAP, flags[5]),
-        Attr(CKA_UNWRAP, flags[6]),
+        Attr(CKA_SENSITIVE, sensitive), Attr(CKA_EXTRACTABLE, extractable),
+        Attr(CKA_TOKEN, token),         Attr(CKA_ENCRYPT, flags[0]),
+        Attr(CKA_DECRYPT, flags[1]),    Attr(CKA_SIGN, flags[2]),
+        Attr(CKA_VERIFY, flags[3]),     Attr(CKA_DERIVE, flags[4]),
+        Attr(CKA_WRAP, flags[5]),       Attr(CKA_UNWRAP, flags[6]),
     };
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     // Room for any private key, so that a refusal is a refusal and not a short buffer.
@@ -805,6 +839,27 @@ class Pkcs11Hsm final : public Hsm {
     return Capability{missing.empty(), missing};
   }
 
+  // SoftHSM refuses keys shorter than the hash's output (RFC 2104 section 3 discourages them):
+  // an HMAC-256 key cannot do HMAC-SHA-384. Not the module's fault, nor the caller's input.
+  static Status HmacInitFailed(const char* call, const Mech& hmac, CK_RV rv) {
+    if (rv == CKR_KEY_SIZE_RANGE) {
+      return UnsupportedError(std::string("the module refuses ") + hmac.name +
+                              " with a key shorter than the hash (" + CkrName(rv) + ")");
+    }
+    return CallFailed(call, hmac.name, rv);
+  }
+
+  // PSS signs a digest of exactly the hash's length (SoftHSM answers CKR_GENERAL_ERROR to
+  // any other, which would read as the module's fault).
+  static Status CheckDigestLength(const SchemeSpec& spec, std::string_view input) {
+    if (spec.hash_bytes != 0 && input.size() != spec.hash_bytes) {
+      return ValidationError("the digest for " + std::string(spec.mech.name) + " must be " +
+                             std::to_string(spec.hash_bytes) + " bytes, not " +
+                             std::to_string(input.size()));
+    }
+    return Status::Ok();
+  }
+
   // With mu_ held: `key` is an unwrapped key of `type`, which `use` needs.
   Status CheckKeyType(KeyHandle key, CK_KEY_TYPE type, const char* use) const {
     auto it = keys_.find(key);
@@ -820,11 +875,11 @@ class Pkcs11Hsm final : public Hsm {
   Result<Bytes> GetAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type, const char* name) {
     CK_ATTRIBUTE a{type, nullptr, 0};
     CK_RV rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", name, rv);
     Bytes value(a.ulValueLen);
     a.pValue = value.data();
     rv = p11_->C_GetAttributeValue(session_, object, &a, 1);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GetAttributeValue (") + name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", name, rv);
     value.resize(a.ulValueLen);
     return value;
   }
@@ -834,6 +889,10 @@ class Pkcs11Hsm final : public Hsm {
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
     CK_ULONG wrapped_len = 0;
     CK_RV rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, nullptr, &wrapped_len);
+    if (rv == CKR_KEY_NOT_WRAPPABLE) {
+      return UnsupportedError(std::string("the module cannot wrap ") + what + " keys (" +
+                              CkrName(rv) + ")");
+    }
     if (rv != CKR_OK) return CallFailed(std::string("C_WrapKey (AES-KWP, ") + what + ")", rv);
     Bytes wrapped(wrapped_len);
     rv = p11_->C_WrapKey(session_, &wrap, domain_key_, secret, wrapped.data(), &wrapped_len);
@@ -870,7 +929,7 @@ class Pkcs11Hsm final : public Hsm {
     CK_OBJECT_HANDLE temp;
     const CK_RV rv = p11_->C_GenerateKey(session_, &gen, const_cast<CK_ATTRIBUTE*>(tmpl),
                                          std::size(tmpl), &temp);
-    if (rv != CKR_OK) return CallFailed(std::string("C_GenerateKey (") + spec.name + ")", rv);
+    if (rv != CKR_OK) return CallFailed("C_GenerateKey", spec.name, rv);
     Result<Bytes> wrapped = Wrap(temp, spec.name);
     const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
     if (!wrapped.ok()) return wrapped.status();
@@ -928,7 +987,7 @@ class Pkcs11Hsm final : public Hsm {
                                                const_cast<CK_ATTRIBUTE*>(priv), std::size(priv),
                                                &pub_key, &priv_key);
       if (rv != CKR_OK) {
-        return CallFailed(std::string("C_GenerateKeyPair (") + spec.name + ")", rv);
+        return CallFailed("C_GenerateKeyPair", spec.name, rv);
       }
       auto read_and_wrap = [&]() -> Status {
         if (spec.key_type == CKK_RSA) {
@@ -1034,10 +1093,10 @@ class Pkcs11Hsm final : public Hsm {
       pub.push_back({CKA_EC_POINT, ec_point.data(), ec_point.size()});
     }
     // The private key does what a KMS key of its spec may do, and no more: RSA signs or
-    // decrypts, EC signs or derives (ECDH), Ed25519 signs. Which of these a key is for is
+    // decrypts, EC on a NIST curve signs or derives (ECDH), secp256k1 and Ed25519 sign. Which of these a key is for is
     // KMS's business (its KeyUsage), checked before the module is asked.
     const CK_BBOOL decrypt = spec.key_type == CKK_RSA ? kTrue : kFalse;
-    const CK_BBOOL derive = spec.key_type == CKK_EC ? kTrue : kFalse;
+    const CK_BBOOL derive = spec.Needs(CKM_ECDH1_DERIVE) ? kTrue : kFalse;
     const CK_ATTRIBUTE priv[] = {
         Attr(CKA_CLASS, kPrivateKeyClass),
         Attr(CKA_KEY_TYPE, spec.key_type),
@@ -1070,6 +1129,38 @@ class Pkcs11Hsm final : public Hsm {
     }
     keys_.emplace(key, entry);
     return KeyHandle{key};
+  }
+
+  // Whether the module wraps Ed25519 private keys: SoftHSM 2.6.1 offers the mechanisms but
+  // answers CKR_KEY_NOT_WRAPPABLE (and cannot unwrap them). Asked once at Open of a throwaway
+  // key pair (generated in well under a millisecond).
+  Result<bool> ProbeEd25519Wrap() {
+    const KindSpec& spec = SpecOf(KeyKind::kEd25519);
+    if (!Offered(spec.needs).offered) return false;
+    const CK_ATTRIBUTE pub[] = {
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+    };
+    const CK_ATTRIBUTE priv[] = {
+        Attr(CKA_TOKEN, kFalse),     Attr(CKA_PRIVATE, kFalse), Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kTrue), Attr(CKA_SIGN, kFalse),
+    };
+    CK_MECHANISM gen{spec.generate.type, nullptr, 0};
+    CK_OBJECT_HANDLE pub_key, priv_key;
+    const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, const_cast<CK_ATTRIBUTE*>(pub),
+                                             std::size(pub), const_cast<CK_ATTRIBUTE*>(priv),
+                                             std::size(priv), &pub_key, &priv_key);
+    if (rv != CKR_OK) return false;
+    CK_MECHANISM wrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
+    CK_ULONG wrapped_len = 0;
+    const CK_RV wrap_rv =
+        p11_->C_WrapKey(session_, &wrap, domain_key_, priv_key, nullptr, &wrapped_len);
+    const CK_RV destroy_priv = p11_->C_DestroyObject(session_, priv_key);
+    const CK_RV destroy_pub = p11_->C_DestroyObject(session_, pub_key);
+    if (destroy_priv != CKR_OK) return CallFailed("C_DestroyObject (Ed25519 probe)", destroy_priv);
+    if (destroy_pub != CKR_OK) return CallFailed("C_DestroyObject (Ed25519 probe)", destroy_pub);
+    return wrap_rv == CKR_OK;
   }
 
   // Whether the module's CKM_RSA_PKCS_OAEP takes SHA-256 (SoftHSM 2.6.1 takes only SHA-1).
@@ -1334,6 +1425,7 @@ class Pkcs11Hsm final : public Hsm {
   // Read-only after Start.
   std::unordered_set<CK_MECHANISM_TYPE> offered_;  // C_GetMechanismList
   bool oaep_sha256_native_ = false;  // CKM_RSA_PKCS_OAEP takes SHA-256 (ProbeOaepSha256)
+  bool ed25519_wrappable_ = false;   // C_WrapKey takes Ed25519 private keys (ProbeEd25519Wrap)
 
   SpinWaitMutex mu_;  // guards every use of session_, and keys_
   // Handles from UnwrapKey not yet destroyed (each a secret or private key object, with its

@@ -31,8 +31,8 @@ Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group);
 Result<Bytes> Ed25519Spki(const Bytes& point);
 Result<Bytes> ParseEd25519Spki(const Bytes& spki);
 
-// DER OCTET STRING around `content` (CKA_EC_POINT), and its content back (nullopt-like
-// failure as a Status when `der` is not exactly one OCTET STRING).
+// DER OCTET STRING around `content` (CKA_EC_POINT), and its content back (kInternal when
+// `der` is not exactly one OCTET STRING).
 Bytes DerOctetString(const Bytes& content);
 Result<Bytes> ParseDerOctetString(const Bytes& der);
 
@@ -42,6 +42,7 @@ Result<Bytes> ParseDerOctetString(const Bytes& der);
 Result<Bytes> OaepEncode(std::string_view hash, size_t modulus_bytes, std::string_view message);
 // The message inside a block from a raw RSA decryption; in constant time as far as the block's
 // contents go. Any malformed block is kInvalidCiphertext, without saying how.
-Result<SecretBytes> OaepDecode(std::string_view hash, size_t modulus_bytes, const SecretBytes& block);
+Result<SecretBytes> OaepDecode(std::string_view hash, size_t modulus_bytes,
+                               const SecretBytes& block);
 
 }  // namespace trent::hsm

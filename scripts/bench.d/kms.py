@@ -11,8 +11,9 @@ def connect(address):
     return http.client.HTTPConnection(host, int(port), timeout=60)
 
 
-def call(conn, operation, body):
-    """The decoded answer of a successful call; exits with the error otherwise."""
+def call(conn, operation, body, may_fail=False):
+    """The decoded answer of a successful call; on an error, None when `may_fail`, else exits
+    with the error."""
     headers = {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": "TrentService." + operation,
@@ -23,5 +24,7 @@ def call(conn, operation, body):
     response = conn.getresponse()
     data = response.read()
     if response.status != 200:
+        if may_fail:
+            return None
         sys.exit(f"{operation} answered HTTP {response.status}: {data[:400]!r}")
     return json.loads(data)

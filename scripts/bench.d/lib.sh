@@ -24,6 +24,9 @@ export BENCH_AUTHORIZATION
 BENCH_PLAINTEXT=$(printf '%s' 'thirty-two bytes of plaintext!!!' | base64)
 export BENCH_PLAINTEXT
 export BENCH_CONTEXT='{"purpose":"bench","tenant":"example"}'
+# What Sign, Verify and GenerateMac work on.
+BENCH_MESSAGE=$(printf '%s' 'a message of some sixty-four bytes, as a JWT header and claims' | base64)
+export BENCH_MESSAGE
 
 log() { echo "${bench_name:-bench}: $*" >&2; }
 die() { echo "${bench_name:-bench}: FAILED: $*" >&2; exit 1; }

@@ -35,7 +35,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 30> kHandlers = {{
+constexpr std::array<Route, 33> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
@@ -54,6 +54,7 @@ constexpr std::array<Route, 30> kHandlers = {{
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
+    {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
@@ -61,10 +62,12 @@ constexpr std::array<Route, 30> kHandlers = {{
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
+    {"Sign", Sign, Blocking::kNo},
     {"TagResource", TagResource, Blocking::kWrites},
     {"UntagResource", UntagResource, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
     {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
+    {"Verify", Verify, Blocking::kNo},
     {"VerifyMac", VerifyMac, Blocking::kNo},
 }};
 

@@ -10,6 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
 
@@ -18,7 +23,13 @@ using trent::Bytes;
 using trent::ErrorCode;
 using trent::hsm::Hsm;
 using trent::hsm::HsmConfig;
+using trent::hsm::GeneratedKey;
 using trent::hsm::KeyHandle;
+using trent::hsm::KeyKind;
+using trent::hsm::MacHash;
+using trent::hsm::OaepHash;
+using trent::hsm::SignScheme;
+using trent::hsm::StoredKey;
 
 namespace {
 
@@ -54,14 +65,37 @@ std::unique_ptr<Hsm> MustOpen(const HsmConfig& config) {
   return std::move(hsm).value();
 }
 
-KeyHandle MustNewKey(Hsm& hsm) {
-  auto wrapped = hsm.GenerateWrappedAesKey();
-  INFO(wrapped.status().message());
-  REQUIRE(wrapped.ok());
-  auto key = hsm.UnwrapKey(*wrapped);
+const Bytes kNoPublicKey;
+
+// An AES-256 key's wrapped bytes.
+Bytes MustWrapAes(Hsm& hsm) {
+  auto generated = hsm.GenerateKey(KeyKind::kAes256);
+  INFO(generated.status().message());
+  REQUIRE(generated.ok());
+  CHECK(generated->public_key.empty());
+  return generated->wrapped;
+}
+
+trent::Result<KeyHandle> UnwrapAes(Hsm& hsm, const Bytes& wrapped) {
+  return hsm.UnwrapKey(StoredKey{KeyKind::kAes256, wrapped, kNoPublicKey});
+}
+
+GeneratedKey MustGenerate(Hsm& hsm, KeyKind kind) {
+  auto generated = hsm.GenerateKey(kind);
+  INFO(generated.status().message());
+  REQUIRE(generated.ok());
+  return std::move(generated).value();
+}
+
+KeyHandle MustUnwrap(Hsm& hsm, KeyKind kind, const GeneratedKey& generated) {
+  auto key = hsm.UnwrapKey(StoredKey{kind, generated.wrapped, generated.public_key});
   INFO(key.status().message());
   REQUIRE(key.ok());
   return *key;
+}
+
+KeyHandle MustNewKey(Hsm& hsm, KeyKind kind = KeyKind::kAes256) {
+  return MustUnwrap(hsm, kind, MustGenerate(hsm, kind));
 }
 
 std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -135,19 +169,17 @@ TEST_CASE("AES-GCM round trips and detects every alteration") {
 TEST_CASE("generated keys come out wrapped and unwrap into protected session keys") {
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
-  auto a = hsm->GenerateWrappedAesKey();
-  auto b = hsm->GenerateWrappedAesKey();
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  CHECK(a->size() == 40);  // AES-KWP of 32 bytes
-  CHECK(*a != *b);
+  const Bytes a = MustWrapAes(*hsm);
+  const Bytes b = MustWrapAes(*hsm);
+  CHECK(a.size() == 40);  // AES-KWP of 32 bytes
+  CHECK(a != b);
 
-  auto key = hsm->UnwrapKey(*a);
+  auto key = UnwrapAes(*hsm, a);
   REQUIRE(key.ok());
   auto ct = hsm->EncryptGcm(*key, kIv, "aad", "data");
   REQUIRE(ct.ok());
   // The same wrapped bytes unwrap to the same key.
-  auto again = hsm->UnwrapKey(*a);
+  auto again = UnwrapAes(*hsm, a);
   REQUIRE(again.ok());
   CHECK(*again != *key);
   auto pt = hsm->DecryptGcm(*again, kIv, "aad", Str(*ct));
@@ -175,17 +207,15 @@ TEST_CASE("reopening the same token dir reuses the token and the domain key") {
   std::string sealed;
   {
     auto hsm = MustOpen(config);
-    auto w = hsm->GenerateWrappedAesKey();
-    REQUIRE(w.ok());
-    wrapped = *w;
-    auto key = hsm->UnwrapKey(wrapped);
+    wrapped = MustWrapAes(*hsm);
+    auto key = UnwrapAes(*hsm, wrapped);
     REQUIRE(key.ok());
     auto ct = hsm->EncryptGcm(*key, kIv, "ctx", "kept across restarts");
     REQUIRE(ct.ok());
     sealed = Str(*ct);
   }
   auto hsm = MustOpen(config);
-  auto key = hsm->UnwrapKey(wrapped);
+  auto key = UnwrapAes(*hsm, wrapped);
   INFO(key.status().message());
   REQUIRE(key.ok());
   auto pt = hsm->DecryptGcm(*key, kIv, "ctx", sealed);
@@ -201,20 +231,18 @@ TEST_CASE("wrapped bytes from another token or garbage do not unwrap") {
   {
     TempDir other;
     auto hsm = MustOpen(AutoInitConfig(other, "other-token"));
-    auto w = hsm->GenerateWrappedAesKey();
-    REQUIRE(w.ok());
-    foreign = *w;
+    foreign = MustWrapAes(*hsm);
   }
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
-  auto from_other = hsm->UnwrapKey(foreign);
+  auto from_other = UnwrapAes(*hsm, foreign);
   REQUIRE_FALSE(from_other.ok());
   CHECK(from_other.status().code() == ErrorCode::kInternal);
 
   Bytes garbage(40, 0x5a);
-  CHECK_FALSE(hsm->UnwrapKey(garbage).ok());
-  CHECK_FALSE(hsm->UnwrapKey(Bytes{1, 2, 3}).ok());
-  CHECK_FALSE(hsm->UnwrapKey(Bytes{}).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, garbage).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, Bytes{1, 2, 3}).ok());
+  CHECK_FALSE(UnwrapAes(*hsm, Bytes{}).ok());
   // The module is still fine afterwards.
   MustNewKey(*hsm);
 }
@@ -308,12 +336,8 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
   Bytes check, wrapped_key;
   {
     auto hsm = MustOpen(config);  // a first start: token and domain key are created
-    auto made = hsm->GenerateWrappedAesKey();
-    REQUIRE(made.ok());
-    check = *made;
-    made = hsm->GenerateWrappedAesKey();
-    REQUIRE(made.ok());
-    wrapped_key = *made;
+    check = MustWrapAes(*hsm);
+    wrapped_key = MustWrapAes(*hsm);
   }
   auto open_fails = [](const HsmConfig& c, const std::string& reason) {
     auto hsm = Hsm::Open(c);
@@ -326,7 +350,7 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
   SECTION("the token that made the check opens, with its keys") {
     config.domain_key_check = check;
     auto hsm = MustOpen(config);
-    CHECK(hsm->UnwrapKey(wrapped_key).ok());
+    CHECK(UnwrapAes(*hsm, wrapped_key).ok());
   }
   SECTION("any key wrapped under the domain key serves as the check") {
     config.domain_key_check = wrapped_key;
@@ -364,4 +388,504 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
     config.domain_key_check = check;
     open_fails(config, "is not the one");
   }
+}
+
+// ---- Key pairs, HMAC and ECDH keys ----------------------------------------------------------
+
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct CtxDeleter {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using Ctx = std::unique_ptr<EVP_PKEY_CTX, CtxDeleter>;
+
+Pkey ParseSpki(const Bytes& spki) {
+  const unsigned char* p = spki.data();
+  Pkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  REQUIRE(key);
+  CHECK(p == spki.data() + spki.size());
+  return key;
+}
+
+Bytes Digest(const EVP_MD* md, std::string_view message) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int n = 0;
+  REQUIRE(EVP_Digest(message.data(), message.size(), out.data(), &n, md, nullptr) == 1);
+  out.resize(n);
+  return out;
+}
+
+// DER DigestInfo for SHA-256 (RFC 8017 9.2 note 1).
+Bytes Sha256DigestInfo(std::string_view message) {
+  Bytes info = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+  const Bytes digest = Digest(EVP_sha256(), message);
+  info.insert(info.end(), digest.begin(), digest.end());
+  return info;
+}
+
+// An r || s signature as the DER ECDSA-Sig-Value OpenSSL verifies.
+Bytes EcdsaDer(const Bytes& raw) {
+  const int half = static_cast<int>(raw.size() / 2);
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  ECDSA_SIG_set0(sig, BN_bin2bn(raw.data(), half, nullptr),
+                 BN_bin2bn(raw.data() + half, half, nullptr));
+  unsigned char* der = nullptr;
+  const int n = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  REQUIRE(n > 0);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+// Verifies with OpenSSL and the SubjectPublicKeyInfo what the module signed.
+bool OpensslVerifies(const Bytes& spki, SignScheme scheme, const Bytes& input,
+                     const Bytes& signature) {
+  Pkey key = ParseSpki(spki);
+  if (scheme == SignScheme::kEd25519) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    bool ok = EVP_DigestVerifyInit(md, nullptr, nullptr, nullptr, key.get()) == 1 &&
+              EVP_DigestVerify(md, signature.data(), signature.size(), input.data(),
+                               input.size()) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+  }
+  Ctx ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+  REQUIRE(EVP_PKEY_verify_init(ctx.get()) == 1);
+  Bytes sig = signature;
+  switch (scheme) {
+    case SignScheme::kRsaPkcs1:
+      REQUIRE(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1);
+      break;
+    case SignScheme::kRsaPssSha256:
+    case SignScheme::kRsaPssSha384:
+    case SignScheme::kRsaPssSha512: {
+      const EVP_MD* md = scheme == SignScheme::kRsaPssSha256   ? EVP_sha256()
+                         : scheme == SignScheme::kRsaPssSha384 ? EVP_sha384()
+                                                               : EVP_sha512();
+      REQUIRE(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) == 1);
+      break;
+    }
+    case SignScheme::kEcdsa:
+      sig = EcdsaDer(signature);
+      break;
+    case SignScheme::kEd25519:
+      break;
+  }
+  return EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), input.data(), input.size()) == 1;
+}
+
+const KeyKind kAllKinds[] = {
+    KeyKind::kAes256,  KeyKind::kRsa2048,     KeyKind::kRsa3072, KeyKind::kRsa4096,
+    KeyKind::kEcP256,  KeyKind::kEcP384,      KeyKind::kEcP521,  KeyKind::kEcSecp256k1,
+    KeyKind::kEd25519, KeyKind::kHmac224,     KeyKind::kHmac256, KeyKind::kHmac384,
+    KeyKind::kHmac512,
+};
+
+}  // namespace
+
+TEST_CASE("SoftHSM 2.6.1 offers every kind but Ed25519, every scheme and both OAEP hashes") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  for (KeyKind kind : kAllKinds) {
+    const trent::hsm::Capability c = hsm->Supports(kind);
+    INFO("kind " << int(kind) << ": " << c.missing);
+    CHECK(c.offered == (kind != KeyKind::kEd25519));
+    CHECK(c.missing.empty() == c.offered);
+  }
+  for (SignScheme scheme :
+       {SignScheme::kRsaPkcs1, SignScheme::kRsaPssSha256, SignScheme::kRsaPssSha384,
+        SignScheme::kRsaPssSha512, SignScheme::kEcdsa, SignScheme::kEd25519}) {
+    CHECK(hsm->Supports(scheme).offered);
+  }
+  CHECK(hsm->Supports(OaepHash::kSha1).offered);
+  CHECK(hsm->Supports(OaepHash::kSha256).offered);
+  // Ed25519 keys cannot leave SoftHSM 2.6.1 wrapped, so none are generated.
+  auto ed = hsm->GenerateKey(KeyKind::kEd25519);
+  REQUIRE_FALSE(ed.ok());
+  INFO(ed.status().message());
+  CHECK(ed.status().code() == ErrorCode::kUnsupportedOperation);
+  CHECK(ed.status().message().find("CKR_KEY_NOT_WRAPPABLE") != std::string::npos);
+}
+
+TEST_CASE("every kind generates wrapped, unwraps into protected objects and is destroyed whole") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  for (KeyKind kind : kAllKinds) {
+    if (!hsm->Supports(kind).offered) continue;
+    INFO("kind " << int(kind));
+    CHECK(trent::hsm::IsKeyPair(kind) ==
+          (kind != KeyKind::kAes256 && kind < KeyKind::kHmac224));
+    const GeneratedKey generated = MustGenerate(*hsm, kind);
+    CHECK_FALSE(generated.wrapped.empty());
+    CHECK(generated.public_key.empty() == !trent::hsm::IsKeyPair(kind));
+    if (!generated.public_key.empty()) ParseSpki(generated.public_key);
+    // A second key differs.
+    CHECK(MustGenerate(*hsm, kind).wrapped != generated.wrapped);
+
+    auto before = trent::hsm::CountSessionObjectsForTesting(*hsm);
+    REQUIRE(before.ok());
+    const KeyHandle key = MustUnwrap(*hsm, kind, generated);
+    auto protection = trent::hsm::InspectKeyForTesting(*hsm, key);
+    INFO(protection.status().message());
+    REQUIRE(protection.ok());
+    CHECK(protection->sensitive);
+    CHECK_FALSE(protection->extractable);
+    CHECK_FALSE(protection->token_object);
+    CHECK(protection->wrap_refused);
+    CHECK_FALSE(protection->wrap);
+    CHECK_FALSE(protection->unwrap);
+    const bool rsa = kind >= KeyKind::kRsa2048 && kind <= KeyKind::kRsa4096;
+    const bool ec = kind >= KeyKind::kEcP256 && kind <= KeyKind::kEcSecp256k1;
+    const bool aes = kind == KeyKind::kAes256;
+    CHECK(protection->encrypt == aes);
+    CHECK(protection->decrypt == (aes || rsa));
+    CHECK(protection->sign == !aes);
+    CHECK(protection->verify == (kind >= KeyKind::kHmac224));
+    // ECDH only on the NIST curves, as in AWS KMS.
+    CHECK(protection->derive == (ec && kind != KeyKind::kEcSecp256k1));
+
+    auto after = trent::hsm::CountSessionObjectsForTesting(*hsm);
+    REQUIRE(after.ok());
+    CHECK(after->keys == before->keys + 1);
+    auto public_object = trent::hsm::PublicKeyObjectForTesting(*hsm, key);
+    if (trent::hsm::IsKeyPair(kind)) {
+      CHECK(after->public_keys == before->public_keys + 1);
+      REQUIRE(public_object.ok());
+      auto pub = trent::hsm::InspectKeyForTesting(*hsm, *public_object);
+      REQUIRE(pub.ok());
+      CHECK(pub->verify);
+      CHECK(pub->encrypt == rsa);
+      CHECK_FALSE(pub->token_object);
+    } else {
+      CHECK(after->public_keys == before->public_keys);
+      CHECK_FALSE(public_object.ok());
+    }
+    REQUIRE(hsm->DestroyKey(key).ok());
+    auto gone = trent::hsm::CountSessionObjectsForTesting(*hsm);
+    REQUIRE(gone.ok());
+    CHECK(gone->keys == before->keys);
+    CHECK(gone->public_keys == before->public_keys);
+    CHECK_FALSE(hsm->DestroyKey(key).ok());
+    if (public_object.ok()) CHECK_FALSE(hsm->DestroyKey(*public_object).ok());
+  }
+}
+
+TEST_CASE("a key pair does not unwrap with another kind's or another key's public key") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const GeneratedKey p256 = MustGenerate(*hsm, KeyKind::kEcP256);
+  const GeneratedKey p384 = MustGenerate(*hsm, KeyKind::kEcP384);
+  CHECK_FALSE(hsm->UnwrapKey(StoredKey{KeyKind::kEcP256, p256.wrapped, p384.public_key}).ok());
+  CHECK_FALSE(hsm->UnwrapKey(StoredKey{KeyKind::kEcP256, p256.wrapped, kNoPublicKey}).ok());
+  CHECK_FALSE(hsm->UnwrapKey(StoredKey{KeyKind::kRsa2048, p256.wrapped, p256.public_key}).ok());
+  // Nothing is left behind by the failures.
+  auto count = trent::hsm::CountSessionObjectsForTesting(*hsm);
+  REQUIRE(count.ok());
+  CHECK(count->keys == 0);
+  CHECK(count->public_keys == 0);
+}
+
+TEST_CASE("signatures of every scheme verify, in the module and with OpenSSL") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const std::string message = "the message to sign";
+  struct Case {
+    KeyKind kind;
+    SignScheme scheme;
+    Bytes input;
+    size_t signature_size;
+  };
+  const Case cases[] = {
+      {KeyKind::kRsa2048, SignScheme::kRsaPkcs1, Sha256DigestInfo(message), 256},
+      {KeyKind::kRsa2048, SignScheme::kRsaPssSha256, Digest(EVP_sha256(), message), 256},
+      {KeyKind::kRsa3072, SignScheme::kRsaPssSha384, Digest(EVP_sha384(), message), 384},
+      {KeyKind::kRsa3072, SignScheme::kRsaPkcs1, Sha256DigestInfo(message), 384},
+      {KeyKind::kRsa4096, SignScheme::kRsaPssSha512, Digest(EVP_sha512(), message), 512},
+      {KeyKind::kRsa4096, SignScheme::kRsaPkcs1, Sha256DigestInfo(message), 512},
+      {KeyKind::kEcP256, SignScheme::kEcdsa, Digest(EVP_sha256(), message), 64},
+      {KeyKind::kEcP384, SignScheme::kEcdsa, Digest(EVP_sha384(), message), 96},
+      {KeyKind::kEcP521, SignScheme::kEcdsa, Digest(EVP_sha512(), message), 132},
+      {KeyKind::kEcSecp256k1, SignScheme::kEcdsa, Digest(EVP_sha256(), message), 64},
+      {KeyKind::kEd25519, SignScheme::kEd25519, trent::ToBytes(message), 64},
+  };
+  for (const Case& c : cases) {
+    INFO("kind " << int(c.kind) << ", scheme " << int(c.scheme));
+    if (!hsm->Supports(c.kind).offered) continue;  // Ed25519 on SoftHSM 2.6.1
+    const GeneratedKey generated = MustGenerate(*hsm, c.kind);
+    const KeyHandle key = MustUnwrap(*hsm, c.kind, generated);
+    const std::string_view input = trent::AsStringView(c.input);
+    auto signature = hsm->Sign(key, c.scheme, input);
+    INFO(signature.status().message());
+    REQUIRE(signature.ok());
+    CHECK(signature->size() == c.signature_size);
+    const std::string_view sig = trent::AsStringView(*signature);
+
+    auto verified = hsm->Verify(key, c.scheme, input, sig);
+    INFO(verified.status().message());
+    REQUIRE(verified.ok());
+    CHECK(*verified);
+    CHECK(OpensslVerifies(generated.public_key, c.scheme, c.input, *signature));
+
+    std::string tampered(sig);
+    tampered[tampered.size() / 2] ^= 0x01;
+    auto bad = hsm->Verify(key, c.scheme, input, tampered);
+    INFO(bad.status().message());
+    REQUIRE(bad.ok());
+    CHECK_FALSE(*bad);
+    auto shorter = hsm->Verify(key, c.scheme, input, sig.substr(1));
+    REQUIRE(shorter.ok());
+    CHECK_FALSE(*shorter);
+    std::string other_input(input);
+    other_input[0] ^= 0x01;
+    auto other = hsm->Verify(key, c.scheme, other_input, sig);
+    REQUIRE(other.ok());
+    CHECK_FALSE(*other);
+
+    // Another key of the same kind does not verify it.
+    const KeyHandle stranger = MustNewKey(*hsm, c.kind);
+    auto foreign = hsm->Verify(stranger, c.scheme, input, sig);
+    REQUIRE(foreign.ok());
+    CHECK_FALSE(*foreign);
+  }
+}
+
+TEST_CASE("signing refuses wrong digests and keys of the wrong kind") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const KeyHandle rsa = MustNewKey(*hsm, KeyKind::kRsa2048);
+  auto short_digest = hsm->Sign(rsa, SignScheme::kRsaPssSha384, std::string(32, 'x'));
+  REQUIRE_FALSE(short_digest.ok());
+  CHECK(short_digest.status().code() == ErrorCode::kValidation);
+  // The module is still usable (no operation left active).
+  CHECK(hsm->Sign(rsa, SignScheme::kRsaPssSha256, std::string(32, 'x')).ok());
+
+  const KeyHandle aes = MustNewKey(*hsm);
+  const KeyHandle ec = MustNewKey(*hsm, KeyKind::kEcP256);
+  CHECK_FALSE(hsm->Sign(aes, SignScheme::kEcdsa, std::string(32, 'x')).ok());
+  CHECK_FALSE(hsm->Sign(ec, SignScheme::kRsaPkcs1, std::string(32, 'x')).ok());
+  CHECK_FALSE(hsm->Mac(ec, MacHash::kSha256, "m").ok());
+  CHECK_FALSE(hsm->EncryptOaep(ec, OaepHash::kSha1, "m").ok());
+  CHECK_FALSE(hsm->DeriveEcdh(rsa, std::string(65, '\x04')).ok());
+  const KeyHandle k1 = MustNewKey(*hsm, KeyKind::kEcSecp256k1);
+  CHECK_FALSE(hsm->DeriveEcdh(k1, std::string(65, '\x04')).ok());
+  CHECK(hsm->Sign(ec, SignScheme::kEcdsa, std::string(32, 'x')).ok());
+}
+
+TEST_CASE("RSAES-OAEP round trips with SHA-1 and SHA-256 and interoperates with OpenSSL") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  for (KeyKind kind : {KeyKind::kRsa2048, KeyKind::kRsa3072}) {
+    const GeneratedKey generated = MustGenerate(*hsm, kind);
+    const KeyHandle key = MustUnwrap(*hsm, kind, generated);
+    const size_t k = kind == KeyKind::kRsa2048 ? 256 : 384;
+    for (OaepHash hash : {OaepHash::kSha1, OaepHash::kSha256}) {
+      INFO("kind " << int(kind) << ", hash " << int(hash));
+      const size_t h = hash == OaepHash::kSha1 ? 20 : 32;
+      const std::string plaintext = "a data key of thirty-two bytes!!";
+      auto ct = hsm->EncryptOaep(key, hash, plaintext);
+      INFO(ct.status().message());
+      REQUIRE(ct.ok());
+      CHECK(ct->size() == k);
+      auto pt = hsm->DecryptOaep(key, hash, trent::AsStringView(*ct));
+      INFO(pt.status().message());
+      REQUIRE(pt.ok());
+      CHECK(pt->view() == plaintext);
+      // OAEP is randomised.
+      auto again = hsm->EncryptOaep(key, hash, plaintext);
+      REQUIRE(again.ok());
+      CHECK(*again != *ct);
+
+      // The longest plaintext the key takes, the empty one, and one byte more than it takes.
+      const std::string longest(k - 2 * h - 2, 'L');
+      for (const std::string& p : {longest, std::string()}) {
+        auto c = hsm->EncryptOaep(key, hash, p);
+        REQUIRE(c.ok());
+        auto back = hsm->DecryptOaep(key, hash, trent::AsStringView(*c));
+        REQUIRE(back.ok());
+        CHECK(back->view() == p);
+      }
+      auto too_long = hsm->EncryptOaep(key, hash, longest + "L");
+      REQUIRE_FALSE(too_long.ok());
+      CHECK(too_long.status().code() == ErrorCode::kValidation);
+
+      // Encrypted by OpenSSL with the public key, decrypted in the module.
+      Pkey pub = ParseSpki(generated.public_key);
+      Ctx ctx(EVP_PKEY_CTX_new(pub.get(), nullptr));
+      const EVP_MD* md = hash == OaepHash::kSha1 ? EVP_sha1() : EVP_sha256();
+      REQUIRE(EVP_PKEY_encrypt_init(ctx.get()) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) == 1);
+      REQUIRE(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) == 1);
+      Bytes foreign(k);
+      size_t foreign_len = foreign.size();
+      REQUIRE(EVP_PKEY_encrypt(ctx.get(), foreign.data(), &foreign_len,
+                               reinterpret_cast<const unsigned char*>(plaintext.data()),
+                               plaintext.size()) == 1);
+      foreign.resize(foreign_len);
+      auto from_openssl = hsm->DecryptOaep(key, hash, trent::AsStringView(foreign));
+      INFO(from_openssl.status().message());
+      REQUIRE(from_openssl.ok());
+      CHECK(from_openssl->view() == plaintext);
+
+      auto expect_invalid = [&](std::string_view c, OaepHash with) {
+        auto r = hsm->DecryptOaep(key, with, c);
+        REQUIRE_FALSE(r.ok());
+        INFO(r.status().message());
+        CHECK(r.status().code() == ErrorCode::kInvalidCiphertext);
+      };
+      std::string tampered(trent::AsStringView(*ct));
+      tampered[k / 2] ^= 0x01;
+      expect_invalid(tampered, hash);
+      expect_invalid(trent::AsStringView(*ct).substr(1), hash);
+      expect_invalid("", hash);
+      expect_invalid(std::string(k, '\xff'), hash);  // not below the modulus
+      expect_invalid(trent::AsStringView(*ct),
+                     hash == OaepHash::kSha1 ? OaepHash::kSha256 : OaepHash::kSha1);
+      // Still fine afterwards.
+      CHECK(hsm->DecryptOaep(key, hash, trent::AsStringView(*ct)).ok());
+    }
+  }
+}
+
+TEST_CASE("HMAC keys MAC and verify with their hash") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const std::pair<KeyKind, MacHash> cases[] = {
+      {KeyKind::kHmac224, MacHash::kSha224},
+      {KeyKind::kHmac256, MacHash::kSha256},
+      {KeyKind::kHmac384, MacHash::kSha384},
+      {KeyKind::kHmac512, MacHash::kSha512},
+  };
+  const size_t sizes[] = {28, 32, 48, 64};
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    const auto [kind, hash] = cases[i];
+    INFO("kind " << int(kind));
+    const KeyHandle key = MustNewKey(*hsm, kind);
+    const std::string message = "message to authenticate";
+    auto mac = hsm->Mac(key, hash, message);
+    INFO(mac.status().message());
+    REQUIRE(mac.ok());
+    CHECK(mac->size() == sizes[i]);
+    auto same = hsm->Mac(key, hash, message);
+    REQUIRE(same.ok());
+    CHECK(*same == *mac);
+    const std::string_view m = trent::AsStringView(*mac);
+    auto ok = hsm->VerifyMac(key, hash, message, m);
+    REQUIRE(ok.ok());
+    CHECK(*ok);
+    std::string tampered(m);
+    tampered[0] ^= 0x80;
+    auto bad = hsm->VerifyMac(key, hash, message, tampered);
+    REQUIRE(bad.ok());
+    CHECK_FALSE(*bad);
+    auto truncated = hsm->VerifyMac(key, hash, message, m.substr(0, 16));
+    REQUIRE(truncated.ok());
+    CHECK_FALSE(*truncated);
+    auto other_message = hsm->VerifyMac(key, hash, message + ".", m);
+    REQUIRE(other_message.ok());
+    CHECK_FALSE(*other_message);
+    auto empty = hsm->Mac(key, hash, "");
+    REQUIRE(empty.ok());
+    CHECK(*empty != *mac);
+    // Another key gives another MAC.
+    auto other_key = hsm->Mac(MustNewKey(*hsm, kind), hash, message);
+    REQUIRE(other_key.ok());
+    CHECK(*other_key != *mac);
+  }
+}
+
+TEST_CASE("ECDH gives the shared secret OpenSSL computes") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const std::pair<KeyKind, const char*> cases[] = {
+      {KeyKind::kEcP256, "P-256"},
+      {KeyKind::kEcP384, "P-384"},
+      {KeyKind::kEcP521, "P-521"},
+  };
+  for (const auto& [kind, group] : cases) {
+    INFO(group);
+    const GeneratedKey generated = MustGenerate(*hsm, kind);
+    const KeyHandle key = MustUnwrap(*hsm, kind, generated);
+    Pkey peer(EVP_EC_gen(group));
+    REQUIRE(peer);
+    REQUIRE(EVP_PKEY_set_utf8_string_param(peer.get(), "point-format", "uncompressed") == 1);
+    size_t point_len = 0;
+    REQUIRE(EVP_PKEY_get_octet_string_param(peer.get(), "encoded-pub-key", nullptr, 0,
+                                            &point_len) == 1);
+    std::string point(point_len, '\0');
+    REQUIRE(EVP_PKEY_get_octet_string_param(peer.get(), "encoded-pub-key",
+                                            reinterpret_cast<unsigned char*>(point.data()),
+                                            point.size(), &point_len) == 1);
+    REQUIRE(point[0] == 0x04);
+
+    auto secret = hsm->DeriveEcdh(key, point);
+    INFO(secret.status().message());
+    REQUIRE(secret.ok());
+
+    Pkey ours = ParseSpki(generated.public_key);
+    Ctx ctx(EVP_PKEY_CTX_new(peer.get(), nullptr));
+    REQUIRE(EVP_PKEY_derive_init(ctx.get()) == 1);
+    REQUIRE(EVP_PKEY_derive_set_peer(ctx.get(), ours.get()) == 1);
+    size_t n = 0;
+    REQUIRE(EVP_PKEY_derive(ctx.get(), nullptr, &n) == 1);
+    Bytes expected(n);
+    REQUIRE(EVP_PKEY_derive(ctx.get(), expected.data(), &n) == 1);
+    expected.resize(n);
+    CHECK(secret->view() == trent::AsStringView(expected));
+    // No derived object stays behind.
+    auto count = trent::hsm::CountSessionObjectsForTesting(*hsm);
+    REQUIRE(count.ok());
+    CHECK(count->keys == 1);
+
+    auto expect_refused = [&](const std::string& p) {
+      auto r = hsm->DeriveEcdh(key, p);
+      REQUIRE_FALSE(r.ok());
+      INFO(r.status().message());
+      CHECK(r.status().code() == ErrorCode::kValidation);
+    };
+    std::string off_curve = point;
+    off_curve.back() ^= 0x01;
+    expect_refused(off_curve);
+    expect_refused(point.substr(0, point.size() - 1));
+    expect_refused("");
+    std::string compressed = point.substr(0, 1 + (point.size() - 1) / 2);
+    compressed[0] = 0x02;
+    expect_refused(compressed);
+    std::string not_a_point = point;
+    not_a_point[0] = 0x05;
+    expect_refused(not_a_point);
+    // Still fine afterwards.
+    auto again = hsm->DeriveEcdh(key, point);
+    REQUIRE(again.ok());
+    CHECK(again->view() == secret->view());
+    REQUIRE(hsm->DestroyKey(key).ok());
+  }
+}
+
+TEST_CASE("SoftHSM 2.6.1 refuses HMAC with a key shorter than the hash") {
+  TempDir dir;
+  auto hsm = MustOpen(AutoInitConfig(dir));
+  const KeyHandle key = MustNewKey(*hsm, KeyKind::kHmac256);
+  CHECK(hsm->Mac(key, MacHash::kSha224, "m").ok());
+  for (MacHash hash : {MacHash::kSha384, MacHash::kSha512}) {
+    auto mac = hsm->Mac(key, hash, "m");
+    REQUIRE_FALSE(mac.ok());
+    INFO(mac.status().message());
+    CHECK(mac.status().code() == ErrorCode::kUnsupportedOperation);
+    CHECK(mac.status().message().find("CKR_KEY_SIZE_RANGE") != std::string::npos);
+    auto verified = hsm->VerifyMac(key, hash, "m", std::string(48, 'x'));
+    REQUIRE_FALSE(verified.ok());
+    CHECK(verified.status().code() == ErrorCode::kUnsupportedOperation);
+  }
+  auto still = hsm->Mac(key, MacHash::kSha256, "m");
+  CHECK(still.ok());
 }

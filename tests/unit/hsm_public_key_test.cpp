@@ -1,0 +1,163 @@
+// hsm/public_key: SubjectPublicKeyInfo to and from the parts PKCS#11 speaks in, the DER OCTET
+// STRING of CKA_EC_POINT, and the OAEP encoding, checked against keys OpenSSL makes.
+#include <catch.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+#include "hsm/public_key.h"
+
+using trent::Bytes;
+using trent::ErrorCode;
+using trent::SecretBytes;
+
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+Bytes Spki(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int n = i2d_PUBKEY(key, &der);
+  REQUIRE(n > 0);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+Bytes OctetParam(EVP_PKEY* key, const char* name) {
+  size_t n = 0;
+  REQUIRE(EVP_PKEY_get_octet_string_param(key, name, nullptr, 0, &n) == 1);
+  Bytes out(n);
+  REQUIRE(EVP_PKEY_get_octet_string_param(key, name, out.data(), out.size(), &n) == 1);
+  out.resize(n);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("RSA SubjectPublicKeyInfo round trips through modulus and exponent") {
+  Pkey key(EVP_RSA_gen(2048));
+  REQUIRE(key);
+  const Bytes spki = Spki(key.get());
+  auto parts = trent::hsm::ParseRsaSpki(spki);
+  INFO(parts.status().message());
+  REQUIRE(parts.ok());
+  CHECK(parts->modulus.size() == 256);
+  CHECK(parts->exponent == Bytes{1, 0, 1});
+  auto rebuilt = trent::hsm::RsaSpki(parts->modulus, parts->exponent);
+  REQUIRE(rebuilt.ok());
+  CHECK(*rebuilt == spki);
+  CHECK_FALSE(trent::hsm::ParseEcSpki(spki, "prime256v1").ok());
+  CHECK_FALSE(trent::hsm::ParseRsaSpki(Bytes{0x30, 0x00}).ok());
+}
+
+TEST_CASE("EC SubjectPublicKeyInfo round trips through the uncompressed point") {
+  for (const char* group : {"prime256v1", "secp384r1", "secp521r1", "secp256k1"}) {
+    INFO(group);
+    Pkey key(EVP_EC_gen(group));
+    REQUIRE(key);
+    REQUIRE(EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                           "uncompressed") == 1);
+    const Bytes spki = Spki(key.get());
+    const Bytes point = OctetParam(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY);
+    auto parsed = trent::hsm::ParseEcSpki(spki, group);
+    INFO(parsed.status().message());
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == point);
+    auto rebuilt = trent::hsm::EcSpki(group, point);
+    REQUIRE(rebuilt.ok());
+    CHECK(*rebuilt == spki);
+    // Another curve is refused.
+    CHECK_FALSE(trent::hsm::ParseEcSpki(spki, "secp384r1" == std::string(group) ? "prime256v1"
+                                                                                  : "secp384r1")
+                    .ok());
+    // A compressed point in the SubjectPublicKeyInfo comes out uncompressed.
+    REQUIRE(EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                           "compressed") == 1);
+    const Bytes compressed_spki = Spki(key.get());
+    CHECK(compressed_spki.size() < spki.size());
+    auto from_compressed = trent::hsm::ParseEcSpki(compressed_spki, group);
+    REQUIRE(from_compressed.ok());
+    CHECK(*from_compressed == point);
+  }
+  // A point not on the curve builds no key.
+  Bytes bad(65, 0x01);
+  bad[0] = 0x04;
+  CHECK_FALSE(trent::hsm::EcSpki("prime256v1", bad).ok());
+}
+
+TEST_CASE("Ed25519 SubjectPublicKeyInfo round trips through the raw key") {
+  Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  REQUIRE(key);
+  const Bytes spki = Spki(key.get());
+  auto raw = trent::hsm::ParseEd25519Spki(spki);
+  REQUIRE(raw.ok());
+  CHECK(raw->size() == 32);
+  auto rebuilt = trent::hsm::Ed25519Spki(*raw);
+  REQUIRE(rebuilt.ok());
+  CHECK(*rebuilt == spki);
+  CHECK_FALSE(trent::hsm::Ed25519Spki(Bytes(31, 1)).ok());
+}
+
+TEST_CASE("DER OCTET STRING in short and long form") {
+  for (size_t n : {0, 1, 32, 65, 127, 128, 133, 255, 256, 1000}) {
+    INFO(n);
+    const Bytes content(n, 0xab);
+    const Bytes der = trent::hsm::DerOctetString(content);
+    CHECK(der.size() == n + (n < 128 ? 2 : n < 256 ? 3 : 4));
+    auto back = trent::hsm::ParseDerOctetString(der);
+    REQUIRE(back.ok());
+    CHECK(*back == content);
+    Bytes longer = der;
+    longer.push_back(0);
+    CHECK_FALSE(trent::hsm::ParseDerOctetString(longer).ok());
+    if (n > 0) {
+      CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes(der.begin(), der.end() - 1)).ok());
+    }
+  }
+  CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes{0x03, 0x01, 0x00}).ok());
+  CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes{0x04, 0x81, 0x05, 1, 2, 3, 4, 5}).ok());
+  CHECK_FALSE(trent::hsm::ParseDerOctetString(Bytes{}).ok());
+}
+
+TEST_CASE("OAEP encoding round trips and refuses any altered block") {
+  for (const char* hash : {"SHA1", "SHA256"}) {
+    INFO(hash);
+    const size_t k = 256;
+    const size_t h = std::string(hash) == "SHA1" ? 20 : 32;
+    auto block = trent::hsm::OaepEncode(hash, k, "secret");
+    REQUIRE(block.ok());
+    CHECK(block->size() == k);
+    CHECK((*block)[0] == 0);
+    SecretBytes in(k);
+    std::copy(block->begin(), block->end(), in.data());
+    auto message = trent::hsm::OaepDecode(hash, k, in);
+    REQUIRE(message.ok());
+    CHECK(message->view() == "secret");
+
+    for (size_t i : {size_t{0}, size_t{1}, size_t{h}, k / 2, k - 1}) {
+      SecretBytes altered(k);
+      std::copy(block->begin(), block->end(), altered.data());
+      altered.data()[i] ^= 0x01;
+      auto r = trent::hsm::OaepDecode(hash, k, altered);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == ErrorCode::kInvalidCiphertext);
+    }
+    // The other hash does not decode it.
+    auto other = trent::hsm::OaepDecode(std::string(hash) == "SHA1" ? "SHA256" : "SHA1", k, in);
+    CHECK_FALSE(other.ok());
+
+    CHECK(trent::hsm::OaepEncode(hash, k, std::string(k - 2 * h - 2, 'x')).ok());
+    auto too_long = trent::hsm::OaepEncode(hash, k, std::string(k - 2 * h - 1, 'x'));
+    REQUIRE_FALSE(too_long.ok());
+    CHECK(too_long.status().code() == ErrorCode::kValidation);
+  }
+}

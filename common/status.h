@@ -22,8 +22,10 @@ enum class ErrorCode {
   kDisabled,               // DisabledException
   kInvalidState,           // KMSInvalidStateException
   kInvalidCiphertext,      // InvalidCiphertextException
+  kInvalidSignature,       // KMSInvalidSignatureException
   kIncorrectKey,           // IncorrectKeyException
   kInvalidKeyUsage,        // InvalidKeyUsageException
+  kInvalidMac,             // KMSInvalidMacException
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
   kLimitExceeded,          // LimitExceededException

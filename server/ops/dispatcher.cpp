@@ -35,12 +35,13 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 27> kHandlers = {{
+constexpr std::array<Route, 33> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
+    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
     {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
@@ -49,9 +50,11 @@ constexpr std::array<Route, 27> kHandlers = {{
     {"Encrypt", Encrypt, Blocking::kNo},
     {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
+    {"GenerateMac", GenerateMac, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
+    {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
@@ -59,10 +62,13 @@ constexpr std::array<Route, 27> kHandlers = {{
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
+    {"Sign", Sign, Blocking::kNo},
     {"TagResource", TagResource, Blocking::kWrites},
     {"UntagResource", UntagResource, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
     {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
+    {"Verify", Verify, Blocking::kNo},
+    {"VerifyMac", VerifyMac, Blocking::kNo},
 }};
 
 const Route* FindRoute(std::string_view operation) {

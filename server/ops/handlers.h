@@ -40,5 +40,11 @@ Result<Output> UntagResource(const Call&, const Input&, Services&);
 Result<Output> ListResourceTags(const Call&, const Input&, Services&);
 Result<Output> UpdateKeyDescription(const Call&, const Input&, Services&);
 Result<Output> GetKeyLastUsage(const Call&, const Input&, Services&);
+Result<Output> GenerateMac(const Call&, const Input&, Services&);
+Result<Output> VerifyMac(const Call&, const Input&, Services&);
+Result<Output> DeriveSharedSecret(const Call&, const Input&, Services&);
+Result<Output> Sign(const Call&, const Input&, Services&);
+Result<Output> Verify(const Call&, const Input&, Services&);
+Result<Output> GetPublicKey(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -19,6 +19,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kInvalidSignature: return "KMSInvalidSignatureException";
     case ErrorCode::kIncorrectKey: return "IncorrectKeyException";
     case ErrorCode::kInvalidKeyUsage: return "InvalidKeyUsageException";
+    case ErrorCode::kInvalidMac: return "KMSInvalidMacException";
     case ErrorCode::kInvalidMarker: return "InvalidMarkerException";
     case ErrorCode::kTag: return "TagException";
     case ErrorCode::kLimitExceeded: return "LimitExceededException";

@@ -25,6 +25,7 @@ enum class ErrorCode {
   kInvalidSignature,       // KMSInvalidSignatureException
   kIncorrectKey,           // IncorrectKeyException
   kInvalidKeyUsage,        // InvalidKeyUsageException
+  kInvalidMac,             // KMSInvalidMacException
   kInvalidMarker,          // InvalidMarkerException
   kTag,                    // TagException
   kLimitExceeded,          // LimitExceededException

@@ -65,7 +65,8 @@ enum class KeyKind : uint8_t {
 bool IsKeyPair(KeyKind kind);
 
 // A key generated in the module: the secret (or private) part only wrapped under the domain
-// key (CKM_AES_KEY_WRAP_PAD), and for a key pair its public key as a DER SubjectPublicKeyInfo.
+// key (CKM_AES_KEY_WRAP_PAD), or, for a private key the module cannot wrap, a reference to the
+// token object holding it; and for a key pair its public key as a DER SubjectPublicKeyInfo.
 struct GeneratedKey {
   Bytes wrapped;
   Bytes public_key;  // empty for secret keys
@@ -131,6 +132,11 @@ class Hsm {
   virtual Result<KeyHandle> UnwrapKey(const StoredKey& key) = 0;
   // Only handles from UnwrapKey; anything else is refused.
   virtual Status DestroyKey(KeyHandle handle) = 0;
+  // For a key being deleted for good, after DestroyKey of any handle of it: removes what the
+  // module keeps of it beyond the stored bytes. Most keys are only wrapped bytes (nothing to
+  // do); a private key the module cannot wrap (Ed25519 in SoftHSM 2.6.1) is kept as a token
+  // object, found by the reference GenerateKey stored in `wrapped`, and is destroyed here.
+  virtual Status DeleteKeyMaterial(const StoredKey& key) = 0;
 
   // AES-256-GCM (kGcmIvSize, kGcmTagSize) with an kAes256 key. Encrypt returns ciphertext||tag.
   virtual Result<Bytes> EncryptGcm(KeyHandle key, const uint8_t iv[kGcmIvSize],

@@ -34,6 +34,8 @@ namespace trent::hsm {
 namespace {
 
 constexpr char kDomainKeyLabel[] = "trent-domain-wrapping-key";
+// The label of the private keys trent keeps as token objects (see HeldInToken).
+constexpr char kTokenKeyLabel[] = "trent-key";
 constexpr CK_ULONG kAesKeyBytes = 32;
 constexpr size_t kTokenLabelBytes = 32;
 // PKCS#11 v3.0's code for a failed AEAD tag check; not in the v2.40 header.
@@ -351,10 +353,7 @@ class Pkcs11Hsm final : public Hsm {
   }
 
   Capability Supports(KeyKind kind) const override {
-    if (kind == KeyKind::kEd25519 && !ed25519_wrappable_) {
-      return Capability{false, "CKM_AES_KEY_WRAP_PAD of CKK_EC_EDWARDS private keys (the module "
-                               "answers CKR_KEY_NOT_WRAPPABLE)"};
-    }
+    if (HeldInToken(kind)) return Offered({kEdwardsKeyPairGen, kEddsa});
     return Offered(SpecOf(kind).needs);
   }
   Capability Supports(SignScheme scheme) const override {
@@ -378,6 +377,7 @@ class Pkcs11Hsm final : public Hsm {
       TRY(Bytes wrapped, GenerateSecret(spec));
       return GeneratedKey{std::move(wrapped), {}};
     }
+    if (HeldInToken(kind)) return GenerateTokenKeyPair(spec);
     return GenerateKeyPair(spec);
   }
 
@@ -398,15 +398,31 @@ class Pkcs11Hsm final : public Hsm {
     return UnwrapKeyPair(spec, key.wrapped, key.public_key);
   }
 
+  Status DeleteKeyMaterial(const StoredKey& key) override {
+    std::optional<Bytes> id = TokenObjectId(key.wrapped);
+    if (!id) return Status::Ok();  // wrapped bytes: nothing of it is in the module
+    std::lock_guard lock(mu_);
+    TRY(std::optional<CK_OBJECT_HANDLE> object, FindTokenPrivateKey(*id));
+    if (!object) return Status::Ok();  // already gone (a purge interrupted earlier)
+    for (const auto& [handle, entry] : keys_) {
+      if (handle == *object) return InternalError("DeleteKeyMaterial: the key is still loaded");
+    }
+    const CK_RV rv = p11_->C_DestroyObject(session_, *object);
+    if (rv != CKR_OK) return CallFailed("C_DestroyObject (token private key)", rv);
+    return Status::Ok();
+  }
+
   Status DestroyKey(KeyHandle handle) override {
     std::lock_guard lock(mu_);
     // Only keys from UnwrapKey: never the domain key or another token object.
     auto it = keys_.find(handle);
     if (it == keys_.end()) return InternalError("DestroyKey: not a handle from UnwrapKey");
     const CK_OBJECT_HANDLE companion = it->second.public_key;
+    const bool token_object = it->second.token_object;
     // Forgotten whatever the module says: a handle it failed to destroy is no use either.
     keys_.erase(it);
-    const CK_RV rv = p11_->C_DestroyObject(session_, handle);
+    // A token object stays: it is the key's only copy (DeleteKeyMaterial removes it).
+    const CK_RV rv = token_object ? CKR_OK : p11_->C_DestroyObject(session_, handle);
     const CK_RV public_rv = companion == CK_INVALID_HANDLE
                                 ? CKR_OK
                                 : p11_->C_DestroyObject(session_, companion);
@@ -827,6 +843,7 @@ class Pkcs11Hsm final : public Hsm {
     KeyKind kind;
     CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;  // a key pair's public session object
     size_t modulus_bytes = 0;                         // RSA
+    bool token_object = false;  // the private key is a token object (see HeldInToken)
   };
 
   Capability Offered(const std::vector<Mech>& needs) const {
@@ -1114,21 +1131,151 @@ class Pkcs11Hsm final : public Hsm {
 
     std::lock_guard lock(mu_);
     CK_OBJECT_HANDLE key;
-    CK_RV rv =
-        p11_->C_UnwrapKey(session_, &unwrap, domain_key_, const_cast<CK_BYTE_PTR>(wrapped.data()),
-                          wrapped.size(), const_cast<CK_ATTRIBUTE*>(priv), std::size(priv), &key);
-    if (rv != CKR_OK) {
-      return InternalError("C_UnwrapKey (AES-KWP, " + std::string(spec.name) +
-                           ") failed: " + CkrName(rv) +
-                           " (not wrapped under this token's domain key?)");
+    CK_RV rv;
+    if (std::optional<Bytes> id = TokenObjectId(wrapped)) {
+      // Held in the token (HeldInToken): found, not unwrapped.
+      TRY(std::optional<CK_OBJECT_HANDLE> found, FindTokenPrivateKey(*id));
+      if (!found) {
+        return InternalError(std::string("the token holds no ") + spec.name +
+                             " private key with this key's CKA_ID");
+      }
+      if (keys_.count(*found) != 0) {
+        return InternalError("the token object is loaded already (the material cache holds "
+                             "each key version once)");
+      }
+      key = *found;
+      entry.token_object = true;
+    } else {
+      rv = p11_->C_UnwrapKey(session_, &unwrap, domain_key_,
+                             const_cast<CK_BYTE_PTR>(wrapped.data()), wrapped.size(),
+                             const_cast<CK_ATTRIBUTE*>(priv), std::size(priv), &key);
+      if (rv != CKR_OK) {
+        return InternalError("C_UnwrapKey (AES-KWP, " + std::string(spec.name) +
+                             ") failed: " + CkrName(rv) +
+                             " (not wrapped under this token's domain key?)");
+      }
     }
     rv = p11_->C_CreateObject(session_, pub.data(), pub.size(), &entry.public_key);
     if (rv != CKR_OK) {
-      p11_->C_DestroyObject(session_, key);
+      if (!entry.token_object) p11_->C_DestroyObject(session_, key);
       return CallFailed(std::string("C_CreateObject (") + spec.name + " public key)", rv);
     }
     keys_.emplace(key, entry);
     return KeyHandle{key};
+  }
+
+  // Key kinds whose private keys the module cannot wrap are kept as token objects instead:
+  // sensitive, never extractable, private (readable only after login) and found again by a
+  // random CKA_ID, which is what the key version stores in place of wrapped bytes. SoftHSM
+  // 2.6.1 cannot wrap Ed25519 keys (ProbeEd25519Wrap). A token object costs a file and about
+  // 7 ms to create; Ed25519 keys are few, and the wrapped path serves every other kind.
+  bool HeldInToken(KeyKind kind) const { return kind == KeyKind::kEd25519 && !ed25519_wrappable_; }
+
+  // What a key version stores for a token-held key: this prefix and the object's CKA_ID in hex.
+  // (AES-KWP output is pseudo-random bytes: it never starts with this text.)
+  static constexpr std::string_view kTokenObjectPrefix = "pkcs11-token-object:";
+  static constexpr size_t kTokenObjectIdBytes = 16;
+
+  static std::optional<Bytes> TokenObjectId(const Bytes& stored) {
+    const size_t prefix = kTokenObjectPrefix.size();
+    if (stored.size() != prefix + 2 * kTokenObjectIdBytes ||
+        std::string_view(reinterpret_cast<const char*>(stored.data()), prefix) !=
+            kTokenObjectPrefix) {
+      return std::nullopt;
+    }
+    Bytes id(kTokenObjectIdBytes);
+    for (size_t i = 0; i < id.size(); ++i) {
+      auto nibble = [](uint8_t c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+      };
+      const int hi = nibble(stored[prefix + 2 * i]), lo = nibble(stored[prefix + 2 * i + 1]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      id[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return id;
+  }
+
+  static Bytes TokenObjectReference(const Bytes& id) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    Bytes stored(kTokenObjectPrefix.begin(), kTokenObjectPrefix.end());
+    for (uint8_t b : id) {
+      stored.push_back(static_cast<uint8_t>(kHex[b >> 4]));
+      stored.push_back(static_cast<uint8_t>(kHex[b & 15]));
+    }
+    return stored;
+  }
+
+  // With mu_ held: the token's private key object with this CKA_ID, if any.
+  Result<std::optional<CK_OBJECT_HANDLE>> FindTokenPrivateKey(const Bytes& id) {
+    const CK_ATTRIBUTE find[] = {
+        Attr(CKA_CLASS, kPrivateKeyClass),
+        Attr(CKA_TOKEN, kTrue),
+        {CKA_ID, const_cast<uint8_t*>(id.data()), id.size()},
+    };
+    CK_RV rv = p11_->C_FindObjectsInit(session_, const_cast<CK_ATTRIBUTE*>(find), std::size(find));
+    if (rv != CKR_OK) return CallFailed("C_FindObjectsInit", rv);
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG n = 0;
+    rv = p11_->C_FindObjects(session_, found, std::size(found), &n);
+    p11_->C_FindObjectsFinal(session_);
+    if (rv != CKR_OK) return CallFailed("C_FindObjects", rv);
+    if (n > 1) return InternalError("several token private keys share one CKA_ID");
+    if (n == 0) return std::optional<CK_OBJECT_HANDLE>();
+    return std::optional<CK_OBJECT_HANDLE>(found[0]);
+  }
+
+  // A key pair whose private key is made a token object (HeldInToken); its public key is
+  // read from a session object destroyed before this returns.
+  Result<GeneratedKey> GenerateTokenKeyPair(const KindSpec& spec) {
+    TRY(SecretBytes random_id, GenerateRandom(kTokenObjectIdBytes));
+    const Bytes id(random_id.data(), random_id.data() + random_id.size());
+    const CK_ATTRIBUTE pub[] = {
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+    };
+    const CK_ATTRIBUTE priv[] = {
+        Attr(CKA_TOKEN, kTrue),
+        Attr(CKA_PRIVATE, kTrue),
+        Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kFalse),
+        Attr(CKA_SIGN, kTrue),
+        Attr(CKA_DECRYPT, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_DERIVE, kFalse),
+        {CKA_ID, const_cast<uint8_t*>(id.data()), id.size()},
+        Attr(CKA_LABEL, kTokenKeyLabel, sizeof kTokenKeyLabel - 1),
+    };
+    CK_MECHANISM gen{spec.generate.type, nullptr, 0};
+    Bytes point;
+    {
+      std::lock_guard lock(mu_);
+      CK_OBJECT_HANDLE pub_key, priv_key;
+      const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, const_cast<CK_ATTRIBUTE*>(pub),
+                                               std::size(pub), const_cast<CK_ATTRIBUTE*>(priv),
+                                               std::size(priv), &pub_key, &priv_key);
+      if (rv != CKR_OK) return CallFailed("C_GenerateKeyPair", spec.name, rv);
+      Result<Bytes> attr = GetAttribute(pub_key, CKA_EC_POINT, "CKA_EC_POINT");
+      const CK_RV destroy_pub = p11_->C_DestroyObject(session_, pub_key);
+      if (!attr.ok() || destroy_pub != CKR_OK) {
+        p11_->C_DestroyObject(session_, priv_key);
+        if (!attr.ok()) return attr.status();
+        return CallFailed("C_DestroyObject (public key)", destroy_pub);
+      }
+      Result<Bytes> parsed = PointFromAttribute(spec, *attr);
+      if (!parsed.ok()) {
+        p11_->C_DestroyObject(session_, priv_key);
+        return parsed.status();
+      }
+      point = std::move(*parsed);
+    }
+    GeneratedKey key;
+    key.wrapped = TokenObjectReference(id);
+    TRY(key.public_key, Ed25519Spki(point));
+    return key;
   }
 
   // Whether the module wraps Ed25519 private keys: SoftHSM 2.6.1 offers the mechanisms but

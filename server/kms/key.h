@@ -40,6 +40,9 @@ struct KeyVersion {
   Bytes public_key;              // a key pair's DER SubjectPublicKeyInfo; empty otherwise
   std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
 
+  // What the HSM needs to load this version's material.
+  hsm::StoredKey stored() const { return {kind, wrapped_material, public_key}; }
+
   // Where MaterialCache holds this version unwrapped in the HSM; only the cache reads it.
   mutable std::atomic<uint32_t> cache_slot{0};
 };

@@ -845,7 +845,10 @@ Status KeyStore::Delete(const Key& key) {
     }
   }
   // A request still holding an older snapshot of the key cannot unwrap it again after this.
-  for (const auto& v : key.versions) TRY_STATUS(material_.Forget(*v));
+  for (const auto& v : key.versions) {
+    TRY_STATUS(material_.Forget(*v));
+    TRY_STATUS(hsm_.DeleteKeyMaterial(v->stored()));
+  }
   return Status::Ok();
 }
 

@@ -6,13 +6,6 @@
 #include <utility>
 
 namespace trent::kms {
-namespace {
-
-hsm::StoredKey StoredKeyOf(const KeyVersion& version) {
-  return {version.kind, version.wrapped_material, version.public_key};
-}
-
-}  // namespace
 
 MaterialCache::MaterialCache(hsm::Hsm& hsm, size_t capacity)
     : hsm_(hsm), capacity_(capacity), slots_(std::make_unique<Slot[]>(capacity)) {}
@@ -70,10 +63,10 @@ Result<MaterialCache::Pin> MaterialCache::Acquire(
   TRY(Slot* slot, TakeSlot());
   if (!slot) {
     lock.unlock();
-    TRY(hsm::KeyHandle handle, hsm_.UnwrapKey(StoredKeyOf(*version)));
+    TRY(hsm::KeyHandle handle, hsm_.UnwrapKey(version->stored()));
     return Pin(this, nullptr, handle);
   }
-  auto handle = hsm_.UnwrapKey(StoredKeyOf(*version));
+  auto handle = hsm_.UnwrapKey(version->stored());
   if (!handle.ok()) {
     slot->state.store(kFree, std::memory_order_relaxed);
     return handle.status();

@@ -12,6 +12,10 @@ namespace {
 
 using hsm::SignScheme;
 
+std::string_view View(const Bytes& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
 // The DER encoding of a DigestInfo up to the digest itself (RFC 8017 §9.2, note 1): PKCS#1
 // v1.5 signs prefix || digest.
 std::string_view DigestInfoPrefix(Hash hash) {
@@ -102,12 +106,9 @@ Result<Bytes> Sign(KeyStore& store, const Key& key, const SigningAlgorithm& algo
   if (!algorithm.scheme) return UnsupportedError(std::string(algorithm.unsupported));
   TRY(Bytes input, SchemeInput(algorithm, is_digest, message));
   TRY(auto pin, store.HandleFor(key, key.current_version()));
-  TRY(Bytes signature,
-      store.hsm().Sign(pin.handle(), *algorithm.scheme,
-                       std::string_view(reinterpret_cast<const char*>(input.data()), input.size())));
+  TRY(Bytes signature, store.hsm().Sign(pin.handle(), *algorithm.scheme, View(input)));
   if (*algorithm.scheme != SignScheme::kEcdsa) return signature;
-  return EcdsaRawToDer(
-      std::string_view(reinterpret_cast<const char*>(signature.data()), signature.size()));
+  return EcdsaRawToDer(View(signature));
 }
 
 Result<bool> Verify(KeyStore& store, const Key& key, const SigningAlgorithm& algorithm,
@@ -133,10 +134,7 @@ Result<bool> Verify(KeyStore& store, const Key& key, const SigningAlgorithm& alg
   }
   TRY(Bytes input, SchemeInput(algorithm, is_digest, message));
   TRY(auto pin, store.HandleFor(key, key.current_version()));
-  return store.hsm().Verify(
-      pin.handle(), *algorithm.scheme,
-      std::string_view(reinterpret_cast<const char*>(input.data()), input.size()),
-      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  return store.hsm().Verify(pin.handle(), *algorithm.scheme, View(input), View(raw));
 }
 
 std::optional<Bytes> EcdsaDerToRaw(std::string_view der, size_t half) {

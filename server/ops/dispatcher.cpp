@@ -36,12 +36,13 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 32> kHandlers = {{
+constexpr std::array<Route, 35> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
+    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
     {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
@@ -52,6 +53,7 @@ constexpr std::array<Route, 32> kHandlers = {{
     {"GenerateDataKeyPair", GenerateDataKeyPair, Blocking::kSlow},
     {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Blocking::kSlow},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
+    {"GenerateMac", GenerateMac, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
@@ -69,6 +71,7 @@ constexpr std::array<Route, 32> kHandlers = {{
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
     {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
     {"Verify", Verify, Blocking::kNo},
+    {"VerifyMac", VerifyMac, Blocking::kNo},
 }};
 
 const Route* FindRoute(std::string_view operation) {

@@ -8,9 +8,10 @@ Result<Output> Verify(const Call& call, const Input& in, Services& s) {
   TRY(SigningRequest req, ReadSigningRequest(call, in, s, "Verify", "kms:Verify"));
   TRY(bool valid, kms::Verify(s.keys, *req.key, *req.algorithm, req.is_digest, req.message,
                               *GetString(in, "Signature")));
-  s.usage.Record(*req.key, kms::UsageOperation::kVerify, call.now_ms, call.request_id);
-  // AWS never answers SignatureValid false: an invalid signature is this error.
+  // AWS never answers SignatureValid false: an invalid signature is this error (and, like
+  // every failed request, not a use of the key).
   if (!valid) return kms::InvalidSignature();
+  s.usage.Record(*req.key, kms::UsageOperation::kVerify, call.now_ms, call.request_id);
   Output out;
   out["KeyId"] = req.key->arn;
   out["SignatureValid"] = true;

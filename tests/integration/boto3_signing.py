@@ -3,7 +3,9 @@ signing algorithm, RAW and DIGEST, each signature checked with OpenSSL (Python `
 against the public key GetPublicKey returns; and the errors AWS gives (see /work/notes/aws12.md:
 recorded ones from LocalStack's AWS snapshots, the rest from emulators checked against AWS)."""
 
+import base64
 import hashlib
+import http.client
 import json
 import os
 
@@ -66,6 +68,26 @@ def verify_digest_locally(public_key, algorithm, digest, signature):
         public_key.verify(signature, digest, padding.PKCS1v15(), pre)
     else:
         public_key.verify(signature, digest, ec.ECDSA(pre))
+
+
+def raw_call(server, operation, body):
+    """One request by hand, for what older botocore (Debian 12's 1.29) does not know: DryRun,
+    and answer members it would drop (KeyAgreementAlgorithms)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=json.dumps(body), headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"TrentService.{operation}",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request,"
+                             " SignedHeaders=host, Signature=0"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
 
 
 def altered(data):
@@ -206,16 +228,47 @@ class Signing(harness.TrentdTestCase):
 
     def test_dry_run_and_grant_tokens(self):
         key = self.keys["ECC_NIST_P256"]["KeyId"]
-        self.assertAwsError("DryRunOperationException", self.kms.sign, KeyId=key, Message=b"m",
-                            SigningAlgorithm="ECDSA_SHA_256", DryRun=True, message=DRY_RUN)
         signature = self.kms.sign(KeyId=key, Message=b"m", SigningAlgorithm="ECDSA_SHA_256",
                                   GrantTokens=["token"])["Signature"]
-        self.assertAwsError("DryRunOperationException", self.kms.verify, KeyId=key, Message=b"m",
-                            Signature=signature, SigningAlgorithm="ECDSA_SHA_256", DryRun=True,
-                            message=DRY_RUN)
         self.assertTrue(self.kms.verify(KeyId=key, Message=b"m", Signature=signature,
                                         SigningAlgorithm="ECDSA_SHA_256",
                                         GrantTokens=["token"])["SignatureValid"])
+        self.assertEqual(self.kms.get_public_key(KeyId=key, GrantTokens=["token"])["KeyId"],
+                         self.keys["ECC_NIST_P256"]["Arn"])
+        # By hand: older botocore does not know DryRun.
+        body = {"KeyId": key, "Message": b64(b"m"), "SigningAlgorithm": "ECDSA_SHA_256",
+                "DryRun": True}
+        for operation, extra in (("Sign", {}), ("Verify", {"Signature": b64(signature)})):
+            with self.subTest(operation=operation):
+                status, answer = raw_call(self.server, operation, {**body, **extra})
+                self.assertEqual((status, answer), (400, {
+                    "__type": "DryRunOperationException", "message": DRY_RUN}))
+        # A dry run of a request that would fail answers its error.
+        status, answer = raw_call(self.server, "Sign",
+                                  {**body, "SigningAlgorithm": "ECDSA_SHA_384"})
+        self.assertEqual((status, answer["__type"]), (400, "InvalidKeyUsageException"))
+
+    def test_last_usage(self):
+        # Sign and a valid Verify are uses of the key; an invalid signature is not.
+        key = self.new_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+
+        def last():
+            status, answer = raw_call(self.server, "GetKeyLastUsage", {"KeyId": key["KeyId"]})
+            self.assertEqual(status, 200, answer)
+            used = answer["KeyLastUsage"]
+            return used["Operation"], used["KmsRequestId"]
+
+        out = self.kms.sign(KeyId=key["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+        self.assertEqual(last(), ("Sign", out["ResponseMetadata"]["RequestId"]))
+        out = self.kms.verify(KeyId=key["KeyId"], Message=b"m", Signature=out["Signature"],
+                              SigningAlgorithm="ECDSA_SHA_256")
+        verified = ("Verify", out["ResponseMetadata"]["RequestId"])
+        self.assertEqual(last(), verified)
+        self.assertAwsError("KMSInvalidSignatureException", self.kms.verify, KeyId=key["KeyId"],
+                            Message=b"other", Signature=b"garbage",
+                            SigningAlgorithm="ECDSA_SHA_256")
+        self.kms.get_public_key(KeyId=key["KeyId"])
+        self.assertEqual(last(), verified)
 
     # Errors (aws12.md §3 and "Order of checks").
 
@@ -406,15 +459,17 @@ class Signing(harness.TrentdTestCase):
     # GetPublicKey.
 
     def check_public_key(self, key, algorithms_member, algorithms):
-        out = self.kms.get_public_key(KeyId=key["KeyId"])
-        out.pop("ResponseMetadata")
-        public = out.pop("PublicKey")
+        # By hand, so that members older botocore does not know are seen too.
+        status, out = raw_call(self.server, "GetPublicKey", {"KeyId": key["KeyId"]})
+        self.assertEqual(status, 200, out)
+        public = base64.b64decode(out.pop("PublicKey"))
         self.assertEqual(out, {
             "KeyId": key["Arn"], "CustomerMasterKeySpec": key["KeySpec"],
             "KeySpec": key["KeySpec"], "KeyUsage": key["KeyUsage"],
             algorithms_member: algorithms})
-        described = self.kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        self.assertEqual(described[algorithms_member], algorithms)
+        self.assertEqual(self.kms.get_public_key(KeyId=key["KeyId"])["PublicKey"], public)
+        status, described = raw_call(self.server, "DescribeKey", {"KeyId": key["KeyId"]})
+        self.assertEqual(described["KeyMetadata"][algorithms_member], algorithms)
         return load_der_public_key(public)
 
     def test_get_public_key_signing(self):

@@ -44,14 +44,15 @@ TEST_CASE("a record reads back what was written, a long request id cut") {
 }
 
 TEST_CASE("operation names are AWS's and parse back") {
-  for (UsageOperation op : {UsageOperation::kEncrypt, UsageOperation::kDecrypt,
-                            UsageOperation::kReEncrypt, UsageOperation::kGenerateDataKey,
-                            UsageOperation::kGenerateDataKeyWithoutPlaintext}) {
-    CHECK(ParseUsageOperation(UsageOperationName(op)) == op);
+  for (auto op = static_cast<uint8_t>(UsageOperation::kEncrypt);
+       op <= static_cast<uint8_t>(UsageOperation::kDeriveSharedSecret); ++op) {
+    const auto operation = static_cast<UsageOperation>(op);
+    CHECK(ParseUsageOperation(UsageOperationName(operation)) == operation);
   }
   CHECK(std::string(UsageOperationName(UsageOperation::kGenerateDataKeyWithoutPlaintext)) ==
         "GenerateDataKeyWithoutPlaintext");
-  CHECK_FALSE(ParseUsageOperation("Sign").has_value());
+  CHECK(std::string(UsageOperationName(UsageOperation::kSign)) == "Sign");
+  CHECK_FALSE(ParseUsageOperation("CreateKey").has_value());
 }
 
 TEST_CASE("the tracker hands out each changed key once, as it is now") {

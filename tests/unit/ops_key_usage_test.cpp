@@ -25,8 +25,9 @@ TEST_CASE("a key of another usage is refused naming the operation, as AWS words 
         signing.arn + " key usage is SIGN_VERIFY which is not valid for GenerateDataKey.");
 }
 
-TEST_CASE("the key's state is checked before its usage") {
+TEST_CASE("the key's usage is checked before its state, as AWS does") {
   kms::Key key = KeyWithUsage("SIGN_VERIFY");
   key.state = kms::KeyState::kDisabled;
-  CHECK(ops::RequireEncryptDecrypt(key, "Decrypt").code() == ErrorCode::kDisabled);
+  CHECK(ops::RequireEncryptDecrypt(key, "Decrypt").code() == ErrorCode::kInvalidKeyUsage);
+  CHECK(ops::RequireUsage(key, "SIGN_VERIFY", "Sign").code() == ErrorCode::kDisabled);
 }

@@ -38,7 +38,7 @@ KeyRow Key(const std::string& id, std::vector<int64_t> version_created_at,
   for (int64_t at : version_created_at) {
     Bytes version_id(16, static_cast<uint8_t>(at));
     version_id[0] = static_cast<uint8_t>(id[0]);
-    k.versions.push_back({version_id, id, at, Bytes(40, 7), std::string(64, 'a'), ""});
+    k.versions.push_back({version_id, id, at, Bytes(40, 7), std::string(64, 'a'), "", {}});
   }
   for (const std::string& tag : tag_keys) k.tags.push_back({tag, tag + "-value"});
   return k;

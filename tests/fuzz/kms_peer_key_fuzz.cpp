@@ -1,0 +1,71 @@
+// PeerPoint (DeriveSharedSecret's parsing of the peer's public key) on arbitrary bytes, against
+// the public key of a P-256, P-384 or P-521 KMS key (the input's first byte picks which): it
+// never crashes; what it accepts is an uncompressed point of the KMS key's size, on its curve
+// (OpenSSL builds a key from it), and the SubjectPublicKeyInfo of that point parses back to the
+// same point. Seeds (tests/fuzz/corpus/kms_peer_key/): peer keys on each curve, compressed
+// points, secp256k1, RSA, truncations.
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hsm/public_key.h"
+#include "server/kms/mac_ecdh.h"
+#include "tests/fuzz/fuzz_check.h"
+
+namespace {
+
+struct Curve {
+  const char* group;   // OpenSSL's name
+  size_t point_size;
+  std::string own_spki;
+};
+
+std::string GenerateSpki(const char* group) {
+  EVP_PKEY* key = EVP_EC_gen(group);
+  FUZZ_CHECK(key != nullptr);
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key, &der);
+  FUZZ_CHECK(len > 0);
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+std::array<Curve, 3>& Curves() {
+  static std::array<Curve, 3> curves = {{
+      {"prime256v1", 65, GenerateSpki("prime256v1")},
+      {"secp384r1", 97, GenerateSpki("secp384r1")},
+      {"secp521r1", 133, GenerateSpki("secp521r1")},
+  }};
+  return curves;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const Curve& curve = Curves()[data[0] % 3];
+  std::string_view peer(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  auto point = trent::kms::PeerPoint(peer, curve.own_spki, curve.point_size);
+  if (!point.ok()) {
+    // Bytes it cannot use: a ValidationException without a message, never anything else.
+    FUZZ_CHECK(point.status().code() == trent::ErrorCode::kValidation);
+    FUZZ_CHECK(point.status().message().empty());
+    return 0;
+  }
+  FUZZ_CHECK(point->size() == curve.point_size);
+  FUZZ_CHECK((*point)[0] == 0x04);
+  // The point is on the curve: OpenSSL makes a key of it, and that key's SubjectPublicKeyInfo
+  // gives the same point back.
+  auto spki = trent::hsm::EcSpki(curve.group, *point);
+  FUZZ_CHECK(spki.ok());
+  auto again = trent::kms::PeerPoint(trent::AsStringView(*spki), curve.own_spki, curve.point_size);
+  FUZZ_CHECK(again.ok() && *again == *point);
+  return 0;
+}

@@ -102,7 +102,8 @@ KeySpecTraits Hmac(sv name, KeyKind kind, std::span<const sv> mac) {
   return {name, kind, "", kMacOnly, kNone, kNone, mac, kNone};
 }
 KeySpecTraits MlDsa(sv name) {
-  return {name, std::nullopt, kNoMlDsa, kSignVerifyOnly, kNone, kMlDsaSigning, kNone, kNone};
+  return {name,  std::nullopt, kNoMlDsa, kSignVerifyOnly, kNone, kMlDsaSigning, kNone, kNone,
+          0,     0,            false};
 }
 
 const std::array<KeySpecTraits, 17>& KeySpecs() {
@@ -120,7 +121,7 @@ const std::array<KeySpecTraits, 17>& KeySpecs() {
       KeySpecTraits{"ECC_SECG_P256K1", KeyKind::kEcSecp256k1, "", kSignVerifyOnly, kNone,
                     kEcdsaSha256, kNone, kNone, 0, 65},
       KeySpecTraits{"ECC_NIST_EDWARDS25519", KeyKind::kEd25519, "", kSignVerifyOnly, kNone,
-                    kEd25519Signing, kNone, kNone},
+                    kEd25519Signing, kNone, kNone, 0, 0, false},
       Hmac("HMAC_224", KeyKind::kHmac224, kHmacSha224),
       Hmac("HMAC_256", KeyKind::kHmac256, kHmacSha256),
       Hmac("HMAC_384", KeyKind::kHmac384, kHmacSha384),

@@ -73,6 +73,8 @@ struct KeySpecTraits {
   size_t rsa_modulus_bytes = 0;   // RSA keys only
   // The uncompressed point (0x04 || x || y) size of an EC key's curve; 0 for other keys.
   size_t ec_point_size = 0;
+  // Whether the deprecated CustomerMasterKeySpec names it too (specs newer than it do not).
+  bool customer_master_key_spec = true;
 
   bool symmetric() const;         // SYMMETRIC_DEFAULT
   bool allows(std::string_view usage) const;

@@ -17,8 +17,7 @@ Result<Output> GetPublicKey(const Call& call, const Input& in, Services& s) {
   out["KeyId"] = key->arn;
   PutBlob(out, "PublicKey",
           std::string_view(reinterpret_cast<const char*>(public_key.data()), public_key.size()));
-  out["CustomerMasterKeySpec"] = key->key_spec;
-  out["KeySpec"] = key->key_spec;
+  PutKeySpec(out, *key);
   out["KeyUsage"] = key->key_usage;
   PutAlgorithms(out, "EncryptionAlgorithms", kms::EncryptionAlgorithmsOf(spec, key->key_usage));
   PutAlgorithms(out, "SigningAlgorithms", kms::SigningAlgorithmsOf(spec, key->key_usage));

@@ -260,6 +260,13 @@ void PutAlgorithms(Output& out, std::string_view member,
   out[member] = std::move(list);
 }
 
+void PutKeySpec(Output& out, const kms::Key& key) {
+  if (kms::SpecOf(key.key_spec).customer_master_key_spec) {
+    out["CustomerMasterKeySpec"] = key.key_spec;
+  }
+  out["KeySpec"] = key.key_spec;
+}
+
 Output KeyMetadata(const kms::Key& key) {
   Output m;
   m["AWSAccountId"] = key.account;
@@ -273,8 +280,7 @@ Output KeyMetadata(const kms::Key& key) {
   if (key.deletion_date_ms) m["DeletionDate"] = ToEpochSeconds(*key.deletion_date_ms);
   m["Origin"] = key.origin;
   m["KeyManager"] = key.key_manager;
-  m["CustomerMasterKeySpec"] = key.key_spec;
-  m["KeySpec"] = key.key_spec;
+  PutKeySpec(m, key);
   const kms::KeySpecTraits& spec = kms::SpecOf(key.key_spec);
   PutAlgorithms(m, "EncryptionAlgorithms", kms::EncryptionAlgorithmsOf(spec, key.key_usage));
   PutAlgorithms(m, "SigningAlgorithms", kms::SigningAlgorithmsOf(spec, key.key_usage));

@@ -90,6 +90,9 @@ Status CheckDryRun(const Input& in);
 void PutAlgorithms(Output& out, std::string_view member,
                    std::span<const std::string_view> algorithms);
 
+// KeySpec, and the deprecated CustomerMasterKeySpec when it has the key's spec among its values.
+void PutKeySpec(Output& out, const kms::Key& key);
+
 // The KeyMetadata structure DescribeKey, CreateKey and others return.
 Output KeyMetadata(const kms::Key& key);
 

@@ -573,7 +573,9 @@ TEST_CASE("every kind generates wrapped, unwraps into protected objects and is d
     REQUIRE(protection.ok());
     CHECK(protection->sensitive);
     CHECK_FALSE(protection->extractable);
-    CHECK_FALSE(protection->token_object);
+    // Ed25519 private keys are token objects in SoftHSM 2.6.1 (which cannot wrap them).
+    const bool in_token = kind == KeyKind::kEd25519;
+    CHECK(protection->token_object == in_token);
     CHECK(protection->wrap_refused);
     CHECK_FALSE(protection->wrap);
     CHECK_FALSE(protection->unwrap);
@@ -589,7 +591,7 @@ TEST_CASE("every kind generates wrapped, unwraps into protected objects and is d
 
     auto after = trent::hsm::CountSessionObjectsForTesting(*hsm);
     REQUIRE(after.ok());
-    CHECK(after->keys == before->keys + 1);
+    CHECK(after->keys == before->keys + (in_token ? 0 : 1));
     auto public_object = trent::hsm::PublicKeyObjectForTesting(*hsm, key);
     if (trent::hsm::IsKeyPair(kind)) {
       CHECK(after->public_keys == before->public_keys + 1);

@@ -463,10 +463,12 @@ class Signing(harness.TrentdTestCase):
         status, out = raw_call(self.server, "GetPublicKey", {"KeyId": key["KeyId"]})
         self.assertEqual(status, 200, out)
         public = base64.b64decode(out.pop("PublicKey"))
-        self.assertEqual(out, {
-            "KeyId": key["Arn"], "CustomerMasterKeySpec": key["KeySpec"],
-            "KeySpec": key["KeySpec"], "KeyUsage": key["KeyUsage"],
-            algorithms_member: algorithms})
+        expected = {"KeyId": key["Arn"], "KeySpec": key["KeySpec"],
+                    "KeyUsage": key["KeyUsage"], algorithms_member: algorithms}
+        # The deprecated CustomerMasterKeySpec's enum stops before Ed25519: not sent for it.
+        if key["KeySpec"] != ED25519:
+            expected["CustomerMasterKeySpec"] = key["KeySpec"]
+        self.assertEqual(out, expected)
         self.assertEqual(self.kms.get_public_key(KeyId=key["KeyId"])["PublicKey"], public)
         status, described = raw_call(self.server, "DescribeKey", {"KeyId": key["KeyId"]})
         self.assertEqual(described["KeyMetadata"][algorithms_member], algorithms)

@@ -2,7 +2,6 @@
 (paging), UpdateKeyDescription, GetKeyLastUsage after each cryptographic operation, and last
 usage surviving a graceful restart."""
 
-import json
 import time
 import unittest
 

@@ -1138,8 +1138,7 @@ class Pkcs11Hsm final : public Hsm {
     }
     // The private key does what a KMS key of its spec may do, and no more: RSA signs or
     // decrypts, EC on a NIST curve signs or derives (ECDH), secp256k1 and Ed25519 sign. Which of
-    // these a key is for is
-    // KMS's business (its KeyUsage), checked before the module is asked.
+    // these a key is for is KMS's business (its KeyUsage), checked before the module is asked.
     const CK_BBOOL decrypt = spec.key_type == CKK_RSA ? kTrue : kFalse;
     const CK_BBOOL derive = spec.Needs(CKM_ECDH1_DERIVE) ? kTrue : kFalse;
     const CK_ATTRIBUTE priv[] = {

@@ -25,7 +25,7 @@ BENCH_PLAINTEXT=$(printf '%s' 'thirty-two bytes of plaintext!!!' | base64)
 export BENCH_PLAINTEXT
 export BENCH_CONTEXT='{"purpose":"bench","tenant":"example"}'
 # What Sign, Verify and GenerateMac work on.
-BENCH_MESSAGE=$(printf '%s' 'a message of some sixty-four bytes, as a JWT header and claims' | base64)
+BENCH_MESSAGE=$(printf '%s' 'a message of some sixty-four bytes, as a JWT header and claims' | base64 -w0)
 export BENCH_MESSAGE
 
 log() { echo "${bench_name:-bench}: $*" >&2; }

@@ -122,6 +122,47 @@ def windows(blob, size):
         yield blob[i:i + size]
 
 
+def der_private_key_in(v):
+    """Whether `v`, or a DER element inside it, parses as a private key; and how many were tried."""
+    if parses_as_private_key(v) or ED25519_PKCS8_PREFIX in v or PKCS8_PREFIX.search(v):
+        return True, 1
+    tried = 0
+    for i in range(len(v)):
+        if v[i] != 0x30:
+            continue
+        n = der_length(v, i)
+        if n is None or i + n > len(v) or (i == 0 and n == len(v)):
+            continue
+        tried += 1
+        if parses_as_private_key(v[i:i + n]):
+            return True, tried
+    return False, tried
+
+
+def hmac_key_in(v, message, hash_name, mac):
+    """Whether a 28/32/48/64-byte window of `v`, as an HMAC key, gives `mac` for `message`."""
+    return any(hmac.new(w, message, hash_name).digest() == mac
+               for size in HMAC_KEY_SIZES for w in windows(v, size))
+
+
+def ec_scalar_in(v, curve, size, order, public_numbers):
+    """Whether a `size`-byte window of `v` is the private scalar of that public key; and how
+    many valid scalars were tried."""
+    tried = 0
+    for w in windows(v, size):
+        d = int.from_bytes(w, "big")
+        if not 0 < d < order:
+            continue
+        try:
+            got = ec.derive_private_key(d, curve).public_key().public_numbers()
+        except ValueError:
+            continue  # not a valid scalar of this curve
+        tried += 1
+        if (got.x, got.y) == (public_numbers.x, public_numbers.y):
+            return True, tried
+    return False, tried
+
+
 def parse_listing(text):
     """pkcs11-tool --list-objects output: one dict per object ("kind" is its header line)."""
     objects = []
@@ -273,6 +314,32 @@ class HsmProtection(harness.TrentdTestCase):
         self.assertIn(self.ed25519_token_id(self.keys["ECC_NIST_EDWARDS25519"]), ids)
         self.assertEqual(set(ids), self.token_object_ids())
 
+    # --- the scanners themselves --------------------------------------------------------------
+
+    def test_scanners_find_planted_keys(self):
+        """The SQLite checks would see a key if one were there: each finds one planted among
+        random bytes."""
+        noise = os.urandom(100)
+        p256 = ec.generate_private_key(ec.SECP256R1())
+        pkcs8 = p256.private_bytes(serialization.Encoding.DER,
+                                   serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+        found, _ = der_private_key_in(noise + pkcs8 + noise)
+        self.assertTrue(found)
+        sec1 = p256.private_bytes(serialization.Encoding.DER,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption())
+        found, _ = der_private_key_in(noise + sec1 + noise)
+        self.assertTrue(found)
+        scalar = p256.private_numbers().private_value.to_bytes(32, "big")
+        found, _ = ec_scalar_in(noise + scalar + noise, ec.SECP256R1(), 32,
+                                ORDERS["ECC_NIST_P256"], p256.public_key().public_numbers())
+        self.assertTrue(found)
+        key = os.urandom(28)
+        mac = hmac.new(key, b"m", "sha224").digest()
+        self.assertTrue(hmac_key_in(noise + key + noise, b"m", "sha224", mac))
+        self.assertFalse(hmac_key_in(noise + noise, b"m", "sha224", mac))
+
     # --- SQLite ------------------------------------------------------------------------------
 
     def open_db(self):
@@ -307,48 +374,27 @@ class HsmProtection(harness.TrentdTestCase):
         # (a) No value, and no DER element inside one, is a private key.
         attempts = 0
         for v in values:
-            self.assertFalse(parses_as_private_key(v))
-            self.assertNotIn(ED25519_PKCS8_PREFIX, v)
-            self.assertIsNone(PKCS8_PREFIX.search(v), "a PKCS#8 header")
-            for i in range(len(v)):
-                if v[i] != 0x30:
-                    continue
-                n = der_length(v, i)
-                if n is None or i + n > len(v) or (i == 0 and n == len(v)):
-                    continue
-                attempts += 1
-                self.assertFalse(parses_as_private_key(v[i:i + n]),
-                                 f"a DER private key at offset {i}")
+            found, tried = der_private_key_in(v)
+            attempts += tried
+            self.assertFalse(found, f"a DER private key in {v!r}")
 
         # (b) No window of a stored value is an HMAC key: none reproduces trent's MAC.
         hmac_windows = 0
         for spec, (_, hash_name, _) in HMAC.items():
-            message, mac = self.message, self.macs[spec]
             for v in values:
-                for size in HMAC_KEY_SIZES:
-                    for w in windows(v, size):
-                        hmac_windows += 1
-                        self.assertNotEqual(hmac.new(w, message, hash_name).digest(), mac,
-                                            f"{spec}'s key is stored in the clear")
+                hmac_windows += sum(max(0, len(v) - n + 1) for n in HMAC_KEY_SIZES)
+                self.assertFalse(hmac_key_in(v, self.message, hash_name, self.macs[spec]),
+                                 f"{spec}'s key is stored in the clear")
 
         # (c) No window is the private scalar of an EC key, nor the seed of the Ed25519 key,
         # nor a prime factor of an RSA key's modulus.
         scalar_tries = 0
         for spec, (curve, size) in CURVES.items():
             want = serialization.load_der_public_key(self.public_keys[spec]).public_numbers()
-            order = ORDERS[spec]
             for v in values:
-                for w in windows(v, size):
-                    d = int.from_bytes(w, "big")
-                    if not 0 < d < order:
-                        continue
-                    try:
-                        got = ec.derive_private_key(d, curve).public_key().public_numbers()
-                    except ValueError:
-                        continue  # not a valid scalar of this curve
-                    scalar_tries += 1
-                    self.assertNotEqual((got.x, got.y), (want.x, want.y),
-                                        f"{spec}'s private key is stored in the clear")
+                found, tried = ec_scalar_in(v, curve, size, ORDERS[spec], want)
+                scalar_tries += tried
+                self.assertFalse(found, f"{spec}'s private key is stored in the clear")
         raw = serialization.Encoding.Raw
         ed_public = serialization.load_der_public_key(
             self.public_keys["ECC_NIST_EDWARDS25519"]).public_bytes(

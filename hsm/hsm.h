@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,6 +122,10 @@ class Hsm {
   virtual Capability Supports(KeyKind kind) const = 0;
   virtual Capability Supports(SignScheme scheme) const = 0;
   virtual Capability Supports(OaepHash hash) const = 0;
+  // Whether the module offers PKCS#11 mechanisms trent does not use yet, named as the standard
+  // spells them (e.g. "CKM_ML_DSA"), so that a refusal can say what is missing. A name this
+  // layer does not know counts as not offered.
+  virtual Capability OffersMechanisms(std::span<const std::string_view> names) const = 0;
 
   // A new key of `kind` generated inside the module. Its secret part leaves the module only
   // wrapped under the domain key; the module's objects are destroyed before this returns.

@@ -77,6 +77,13 @@ const Mech kSha384Hmac = TRENT_MECH(CKM_SHA384_HMAC);
 const Mech kSha512Hmac = TRENT_MECH(CKM_SHA512_HMAC);
 #undef TRENT_MECH
 
+// Mechanisms of key specs trent does not implement, by name, for OffersMechanisms (PKCS#11 3.2
+// defines them after the v2.40 header trent builds with).
+const Mech kNamedOnly[] = {
+    {0x1c, "CKM_ML_DSA_KEY_PAIR_GEN"},
+    {0x1d, "CKM_ML_DSA"},
+};
+
 // CKA_EC_PARAMS: the DER of each curve's OID.
 constexpr CK_BYTE kOidP256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr CK_BYTE kOidP384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
@@ -365,6 +372,26 @@ class Pkcs11Hsm final : public Hsm {
     Capability raw = Offered({kRsaX509});
     if (!raw.offered) raw.missing = "CKM_RSA_PKCS_OAEP with SHA-256, or " + raw.missing;
     return raw;
+  }
+
+  Capability OffersMechanisms(std::span<const std::string_view> names) const override {
+    std::vector<Mech> needs;
+    std::string unknown;
+    for (std::string_view name : names) {
+      auto known = std::find_if(std::begin(kNamedOnly), std::end(kNamedOnly),
+                                [&](const Mech& m) { return name == m.name; });
+      if (known != std::end(kNamedOnly)) {
+        needs.push_back(*known);
+      } else {
+        unknown += (unknown.empty() ? "" : ", ") + std::string(name);
+      }
+    }
+    Capability c = Offered(needs);
+    if (!unknown.empty()) {
+      c.offered = false;
+      c.missing += (c.missing.empty() ? "" : ", ") + unknown;
+    }
+    return c;
   }
 
   Result<GeneratedKey> GenerateKey(KeyKind kind) override {
@@ -1203,8 +1230,8 @@ class Pkcs11Hsm final : public Hsm {
       pub.push_back({CKA_EC_POINT, ec_point.data(), ec_point.size()});
     }
     // The private key does what a KMS key of its spec may do, and no more: RSA signs or
-    // decrypts, EC on a NIST curve signs or derives (ECDH), secp256k1 and Ed25519 sign. Which of these a key is for is
-    // KMS's business (its KeyUsage), checked before the module is asked.
+    // decrypts, EC on a NIST curve signs or derives (ECDH), secp256k1 and Ed25519 sign. Which of
+    // these a key is for is KMS's business (its KeyUsage), checked before the module is asked.
     const CK_BBOOL decrypt = spec.key_type == CKK_RSA ? kTrue : kFalse;
     const CK_BBOOL derive = spec.Needs(CKM_ECDH1_DERIVE) ? kTrue : kFalse;
     const CK_ATTRIBUTE priv[] = {

@@ -15,26 +15,13 @@
 
 #include <memory>
 
+#include "common/openssl_ptr.h"
+
 namespace trent::hsm {
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct BldFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using Pkey = openssl::PkeyPtr;
+using Bn = openssl::BnPtr;
 
 // The OpenSSL error queue is per thread; leave it empty whatever happened.
 Status OpensslError(const std::string& what) {
@@ -68,8 +55,8 @@ Result<Pkey> FromSpki(const Bytes& spki, const char* type) {
 }
 
 Result<Pkey> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  openssl::ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
+  openssl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) <= 0) {
@@ -100,7 +87,7 @@ const EVP_MD* OaepMd(std::string_view hash) {
 Result<Bytes> RsaSpki(const Bytes& modulus, const Bytes& exponent) {
   Bn n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
   Bn e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  openssl::ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!n || !e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get())) {
     return OpensslError("building RSA parameters");
@@ -118,7 +105,7 @@ Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki) {
 }
 
 Result<Bytes> EcSpki(const std::string& group, const Bytes& point) {
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  openssl::ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
       !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.c_str(), 0) ||
       !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),

@@ -8,18 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "common/openssl_ptr.h"
+
 namespace trent::kms {
 namespace {
-
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct Pkcs8Free {
-  void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
-};
 
 Status Failed(const DataKeyPairSpec& spec, const char* what) {
   return InternalError(std::string("data key pair ") + std::string(spec.name) + ": " + what +
@@ -31,7 +23,7 @@ Status Failed(const DataKeyPairSpec& spec, const char* what) {
 Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
   if (!spec.unsupported.empty()) return UnsupportedError(std::string(spec.unsupported));
   const std::string type(spec.openssl_type);
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+  openssl::PkeyCtxPtr ctx(
       EVP_PKEY_CTX_new_from_name(nullptr, type.c_str(), nullptr));
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0) return Failed(spec, "EVP_PKEY_keygen_init");
   const std::string curve(spec.curve);
@@ -48,11 +40,11 @@ Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
   }
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_generate(ctx.get(), &raw) <= 0) return Failed(spec, "EVP_PKEY_generate");
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(raw);
+  openssl::PkeyPtr pkey(raw);
 
   DataKeyPair pair;
   // PKCS#8 PrivateKeyInfo, written straight into the buffer that wipes itself.
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Free> p8(EVP_PKEY2PKCS8(pkey.get()));
+  openssl::Pkcs8Ptr p8(EVP_PKEY2PKCS8(pkey.get()));
   if (!p8) return Failed(spec, "EVP_PKEY2PKCS8");
   const int private_size = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), nullptr);
   if (private_size <= 0) return Failed(spec, "i2d_PKCS8_PRIV_KEY_INFO");

@@ -88,27 +88,27 @@ constexpr std::span<const sv> kNone;
 
 constexpr char kNoSm2[] =
     "SM2 is not part of the PKCS#11 standard, and trent knows no PKCS#11 mechanism for it.";
-constexpr char kNoMlDsa[] =
-    "ML-DSA needs the PKCS#11 3.2 mechanisms CKM_ML_DSA_KEY_PAIR_GEN and CKM_ML_DSA, which trent "
-    "does not use yet.";
+constexpr char kNoMlDsa[] = "trent does not implement ML-DSA keys yet.";
+constexpr sv kMlDsaMechanisms[] = {"CKM_ML_DSA_KEY_PAIR_GEN", "CKM_ML_DSA"};
 
 KeySpecTraits Rsa(sv name, KeyKind kind, size_t modulus_bytes) {
-  return {name, kind, "", kRsaUsages, kRsaEncryption, kRsaSigning, kNone, kNone, modulus_bytes};
+  return {name,  kind,           "",          kNone, kRsaUsages, kRsaEncryption,
+          kRsaSigning, kNone, kNone, modulus_bytes};
 }
 KeySpecTraits NistCurve(sv name, KeyKind kind, std::span<const sv> ecdsa, size_t point_size) {
-  return {name, kind, "", kNistCurveUsages, kNone, ecdsa, kNone, kEcdh, 0, point_size};
+  return {name, kind, "", kNone, kNistCurveUsages, kNone, ecdsa, kNone, kEcdh, 0, point_size};
 }
 KeySpecTraits Hmac(sv name, KeyKind kind, std::span<const sv> mac) {
-  return {name, kind, "", kMacOnly, kNone, kNone, mac, kNone};
+  return {name, kind, "", kNone, kMacOnly, kNone, kNone, mac, kNone};
 }
 KeySpecTraits MlDsa(sv name) {
-  return {name,  std::nullopt, kNoMlDsa, kSignVerifyOnly, kNone, kMlDsaSigning, kNone, kNone,
-          0,     0,            false};
+  return {name,          std::nullopt, kNoMlDsa, kMlDsaMechanisms, kSignVerifyOnly, kNone,
+          kMlDsaSigning, kNone,        kNone,    0,                0,               false};
 }
 
 const std::array<KeySpecTraits, 17>& KeySpecs() {
   static const std::array<KeySpecTraits, 17> specs = {
-      KeySpecTraits{kSymmetricDefault, KeyKind::kAes256, "", kEncryptDecryptOnly,
+      KeySpecTraits{kSymmetricDefault, KeyKind::kAes256, "", kNone, kEncryptDecryptOnly,
                     kSymmetricAlgorithms, kNone, kNone, kNone},
       Rsa("RSA_2048", KeyKind::kRsa2048, 256),
       Rsa("RSA_3072", KeyKind::kRsa3072, 384),
@@ -118,16 +118,16 @@ const std::array<KeySpecTraits, 17>& KeySpecs() {
       NistCurve("ECC_NIST_P384", KeyKind::kEcP384, kEcdsaSha384, 97),
       NistCurve("ECC_NIST_P521", KeyKind::kEcP521, kEcdsaSha512, 133),
       // AWS offers ECDH only on the NIST curves (and SM2).
-      KeySpecTraits{"ECC_SECG_P256K1", KeyKind::kEcSecp256k1, "", kSignVerifyOnly, kNone,
-                    kEcdsaSha256, kNone, kNone, 0, 65},
-      KeySpecTraits{"ECC_NIST_EDWARDS25519", KeyKind::kEd25519, "", kSignVerifyOnly, kNone,
-                    kEd25519Signing, kNone, kNone, 0, 0, false},
+      KeySpecTraits{"ECC_SECG_P256K1", KeyKind::kEcSecp256k1, "", kNone, kSignVerifyOnly,
+                    kNone, kEcdsaSha256, kNone, kNone, 0, 65},
+      KeySpecTraits{"ECC_NIST_EDWARDS25519", KeyKind::kEd25519, "", kNone, kSignVerifyOnly,
+                    kNone, kEd25519Signing, kNone, kNone, 0, 0, false},
       Hmac("HMAC_224", KeyKind::kHmac224, kHmacSha224),
       Hmac("HMAC_256", KeyKind::kHmac256, kHmacSha256),
       Hmac("HMAC_384", KeyKind::kHmac384, kHmacSha384),
       Hmac("HMAC_512", KeyKind::kHmac512, kHmacSha512),
-      KeySpecTraits{"SM2", std::nullopt, kNoSm2, kSm2Usages, kSm2Encryption, kSm2Signing, kNone,
-                    kEcdh},
+      KeySpecTraits{"SM2", std::nullopt, kNoSm2, kNone, kSm2Usages, kSm2Encryption, kSm2Signing,
+                    kNone, kEcdh},
       MlDsa("ML_DSA_44"),
       MlDsa("ML_DSA_65"),
       MlDsa("ML_DSA_87"),

@@ -63,8 +63,10 @@ struct KeySpecTraits {
   std::string_view name;          // "ECC_NIST_P256"
   // The material the HSM holds for it; nullopt: trent cannot make such keys (see unsupported).
   std::optional<hsm::KeyKind> kind;
-  // For a spec without a kind: why (the PKCS#11 mechanisms it would need).
+  // For a spec without a kind: why not, and the PKCS#11 mechanisms it would need (none for
+  // SM2, which the standard lacks).
   std::string_view unsupported;
+  std::span<const std::string_view> mechanisms;
   std::span<const std::string_view> usages;  // the KeyUsage values AWS allows, first = default
   std::span<const std::string_view> encryption_algorithms;   // with ENCRYPT_DECRYPT
   std::span<const std::string_view> signing_algorithms;      // with SIGN_VERIFY

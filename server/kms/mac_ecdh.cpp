@@ -9,18 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "common/openssl_ptr.h"
+
 namespace trent::kms {
 
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using openssl::BnPtr;
+using openssl::PkeyPtr;
 
 // AWS answers a PublicKey it cannot use with a bare ValidationException (no message).
 Status UnusablePublicKey() { return {ErrorCode::kValidation, ""}; }

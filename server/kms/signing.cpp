@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "common/openssl_ptr.h"
+
 namespace trent::kms {
 namespace {
 
@@ -78,10 +80,7 @@ Result<Bytes> SchemeInput(const SigningAlgorithm& algorithm, bool is_digest,
 // order, which for the curves trent offers is the size of a coordinate.
 size_t EcdsaHalf(const KeySpecTraits& spec) { return (spec.ec_point_size - 1) / 2; }
 
-struct SigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-using SigPtr = std::unique_ptr<ECDSA_SIG, SigDeleter>;
+using SigPtr = openssl::EcdsaSigPtr;
 
 }  // namespace
 

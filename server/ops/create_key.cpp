@@ -31,6 +31,14 @@ Status CheckCreatable(const Input& in, hsm::Hsm& hsm, std::string& key_spec,
     return ValidationError("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec);
   }
   if (!traits.kind) {
+    // Say first what the configured module lacks, when the spec has standard mechanisms.
+    if (!traits.mechanisms.empty()) {
+      if (hsm::Capability can = hsm.OffersMechanisms(traits.mechanisms); !can.offered) {
+        return UnsupportedError("KeySpec " + key_spec +
+                                " is not supported by trent: the configured PKCS#11 module does "
+                                "not offer " + can.missing + ".");
+      }
+    }
     return UnsupportedError("KeySpec " + key_spec + " is not supported by trent: " +
                             std::string(traits.unsupported));
   }

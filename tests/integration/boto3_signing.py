@@ -5,7 +5,6 @@ recorded ones from LocalStack's AWS snapshots, the rest from emulators checked a
 
 import base64
 import hashlib
-import http.client
 import json
 import os
 
@@ -71,19 +70,8 @@ def verify_digest_locally(public_key, algorithm, digest, signature):
 
 
 def raw_call(server, operation, body):
-    """One request by hand, for what older botocore (Debian 12's 1.29) does not know: DryRun,
-    and answer members it would drop (KeyAgreementAlgorithms)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request("POST", "/", body=json.dumps(body), headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": f"TrentService.{operation}",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request,"
-                             " SignedHeaders=host, Signature=0"})
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
-    finally:
-        conn.close()
+    """(HTTP status, JSON answer) of one request by hand (see harness.Trentd.kms_call)."""
+    return server.kms_call(operation, body)[:2]
 
 
 def b64(data):

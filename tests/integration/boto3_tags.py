@@ -2,8 +2,6 @@
 (paging), UpdateKeyDescription, GetKeyLastUsage after each cryptographic operation, and last
 usage surviving a graceful restart."""
 
-import http.client
-import json
 import time
 import unittest
 
@@ -26,17 +24,7 @@ def last_usage(server, client, key_id):
 
 
 def raw_call(server, operation, body):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request("POST", "/", body=json.dumps(body), headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": f"TrentService.{operation}",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request,"
-                             " SignedHeaders=host, Signature=0"})
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read()), resp.getheader("x-amzn-RequestId")
-    finally:
-        conn.close()
+    return server.kms_call(operation, body)
 
 
 def request_id(response):

@@ -205,6 +205,23 @@ class Trentd:
         finally:
             conn.close()
 
+    def kms_call(self, operation, body):
+        """One KMS request by hand, for what an older botocore (Debian 12's 1.29) does not know
+        (DryRun, newer answer members, which it drops); returns (HTTP status, JSON answer,
+        x-amzn-RequestId)."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("POST", "/", body=json.dumps(body), headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"TrentService.{operation}",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/"
+                                 "aws4_request, SignedHeaders=host, Signature=0"})
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read()), resp.getheader("x-amzn-RequestId")
+        finally:
+            conn.close()
+
     def advance_clock(self, seconds):
         """Moves the test clock (trentd --test-clock) forward; returns once the background work
         due by then (rotations, deletions) is done."""

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "common/openssl_ptr.h"
 #include "hsm/public_key.h"
 
 using trent::Bytes;
@@ -18,10 +19,7 @@ using trent::SecretBytes;
 
 namespace {
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using Pkey = trent::openssl::PkeyPtr;
 
 Bytes Spki(EVP_PKEY* key) {
   unsigned char* der = nullptr;

@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "common/openssl_ptr.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
 
@@ -394,14 +395,8 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
 
 namespace {
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using Ctx = std::unique_ptr<EVP_PKEY_CTX, CtxDeleter>;
+using Pkey = trent::openssl::PkeyPtr;
+using Ctx = trent::openssl::PkeyCtxPtr;
 
 Pkey ParseSpki(const Bytes& spki) {
   const unsigned char* p = spki.data();

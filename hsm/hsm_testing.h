@@ -2,6 +2,10 @@
 // leave it and does not accumulate. Not for production code.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "common/status.h"
 #include "hsm/hsm.h"
 
@@ -33,5 +37,35 @@ Result<SessionKeyCount> CountSessionObjectsForTesting(Hsm& hsm);
 // How many unwrapped key versions the module holds, as the module counts them (not as trent's
 // bookkeeping does). `hsm` must come from Hsm::Open.
 Result<size_t> CountSessionKeysForTesting(Hsm& hsm);
+
+// One object the module shows in trent's session (a session object of that session or a token
+// object), as C_FindObjects with an empty template finds it, with what protects it.
+struct ModuleObject {
+  enum class Class { kSecretKey, kPrivateKey, kPublicKey, kOther };
+  uint64_t handle = 0;
+  Class object_class = Class::kOther;
+  unsigned long raw_class = 0;  // CKA_CLASS as the module gave it
+  std::string key_type;         // "CKK_AES", "CKK_EC", ... ("" when not a key)
+  std::string label;            // CKA_LABEL ("" if none)
+  bool token_object = false;    // CKA_TOKEN
+  bool private_object = false;  // CKA_PRIVATE
+  // For secret and private keys (false for other objects).
+  bool sensitive = false, extractable = true, always_sensitive = false,
+       never_extractable = false;
+  // For secret and private keys: each key-material attribute the module was asked for
+  // (CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1,
+  // CKA_EXPONENT_2, CKA_COEFFICIENT), with the module's answer ("CKR_ATTRIBUTE_SENSITIVE",
+  // "CKR_ATTRIBUTE_TYPE_INVALID", or "CKR_OK" if it handed the value out) and how many value
+  // bytes it wrote into the buffer offered.
+  struct MaterialRead {
+    std::string attribute;
+    std::string answer;
+    size_t bytes_returned = 0;
+  };
+  std::vector<MaterialRead> material_reads;
+};
+
+// Every object the module shows in trent's session: C_FindObjects with an empty template.
+Result<std::vector<ModuleObject>> ListModuleObjectsForTesting(Hsm& hsm);
 
 }  // namespace trent::hsm

@@ -859,6 +859,99 @@ class Pkcs11Hsm final : public Hsm {
     return c;
   }
 
+  Result<std::vector<ModuleObject>> ListObjects() {
+    std::lock_guard lock(mu_);
+    std::vector<CK_OBJECT_HANDLE> handles;
+    CK_RV rv = p11_->C_FindObjectsInit(session_, nullptr, 0);  // an empty template: everything
+    if (rv != CKR_OK) return CallFailed("C_FindObjectsInit", rv);
+    CK_OBJECT_HANDLE found[256];
+    CK_ULONG n = 0;
+    do {
+      rv = p11_->C_FindObjects(session_, found, std::size(found), &n);
+      if (rv == CKR_OK) handles.insert(handles.end(), found, found + n);
+    } while (rv == CKR_OK && n == std::size(found));
+    p11_->C_FindObjectsFinal(session_);
+    if (rv != CKR_OK) return CallFailed("C_FindObjects", rv);
+
+    std::vector<ModuleObject> objects;
+    for (CK_OBJECT_HANDLE h : handles) {
+      ModuleObject o;
+      o.handle = h;
+      CK_OBJECT_CLASS cls = ~CK_OBJECT_CLASS{0};
+      CK_ATTRIBUTE a = Attr(CKA_CLASS, cls);
+      rv = p11_->C_GetAttributeValue(session_, h, &a, 1);
+      if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", "CKA_CLASS", rv);
+      o.raw_class = cls;
+      o.object_class = cls == CKO_SECRET_KEY    ? ModuleObject::Class::kSecretKey
+                       : cls == CKO_PRIVATE_KEY ? ModuleObject::Class::kPrivateKey
+                       : cls == CKO_PUBLIC_KEY  ? ModuleObject::Class::kPublicKey
+                                                : ModuleObject::Class::kOther;
+      auto flag = [&](CK_ATTRIBUTE_TYPE type, bool& out) -> Status {
+        CK_BBOOL b = CK_FALSE;
+        CK_ATTRIBUTE attr = Attr(type, b);
+        const CK_RV r = p11_->C_GetAttributeValue(session_, h, &attr, 1);
+        if (r != CKR_OK) return CallFailed("C_GetAttributeValue", r);
+        out = b == CK_TRUE;
+        return Status::Ok();
+      };
+      TRY_STATUS(flag(CKA_TOKEN, o.token_object));
+      TRY_STATUS(flag(CKA_PRIVATE, o.private_object));
+      CK_ATTRIBUTE label{CKA_LABEL, nullptr, 0};
+      if (p11_->C_GetAttributeValue(session_, h, &label, 1) == CKR_OK && label.ulValueLen > 0 &&
+          label.ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+        TRY(Bytes value, GetAttribute(h, CKA_LABEL, "CKA_LABEL"));
+        o.label.assign(value.begin(), value.end());
+      }
+      const bool is_key = o.object_class != ModuleObject::Class::kOther;
+      if (is_key) {
+        CK_KEY_TYPE type = ~CK_KEY_TYPE{0};
+        CK_ATTRIBUTE t = Attr(CKA_KEY_TYPE, type);
+        rv = p11_->C_GetAttributeValue(session_, h, &t, 1);
+        if (rv != CKR_OK) return CallFailed("C_GetAttributeValue", "CKA_KEY_TYPE", rv);
+        o.key_type = type == CKK_AES              ? "CKK_AES"
+                     : type == CKK_GENERIC_SECRET ? "CKK_GENERIC_SECRET"
+                     : type == CKK_SHA224_HMAC    ? "CKK_SHA224_HMAC"
+                     : type == CKK_SHA256_HMAC    ? "CKK_SHA256_HMAC"
+                     : type == CKK_SHA384_HMAC    ? "CKK_SHA384_HMAC"
+                     : type == CKK_SHA512_HMAC    ? "CKK_SHA512_HMAC"
+                     : type == CKK_RSA            ? "CKK_RSA"
+                     : type == CKK_EC             ? "CKK_EC"
+                     : type == CKK_EC_EDWARDS     ? "CKK_EC_EDWARDS"
+                                                  : "CKK_" + std::to_string(type);
+      }
+      if (o.object_class == ModuleObject::Class::kSecretKey ||
+          o.object_class == ModuleObject::Class::kPrivateKey) {
+        TRY_STATUS(flag(CKA_SENSITIVE, o.sensitive));
+        TRY_STATUS(flag(CKA_EXTRACTABLE, o.extractable));
+        TRY_STATUS(flag(CKA_ALWAYS_SENSITIVE, o.always_sensitive));
+        TRY_STATUS(flag(CKA_NEVER_EXTRACTABLE, o.never_extractable));
+        struct Material {
+          CK_ATTRIBUTE_TYPE type;
+          const char* name;
+        };
+        static const Material kMaterial[] = {
+            {CKA_VALUE, "CKA_VALUE"},           {CKA_PRIVATE_EXPONENT, "CKA_PRIVATE_EXPONENT"},
+            {CKA_PRIME_1, "CKA_PRIME_1"},       {CKA_PRIME_2, "CKA_PRIME_2"},
+            {CKA_EXPONENT_1, "CKA_EXPONENT_1"}, {CKA_EXPONENT_2, "CKA_EXPONENT_2"},
+            {CKA_COEFFICIENT, "CKA_COEFFICIENT"},
+        };
+        for (const Material& m : kMaterial) {
+          // A buffer large enough for any of them, so that a refusal is not a short buffer.
+          Bytes buffer(8192, 0);
+          CK_ATTRIBUTE attr{m.type, buffer.data(), buffer.size()};
+          const CK_RV r = p11_->C_GetAttributeValue(session_, h, &attr, 1);
+          ModuleObject::MaterialRead read{m.name, CkrName(r), 0};
+          if (attr.ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+            read.bytes_returned = std::min<size_t>(attr.ulValueLen, buffer.size());
+          }
+          o.material_reads.push_back(std::move(read));
+        }
+      }
+      objects.push_back(std::move(o));
+    }
+    return objects;
+  }
+
  private:
   struct TokenSlot {
     CK_SLOT_ID slot;
@@ -1643,6 +1736,12 @@ Result<KeyHandle> PublicKeyObjectForTesting(Hsm& hsm, KeyHandle key) {
   auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
   if (!p11) return InternalError("not an Hsm from Hsm::Open");
   return p11->PublicKeyOf(key);
+}
+
+Result<std::vector<ModuleObject>> ListModuleObjectsForTesting(Hsm& hsm) {
+  auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
+  if (!p11) return InternalError("not an Hsm from Hsm::Open");
+  return p11->ListObjects();
 }
 
 }  // namespace trent::hsm

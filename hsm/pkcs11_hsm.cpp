@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -309,6 +310,9 @@ Status CheckConfig(const HsmConfig& config) {
 class Pkcs11Hsm final : public Hsm {
  public:
   ~Pkcs11Hsm() override {
+    for (size_t i = 0; i < kSigningLanes; ++i) {
+      if (lanes_[i].session != CK_INVALID_HANDLE) p11_->C_CloseSession(lanes_[i].session);
+    }
     // Closing the session also destroys every unwrapped key it owns.
     if (session_ != CK_INVALID_HANDLE) p11_->C_CloseSession(session_);
     if (initialized_) p11_->C_Finalize(nullptr);
@@ -336,6 +340,7 @@ class Pkcs11Hsm final : public Hsm {
     slot_ = token->slot;
     if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
+    TRY_STATUS(OpenSigningLanes());
     TRY_STATUS(CheckMechanisms());
     TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
     if (domain_key) {
@@ -466,13 +471,19 @@ class Pkcs11Hsm final : public Hsm {
     TRY_STATUS(CheckDigestLength(spec, input));
     Bytes out(512);
     CK_ULONG out_len = out.size();
-    CK_RV init_rv, rv = CKR_OK;
     {
       std::lock_guard lock(mu_);
       TRY_STATUS(CheckKeyType(key, spec.key_type, spec.mech.name));
-      init_rv = p11_->C_SignInit(session_, &mech, key);
+    }
+    // The caller's pin keeps `key` loaded; its signing runs on a lane of its own.
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      Lane& lane = TakeLane();
+      std::lock_guard lock(lane.mu, std::adopt_lock);
+      init_rv = p11_->C_SignInit(lane.session, &mech, key);
       if (init_rv == CKR_OK) {
-        rv = p11_->C_Sign(session_, InputPtr(input.data()), input.size(), out.data(), &out_len);
+        rv = p11_->C_Sign(lane.session, InputPtr(input.data()), input.size(), out.data(),
+                          &out_len);
       }
     }
     if (init_rv != CKR_OK) return CallFailed("C_SignInit", spec.mech.name, init_rv);
@@ -487,13 +498,19 @@ class Pkcs11Hsm final : public Hsm {
     CK_RSA_PKCS_PSS_PARAMS pss{spec.hash, spec.mgf, spec.hash_bytes};
     CK_MECHANISM mech{spec.mech.type, spec.hash ? &pss : nullptr, spec.hash ? sizeof pss : 0};
     TRY_STATUS(CheckDigestLength(spec, input));
-    CK_RV init_rv, rv = CKR_OK;
+    CK_OBJECT_HANDLE public_key;
     {
       std::lock_guard lock(mu_);
       TRY_STATUS(CheckKeyType(key, spec.key_type, spec.mech.name));
-      init_rv = p11_->C_VerifyInit(session_, &mech, keys_.at(key).public_key);
+      public_key = keys_.at(key).public_key;
+    }
+    CK_RV init_rv, rv = CKR_OK;
+    {
+      Lane& lane = TakeLane();
+      std::lock_guard lock(lane.mu, std::adopt_lock);
+      init_rv = p11_->C_VerifyInit(lane.session, &mech, public_key);
       if (init_rv == CKR_OK) {
-        rv = p11_->C_Verify(session_, InputPtr(input.data()), input.size(),
+        rv = p11_->C_Verify(lane.session, InputPtr(input.data()), input.size(),
                             InputPtr(signature.data()), signature.size());
       }
     }
@@ -1557,6 +1574,42 @@ class Pkcs11Hsm final : public Hsm {
     return rv == CKR_OK ? Status::Ok() : CallFailed(step, rv);
   }
 
+  // Signing and verifying take 50 µs (ECDSA) to over a millisecond (RSA-4096) of arithmetic,
+  // which SoftHSM does without holding a lock of its own: on the one session_ they would queue
+  // behind each other and behind every AES operation. They run on sessions of their own
+  // instead, one per lane (session objects of session_ are usable from any session of the
+  // process). Measured by scripts/bench on 2 cores: ECDSA P-256 Verify 7.6k -> 10.3k req/s,
+  // RSA-2048 PSS Sign 1.3k -> 1.7k.
+  struct Lane {
+    SpinWaitMutex mu;  // guards every use of session
+    CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+  };
+  static constexpr size_t kSigningLanes = 4;
+
+  Status OpenSigningLanes() {
+    for (size_t i = 0; i < kSigningLanes; ++i) {
+      const CK_RV rv = p11_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr,
+                                           nullptr, &lanes_[i].session);
+      if (rv != CKR_OK) {
+        lanes_[i].session = CK_INVALID_HANDLE;
+        return CallFailed("C_OpenSession (signing lane)", rv);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // A lane, locked: a free one if any, else this thread's usual one once it is free.
+  Lane& TakeLane() {
+    thread_local size_t home = next_home_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < kSigningLanes; ++i) {
+      Lane& lane = lanes_[(home + i) % kSigningLanes];
+      if (lane.mu.try_lock()) return lane;
+    }
+    Lane& lane = lanes_[home % kSigningLanes];
+    lane.mu.lock();
+    return lane;
+  }
+
   Status Login(const std::string& pin) {
     CK_RV rv = p11_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
                                    &session_);
@@ -1695,6 +1748,10 @@ class Pkcs11Hsm final : public Hsm {
   bool ed25519_wrappable_ = false;   // C_WrapKey takes Ed25519 private keys (ProbeEd25519Wrap)
 
   SpinWaitMutex mu_;  // guards every use of session_, and keys_
+
+  // Sessions for Sign and Verify (see OpenSigningLanes).
+  Lane lanes_[kSigningLanes];
+  std::atomic<size_t> next_home_{0};
   // Handles from UnwrapKey not yet destroyed (each a secret or private key object, with its
   // public companion object for a key pair).
   std::unordered_map<CK_OBJECT_HANDLE, KeyEntry> keys_;

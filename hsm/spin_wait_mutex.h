@@ -30,6 +30,11 @@ class SpinWaitMutex {
     }
   }
 
+  bool try_lock() {
+    int expected = kFree;
+    return state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire);
+  }
+
   void unlock() {
     if (state_.exchange(kFree, std::memory_order_release) == kLockedWithSleepers) {
       state_.notify_one();

@@ -436,8 +436,8 @@ class Pkcs11Hsm final : public Hsm {
     std::lock_guard lock(mu_);
     TRY(std::optional<CK_OBJECT_HANDLE> object, FindTokenPrivateKey(*id));
     if (!object) return Status::Ok();  // already gone (a purge interrupted earlier)
-    for (const auto& [handle, entry] : keys_) {
-      if (handle == *object) return InternalError("DeleteKeyMaterial: the key is still loaded");
+    if (keys_.count(*object) != 0) {
+      return InternalError("DeleteKeyMaterial: the key is still loaded");
     }
     const CK_RV rv = p11_->C_DestroyObject(session_, *object);
     if (rv != CKR_OK) return CallFailed("C_DestroyObject (token private key)", rv);
@@ -1335,13 +1335,8 @@ class Pkcs11Hsm final : public Hsm {
   }
 
   static Bytes TokenObjectReference(const Bytes& id) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    Bytes stored(kTokenObjectPrefix.begin(), kTokenObjectPrefix.end());
-    for (uint8_t b : id) {
-      stored.push_back(static_cast<uint8_t>(kHex[b >> 4]));
-      stored.push_back(static_cast<uint8_t>(kHex[b & 15]));
-    }
-    return stored;
+    const std::string stored = std::string(kTokenObjectPrefix) + HexEncode(id);
+    return Bytes(stored.begin(), stored.end());
   }
 
   // With mu_ held: the token's private key object with this CKA_ID, if any.

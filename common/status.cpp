@@ -28,6 +28,11 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
     case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";
     case ErrorCode::kRequestEntityTooLarge: return "RequestEntityTooLargeException";
+    case ErrorCode::kInvalidGrantToken: return "InvalidGrantTokenException";
+    case ErrorCode::kInvalidGrantId: return "InvalidGrantIdException";
+    case ErrorCode::kUnrecognizedClient: return "UnrecognizedClientException";
+    case ErrorCode::kIncompleteSignature: return "IncompleteSignatureException";
+    case ErrorCode::kRequestSignature: return "InvalidSignatureException";
     case ErrorCode::kInternal: return "KMSInternalException";
   }
   return "KMSInternalException";

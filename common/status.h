@@ -34,6 +34,12 @@ enum class ErrorCode {
   kDryRunOperation,        // DryRunOperationException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException
   kRequestEntityTooLarge,  // RequestEntityTooLargeException (HTTP 413)
+  kInvalidGrantToken,      // InvalidGrantTokenException
+  kInvalidGrantId,         // InvalidGrantIdException
+  // Authentication (SigV4), answered before any operation runs.
+  kUnrecognizedClient,     // UnrecognizedClientException
+  kIncompleteSignature,    // IncompleteSignatureException
+  kRequestSignature,       // InvalidSignatureException (not KMSInvalidSignatureException)
   kInternal,               // KMSInternalException (HTTP 500)
 };
 

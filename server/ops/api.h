@@ -11,6 +11,10 @@ struct RequestMeta {
   std::string_view operation;   // "Encrypt" (the part after "TrentService.")
   std::string region;           // from the SigV4 credential scope, else the default region
   std::string access_key_id;    // from the SigV4 credential scope, may be empty
+  // The caller, as the frontend identified it (see --credentials-file); both empty for the
+  // default account's root principal.
+  std::string principal_arn;    // "arn:aws:iam::111111111111:user/alice"
+  std::string account;          // "111111111111"
   std::string request_id;       // x-amzn-RequestId of the response
   std::string source_ip;
 };

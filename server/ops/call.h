@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "policy/policy.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
 #include "server/kms/last_usage.h"
@@ -14,9 +15,11 @@ namespace trent::ops {
 
 // The caller and circumstances of one request. Views into the request: valid for the call.
 struct Call {
-  std::string_view account;        // the caller's account (the default account until identities come)
+  std::string_view account;        // the caller's account
+  std::string_view principal_arn;  // the caller: a user, role or assumed-role ARN, or the
+                                   // account's root "arn:aws:iam::<account>:root"
   std::string_view region;
-  std::string_view access_key_id;  // the caller's identity as presented; not verified yet
+  std::string_view access_key_id;  // as presented (verified only with --auth strict)
   std::string_view request_id;
   std::string_view source_ip;
   int64_t now_ms = 0;              // the request's time, from the server's clock
@@ -29,6 +32,8 @@ struct Services {
   kms::UsageTracker& usage;
   const Clock& clock;
   std::string default_account;
+  // The default account's root principal: the caller when no identity is known.
+  std::string default_root_arn = policy::AccountRootArn(default_account);
 };
 
 }  // namespace trent::ops

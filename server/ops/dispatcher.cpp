@@ -124,8 +124,11 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   }
   auto input = model::DecodeRequest(*op, body);
   if (!input.ok()) return ErrorResponse(input.status(), meta.request_id);
-  Call call{services_.default_account, meta.region, meta.access_key_id, meta.request_id,
-            meta.source_ip, services_.clock.NowMillis()};
+  const bool identified = !meta.principal_arn.empty();
+  Call call{identified ? std::string_view(meta.account) : services_.default_account,
+            identified ? std::string_view(meta.principal_arn) : services_.default_root_arn,
+            meta.region, meta.access_key_id, meta.request_id, meta.source_ip,
+            services_.clock.NowMillis()};
   auto output = handler(call, *input, services_);
   if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
   if constexpr (kCheckResponses) {

@@ -3,6 +3,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "policy/policy.h"
 
 namespace trent::ops {
 
@@ -15,6 +18,8 @@ struct RequestMeta {
   // default account's root principal.
   std::string principal_arn;    // "arn:aws:iam::111111111111:user/alice"
   std::string account;          // "111111111111"
+  // The caller's identity policies; null when none are on record (then they allow everything).
+  const std::vector<policy::DocumentPtr>* identity_policies = nullptr;
   std::string request_id;       // x-amzn-RequestId of the response
   std::string source_ip;
 };

@@ -128,7 +128,7 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   Call call{identified ? std::string_view(meta.account) : services_.default_account,
             identified ? std::string_view(meta.principal_arn) : services_.default_root_arn,
             meta.region, meta.access_key_id, meta.request_id, meta.source_ip,
-            services_.clock.NowMillis()};
+            services_.clock.NowMillis(), meta.identity_policies};
   auto output = handler(call, *input, services_);
   if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
   if constexpr (kCheckResponses) {

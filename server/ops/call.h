@@ -22,9 +22,9 @@ struct Call {
   std::string_view access_key_id;  // as presented (verified only with --auth strict)
   std::string_view request_id;
   std::string_view source_ip;
-  int64_t now_ms = 0;
+  int64_t now_ms = 0;              // the request's time, from the server's clock
   // The caller's identity policies; null when none are on record (then they allow everything).
-  const std::vector<policy::DocumentPtr>* identity_policies = nullptr;              // the request's time, from the server's clock
+  const std::vector<policy::DocumentPtr>* identity_policies = nullptr;
 };
 
 // The long-lived parts handlers act through.

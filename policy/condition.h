@@ -33,7 +33,7 @@ enum class SetQualifier : uint8_t {
 
 // One policy value, in the form its operator compares.
 struct ConditionValue {
-  std::string text;         // as written (lower case for the IgnoreCase operators)
+  std::string text;         // as written
   double number = 0;        // Numeric*
   int64_t time = 0;         // Date*: seconds since the epoch
   uint8_t ip[16] = {};      // IpAddress: the network, IPv4 in the first 4 bytes

@@ -107,6 +107,8 @@ Verdict Evaluate(const Document& document, const Request& request) {
   const Caller caller = CallerOf(request);
   Verdict verdict = Verdict::kNotApplicable;
   for (const Statement& st : document.statements) {
+    // Once the caller itself is allowed, only a Deny can change the verdict.
+    if (!st.deny && verdict == Verdict::kAllow) continue;
     const Match match = PrincipalMatch(st, caller);
     if (match == Match::kNone || !ActionMatches(st, request.action) ||
         !ResourceMatches(st, request.resource)) {

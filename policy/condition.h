@@ -1,5 +1,13 @@
 // The Condition element of a policy statement: one operator, one key, the policy's values,
-// compiled once (numbers, dates, CIDR ranges, lower-cased strings) and tested per request.
+// compiled once (numbers, dates, CIDR ranges) and tested per request. Semantics from IAM's
+// policy elements reference (Condition operators; set operators for multivalued keys):
+// - several values for one key are ORed; several keys, and several operators, are ANDed;
+// - a key the request does not have makes a positive operator false and a negated one
+//   (StringNotEquals, ArnNotLike, NotIpAddress, ...) true; ...IfExists makes it true;
+//   ForAllValues holds for an absent or empty key, ForAnyValue does not;
+// - with ForAnyValue/ForAllValues a negated operator is applied to each request value.
+// Policy variables (${aws:username}, ...) are not substituted: such a value is compared as
+// written.
 #pragma once
 
 #include <cstdint>

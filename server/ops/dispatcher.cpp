@@ -36,7 +36,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 35> kHandlers = {{
+constexpr std::array<Route, 38> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
@@ -56,12 +56,15 @@ constexpr std::array<Route, 35> kHandlers = {{
     {"GenerateMac", GenerateMac, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
+    {"GetKeyPolicy", GetKeyPolicy, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
+    {"ListKeyPolicies", ListKeyPolicies, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},

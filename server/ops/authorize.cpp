@@ -261,6 +261,21 @@ class RequestConditions final : public policy::ConditionValues {
   Services& s_;
 };
 
+// Only what a request tells of its caller, for a request imagined rather than made.
+class CallerConditions final : public policy::ConditionValues {
+ public:
+  explicit CallerConditions(const RequestConditions& all) : all_(all) {}
+  Values Get(std::string_view name) const override {
+    for (std::string_view known : {"aws:PrincipalArn", "aws:PrincipalAccount", "kms:CallerAccount"}) {
+      if (EqualsIgnoreCase(name, known)) return all_.Get(name);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const RequestConditions& all_;
+};
+
 // What the caller's identity policies say: any explicit deny, else any allow.
 std::optional<policy::Verdict> IdentityVerdict(const Call& call, const policy::Request& request) {
   if (!call.identity_policies) return std::nullopt;
@@ -336,6 +351,21 @@ Status AuthorizeKey(const Call& call, std::string_view action, const kms::Key& k
   if (denial != policy::Denial::kNone) return Denied(call, action, key.arn, denial);
   call.authorized = true;
   return Status::Ok();
+}
+
+bool AllowsLaterPutKeyPolicy(const Call& call, const policy::Document& document,
+                             std::string_view key_arn, std::string_view key_account,
+                             Services& s) {
+  static constexpr std::string_view kAction = "kms:PutKeyPolicy";
+  RequestConditions all(call, kAction, nullptr, {}, s);
+  CallerConditions conditions(all);
+  const policy::Request request{kAction, call.principal_arn, call.account, key_arn, &conditions};
+  policy::DecisionInputs in;
+  in.key_policy = policy::Evaluate(document, request);
+  in.identity = IdentityVerdict(call, request);
+  in.caller_is_root = policy::IsAccountPrincipal(call.principal_arn);
+  in.cross_account = key_account != call.account;
+  return policy::Decide(in) == policy::Denial::kNone;
 }
 
 Status AuthorizeWithoutKey(const Call& call, Services& s) {

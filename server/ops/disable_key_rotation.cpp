@@ -4,7 +4,7 @@
 namespace trent::ops {
 
 // On an AWS managed key, whose rotation is not configurable, the key policy denies it
-// (AccessDeniedException, see Authorize).
+// (AccessDeniedException: their key policy does not allow it).
 Result<Output> DisableKeyRotation(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(kms::RequireRotatable(*key));

@@ -42,7 +42,7 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 35> kHandlers = {{
+constexpr std::array<Route, 38> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone},
@@ -62,12 +62,15 @@ constexpr std::array<Route, 35> kHandlers = {{
     {"GenerateMac", GenerateMac, Blocking::kNo},
     {"GenerateRandom", GenerateRandom, Blocking::kNo, Resource::kNone},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
+    {"GetKeyPolicy", GetKeyPolicy, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo, Resource::kNone},
+    {"ListKeyPolicies", ListKeyPolicies, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo, Resource::kNone},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},

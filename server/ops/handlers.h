@@ -48,5 +48,8 @@ Result<Output> DeriveSharedSecret(const Call&, const Input&, Services&);
 Result<Output> Sign(const Call&, const Input&, Services&);
 Result<Output> Verify(const Call&, const Input&, Services&);
 Result<Output> GetPublicKey(const Call&, const Input&, Services&);
+Result<Output> GetKeyPolicy(const Call&, const Input&, Services&);
+Result<Output> PutKeyPolicy(const Call&, const Input&, Services&);
+Result<Output> ListKeyPolicies(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -9,6 +9,7 @@
 #include "server/model/codec.h"
 #include "server/model/response_check.h"
 #include "server/ops/handlers.h"
+#include "server/ops/shared.h"
 
 namespace trent::ops {
 namespace {
@@ -36,9 +37,10 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 35> kHandlers = {{
+constexpr std::array<Route, 40> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
+    {"CreateGrant", CreateGrant, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
@@ -59,10 +61,14 @@ constexpr std::array<Route, 35> kHandlers = {{
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo},
+    {"ListGrants", ListGrants, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
+    {"RetireGrant", RetireGrant, Blocking::kWrites},
+    {"RevokeGrant", RevokeGrant, Blocking::kWrites},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
     {"Sign", Sign, Blocking::kNo},
@@ -124,6 +130,10 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   }
   auto input = model::DecodeRequest(*op, body);
   if (!input.ok()) return ErrorResponse(input.status(), meta.request_id);
+  // One place for every operation with a GrantTokens member.
+  if (Status tokens = CheckGrantTokens(*input); !tokens.ok()) {
+    return ErrorResponse(tokens, meta.request_id);
+  }
   const bool identified = !meta.principal_arn.empty();
   Call call{identified ? std::string_view(meta.account) : services_.default_account,
             identified ? std::string_view(meta.principal_arn) : services_.default_root_arn,

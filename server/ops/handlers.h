@@ -48,5 +48,10 @@ Result<Output> DeriveSharedSecret(const Call&, const Input&, Services&);
 Result<Output> Sign(const Call&, const Input&, Services&);
 Result<Output> Verify(const Call&, const Input&, Services&);
 Result<Output> GetPublicKey(const Call&, const Input&, Services&);
+Result<Output> CreateGrant(const Call&, const Input&, Services&);
+Result<Output> ListGrants(const Call&, const Input&, Services&);
+Result<Output> ListRetirableGrants(const Call&, const Input&, Services&);
+Result<Output> RetireGrant(const Call&, const Input&, Services&);
+Result<Output> RevokeGrant(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

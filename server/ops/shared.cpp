@@ -5,6 +5,7 @@
 
 #include "common/base64.h"
 #include "server/kms/alias.h"
+#include "server/kms/grants.h"
 #include "server/kms/aws_managed_keys.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/rotation.h"
@@ -240,6 +241,16 @@ Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key) {
   if (key.key_manager == kms::kAwsKeyManager && !AwsManagedKeyPolicyAllows(action)) {
     return NotAllowedByKeyPolicy(call, action, key);
+  }
+  return Status::Ok();
+}
+
+Status CheckGrantTokens(const Input& in) {
+  auto it = in.find("GrantTokens");
+  if (it == in.end() || !it->value().is_array()) return Status::Ok();
+  for (const auto& token : it->value().get_array()) {
+    if (!token.is_string()) continue;  // the decoder already refused other types
+    TRY_STATUS(kms::ParseGrantToken(token.get_string()).status());
   }
   return Status::Ok();
 }

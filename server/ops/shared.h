@@ -83,6 +83,11 @@ Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
 // AWS managed key denies the action (AccessDeniedException, as AWS answers).
 Status Authorize(const Call& call, std::string_view action, const kms::Key& key);
 
+// Every token of the request's GrantTokens member (the operations that have one: CreateGrant,
+// Encrypt, Decrypt, DescribeKey, Sign, ...) is one trent made (kms::ParseGrantToken), else
+// InvalidGrantTokenException. The dispatcher checks it for every operation, before its handler.
+Status CheckGrantTokens(const Input& in);
+
 // DryRunOperationException when the request asked for a dry run (call after authorizing).
 Status CheckDryRun(const Input& in);
 

@@ -231,7 +231,8 @@ class UnsupportedOperations(harness.TrentdTestCase):
         calls = [
             (self.kms.get_key_policy, dict(KeyId=key, PolicyName="default")),
             (self.kms.list_key_policies, dict(KeyId=key)),
-            (self.kms.list_grants, dict(KeyId=key)),
+            (self.kms.get_parameters_for_import,
+             dict(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")),
         ]
         for fn, kwargs in calls:
             with self.subTest(op=fn.__name__):

@@ -30,8 +30,31 @@ struct Grant {
 // The request's encryption context, for a grant's constraints: sorted by key.
 using RequestContextPairs = std::span<const std::pair<std::string_view, std::string_view>>;
 
-// Whether `grant` lets `principal_arn` perform `operation` ("Encrypt") with `context`.
+// Whether `grant` lets `principal_arn` perform `operation` ("Encrypt") with `context`: the
+// caller is the grantee, the grant lists the operation itself (a grant for GenerateDataKey does
+// not give GenerateDataKeyWithoutPlaintext), and, for the operations that take an encryption
+// context, the context meets the grant's constraint (EncryptionContextEquals: the same pairs;
+// EncryptionContextSubset: at least the grant's pairs; keys compared without regard to case,
+// values exactly, as the service model's GrantConstraints says).
 bool GrantAllows(const Grant& grant, std::string_view principal_arn, std::string_view operation,
                  RequestContextPairs context);
+
+// Whether a principal named in a grant (grantee or retiring principal) stands for the caller:
+// the same ARN; an account (its id or root ARN) for any identity of that account; a role for
+// its assumed-role sessions.
+bool PrincipalMatches(std::string_view grant_principal, std::string_view principal_arn);
+
+// Whether the grant lists `operation` ("RetireGrant", ...).
+bool GrantListsOperation(const Grant& grant, std::string_view operation);
+
+// Whether requests of `operation` (a GrantOperation value) carry an encryption context, so that
+// grant constraints apply to them (Encrypt, Decrypt, ReEncryptFrom/To, GenerateDataKey*).
+bool OperationTakesContext(std::string_view operation);
+
+// Who may retire a grant (AWS's "Retiring and revoking grants"): its retiring principal, its
+// grantee when the grant lists RetireGrant, and the account that issued it (whose identities
+// get the permission through their identity policies, which trent checks elsewhere).
+bool MayRetire(const Grant& grant, std::string_view principal_arn,
+               std::string_view principal_account);
 
 }  // namespace trent::policy

@@ -53,6 +53,20 @@ constexpr const char* kDeleteAliasSql =
 constexpr const char* kSelectAliasesSql =
     "SELECT account, region, alias_name, target_key_id, created_at_ms, updated_at_ms"
     " FROM aliases ORDER BY account, region, alias_name";
+constexpr const char* kInsertGrantSql =
+    "INSERT INTO grants (grant_id, key_id, name, grantee_principal, retiring_principal,"
+    " issuing_account, operations, constraint_kind, created_at_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr const char* kInsertGrantPairSql =
+    "INSERT INTO grant_constraint_pairs (grant_id, context_key, context_value) VALUES (?1, ?2, ?3)";
+constexpr const char* kDeleteGrantSql = "DELETE FROM grants WHERE grant_id = ?1";
+constexpr const char* kSelectGrantsSql =
+    "SELECT grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account,"
+    " operations, constraint_kind, created_at_ms FROM grants ORDER BY rowid";
+constexpr const char* kSelectGrantPairsSql =
+    "SELECT grant_id, context_key, context_value FROM grant_constraint_pairs";
+// Grant operations are enum values without spaces: stored as one text, separated by this.
+constexpr char kOperationSeparator = ' ';
 constexpr const char* kCountKeysSql = "SELECT count(*) FROM keys";
 // kSelectKeysSql searches key_versions_by_key in key id order, that is at random, and so
 // reads many index pages more than once: mapped into memory for the load, the file is read
@@ -84,6 +98,10 @@ class SqliteKeyRepository final : public KeyRepository {
   Status InsertTags(const KeyRow& key);
   Status PutAlias(const AliasRow& alias);
   Status DeleteAlias(const AliasRow& alias);
+  Status PutGrant(const GrantRow& grant);
+  Status DeleteGrant(const GrantRow& grant);
+  // Every grant by key id, in creation order.
+  Result<std::unordered_map<std::string, std::vector<GrantRow>>> SelectGrants();
 
   std::mutex mu_;
   // Declared before the statements: they are finalized before the connection closes.
@@ -100,6 +118,11 @@ class SqliteKeyRepository final : public KeyRepository {
   StmtHandle put_alias_;
   StmtHandle delete_alias_;
   StmtHandle select_aliases_;
+  StmtHandle insert_grant_;
+  StmtHandle insert_grant_pair_;
+  StmtHandle delete_grant_;
+  StmtHandle select_grants_;
+  StmtHandle select_grant_pairs_;
   StmtHandle checkpoint_;
 };
 
@@ -121,6 +144,11 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY(put_alias_, PrepareSql(raw, kPutAliasSql));
   TRY(delete_alias_, PrepareSql(raw, kDeleteAliasSql));
   TRY(select_aliases_, PrepareSql(raw, kSelectAliasesSql));
+  TRY(insert_grant_, PrepareSql(raw, kInsertGrantSql));
+  TRY(insert_grant_pair_, PrepareSql(raw, kInsertGrantPairSql));
+  TRY(delete_grant_, PrepareSql(raw, kDeleteGrantSql));
+  TRY(select_grants_, PrepareSql(raw, kSelectGrantsSql));
+  TRY(select_grant_pairs_, PrepareSql(raw, kSelectGrantPairsSql));
   TRY(checkpoint_, PrepareSql(raw, kCheckpointSql));
   return Status::Ok();
 }
@@ -172,11 +200,18 @@ Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&
       tags_of[q.Text(0)].push_back(TagRow{q.Text(1), q.Text(2)});
     }
   }
+  // Likewise grants: most keys have none.
+  TRY(auto grants_of, SelectGrants());
   auto hand_out = [&](KeyRow& key) -> Status {
     auto tags = tags_of.find(key.key_id);
     if (tags != tags_of.end()) {
       key.tags = std::move(tags->second);
       tags_of.erase(tags);
+    }
+    auto grants = grants_of.find(key.key_id);
+    if (grants != grants_of.end()) {
+      key.grants = std::move(grants->second);
+      grants_of.erase(grants);
     }
     return each(key);
   };
@@ -223,7 +258,56 @@ Status SqliteKeyRepository::LoadAllInSnapshot(const std::function<Status(KeyRow&
   }
   if (key) TRY_STATUS(hand_out(*key));
   if (!tags_of.empty()) return InternalError("tag of unknown key " + tags_of.begin()->first);
+  if (!grants_of.empty()) {
+    return InternalError("grant of unknown key " + grants_of.begin()->first);
+  }
   return tx.Commit();
+}
+
+Result<std::unordered_map<std::string, std::vector<GrantRow>>>
+SqliteKeyRepository::SelectGrants() {
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> pairs_of;
+  {
+    Query q(select_grant_pairs_.get());
+    while (true) {
+      TRY(bool row, q.Step());
+      if (!row) break;
+      pairs_of[q.Text(0)].emplace_back(q.Text(1), q.Text(2));
+    }
+  }
+  std::unordered_map<std::string, std::vector<GrantRow>> grants_of;
+  Query q(select_grants_.get());
+  while (true) {
+    TRY(bool row, q.Step());
+    if (!row) break;
+    GrantRow g;
+    g.grant_id = q.Text(0);
+    g.key_id = q.Text(1);
+    g.name = q.Text(2);
+    g.grantee_principal = q.Text(3);
+    g.retiring_principal = q.Text(4);
+    g.issuing_account = q.Text(5);
+    std::string operations = q.Text(6);
+    for (size_t at = 0; at < operations.size();) {
+      size_t end = operations.find(kOperationSeparator, at);
+      if (end == std::string::npos) end = operations.size();
+      g.operations.push_back(operations.substr(at, end - at));
+      at = end + 1;
+    }
+    g.constraint = q.Text(7);
+    g.created_at_ms = q.Int(8);
+    auto pairs = pairs_of.find(g.grant_id);
+    if (pairs != pairs_of.end()) {
+      g.constraint_pairs = std::move(pairs->second);
+      pairs_of.erase(pairs);
+    }
+    std::string key_id = g.key_id;
+    grants_of[key_id].push_back(std::move(g));
+  }
+  if (!pairs_of.empty()) {
+    return InternalError("constraint of unknown grant " + pairs_of.begin()->first);
+  }
+  return grants_of;
 }
 
 Status SqliteKeyRepository::LoadAliases(const std::function<Status(AliasRow&)>& each) {
@@ -297,6 +381,8 @@ Status SqliteKeyRepository::ApplyInTransaction(std::vector<KeyWrite>& writes) {
       case KeyWrite::Kind::kDelete: TRY_STATUS(Delete(w.key.key_id)); break;
       case KeyWrite::Kind::kPutAlias: TRY_STATUS(PutAlias(w.alias)); break;
       case KeyWrite::Kind::kDeleteAlias: TRY_STATUS(DeleteAlias(w.alias)); break;
+      case KeyWrite::Kind::kPutGrant: TRY_STATUS(PutGrant(w.grant)); break;
+      case KeyWrite::Kind::kDeleteGrant: TRY_STATUS(DeleteGrant(w.grant)); break;
     }
   }
   return tx.Commit();
@@ -357,6 +443,43 @@ Status SqliteKeyRepository::DeleteAlias(const AliasRow& alias) {
   TRY_STATUS(q.Run());
   if (sqlite3_changes(db_.get()) == 0) {
     return NotFoundError("Alias '" + alias.alias_name + "' does not exist");
+  }
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::PutGrant(const GrantRow& grant) {
+  std::string operations;
+  for (const std::string& op : grant.operations) {
+    if (!operations.empty()) operations += kOperationSeparator;
+    operations += op;
+  }
+  {
+    Query q(insert_grant_.get());
+    q.BindText(1, grant.grant_id)
+        .BindText(2, grant.key_id)
+        .BindText(3, grant.name)
+        .BindText(4, grant.grantee_principal)
+        .BindText(5, grant.retiring_principal)
+        .BindText(6, grant.issuing_account)
+        .BindText(7, operations)
+        .BindText(8, grant.constraint)
+        .BindInt(9, grant.created_at_ms);
+    TRY_STATUS(q.Run());  // a missing key fails the foreign key, a known grant id the UNIQUE
+  }
+  for (const auto& [key, value] : grant.constraint_pairs) {
+    Query q(insert_grant_pair_.get());
+    q.BindText(1, grant.grant_id).BindText(2, key).BindText(3, value);
+    TRY_STATUS(q.Run());
+  }
+  return Status::Ok();
+}
+
+Status SqliteKeyRepository::DeleteGrant(const GrantRow& grant) {
+  Query q(delete_grant_.get());
+  q.BindText(1, grant.grant_id);
+  TRY_STATUS(q.Run());  // its constraint pairs go with it (ON DELETE CASCADE)
+  if (sqlite3_changes(db_.get()) == 0) {
+    return NotFoundError("Grant '" + grant.grant_id + "' does not exist");
   }
   return Status::Ok();
 }

@@ -1,4 +1,5 @@
-// Durable key metadata in SQLite: keys, their versions (wrapped material), tags, aliases.
+// Durable key metadata in SQLite: keys, their versions (wrapped material), tags, aliases,
+// grants.
 // The only module that speaks SQL. Every batch of writes is one transaction, committed
 // (synchronous=FULL, WAL) before it returns: what it acknowledged survives a kill -9.
 //
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -30,6 +32,20 @@ struct KeyVersionRow {
 struct TagRow {
   std::string key;
   std::string value;
+};
+
+// One grant of a key (policy::Grant as stored). At most one constraint kind.
+struct GrantRow {
+  std::string grant_id;             // 64 hex characters
+  std::string key_id;
+  std::string name;                 // empty: none
+  std::string grantee_principal;
+  std::string retiring_principal;   // empty: none
+  std::string issuing_account;      // "arn:aws:iam::<account>:root"
+  std::vector<std::string> operations;
+  std::string constraint;           // "", "EncryptionContextEquals" or "EncryptionContextSubset"
+  std::vector<std::pair<std::string, std::string>> constraint_pairs;
+  int64_t created_at_ms = 0;
 };
 
 struct KeyRow {
@@ -53,6 +69,7 @@ struct KeyRow {
   std::optional<int64_t> next_rotation_ms;
   std::vector<KeyVersionRow> versions;
   std::vector<TagRow> tags;
+  std::vector<GrantRow> grants;  // in creation order; filled by LoadAll only
 };
 
 // One alias of (account, region), naming the key it points to.
@@ -67,7 +84,7 @@ struct AliasRow {
 
 // One change to the keys table and what hangs off it, applied by KeyRepository::Apply.
 struct KeyWrite {
-  enum class Kind { kInsert, kUpdate, kDelete, kPutAlias, kDeleteAlias };
+  enum class Kind { kInsert, kUpdate, kDelete, kPutAlias, kDeleteAlias, kPutGrant, kDeleteGrant };
   Kind kind = Kind::kInsert;
   // kInsert: the whole key; Apply sets its seq.
   // kUpdate: the key found by key_id gets every other column of `key` (seq excepted), gains
@@ -76,9 +93,14 @@ struct KeyWrite {
   // kDelete: the key named by key_id goes, with its versions, tags and aliases.
   // kPutAlias: `alias` is stored, in place of the alias of the same name if there is one.
   // kDeleteAlias: the alias named by alias's (account, region, alias_name) goes.
+  // kPutGrant: `grant` is added to its key (a grant id already stored fails: grants never
+  //   change once made).
+  // kDeleteGrant: the grant named by grant.grant_id goes.
+  // kDelete takes the key's grants with it.
   KeyRow key;
   bool replace_tags = false;
   AliasRow alias = {};
+  GrantRow grant = {};
 };
 
 class KeyRepository {
@@ -88,7 +110,7 @@ class KeyRepository {
   static Result<std::unique_ptr<KeyRepository>> Open(const std::string& path);
   virtual ~KeyRepository() = default;
 
-  // Calls `each` with every key, with its versions and tags, in seq order, all from one
+  // Calls `each` with every key, with its versions, tags and grants, in seq order, all from one
   // snapshot, one key at a time (never the whole table in memory at once). Stops at the first
   // error `each` returns, and returns it. Used once at startup.
   virtual Status LoadAll(const std::function<Status(KeyRow&)>& each) = 0;
@@ -100,7 +122,7 @@ class KeyRepository {
 
   // Applies `writes` in order in one transaction, committed with a single fsync before it
   // returns (group commit). All or nothing: when any write fails (a kUpdate or kDelete of a
-  // missing key, a kDeleteAlias of a missing alias is kNotFound), none is applied. Deleted
+  // missing key, a kDeleteAlias of a missing alias, a kDeleteGrant of a missing grant is kNotFound), none is applied. Deleted
   // wrapped material is overwritten in the files (secure_delete, then a WAL checkpoint).
   virtual Status Apply(std::vector<KeyWrite>& writes) = 0;
 };

@@ -95,6 +95,32 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE key_versions ADD COLUMN public_key BLOB;
     )sql",
+    // 7: grants, each a row written and deleted on its own (a key with thousands of grants is
+    // never rewritten whole), going with their key (ON DELETE CASCADE). operations: the grant's
+    // operations separated by spaces; constraint: '' (none), 'EncryptionContextEquals' or
+    // 'EncryptionContextSubset', with its pairs in grant_constraint_pairs. The rowid keeps the
+    // creation order.
+    R"sql(
+      CREATE TABLE grants (
+        grant_id           TEXT    NOT NULL UNIQUE,
+        key_id             TEXT    NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+        name               TEXT    NOT NULL,
+        grantee_principal  TEXT    NOT NULL,
+        retiring_principal TEXT    NOT NULL,
+        issuing_account    TEXT    NOT NULL,
+        operations         TEXT    NOT NULL,
+        constraint_kind    TEXT    NOT NULL,
+        created_at_ms      INTEGER NOT NULL
+      );
+      -- Serves the cascade from keys.
+      CREATE INDEX grants_by_key ON grants (key_id);
+      CREATE TABLE grant_constraint_pairs (
+        grant_id      TEXT NOT NULL REFERENCES grants (grant_id) ON DELETE CASCADE,
+        context_key   TEXT NOT NULL,
+        context_value TEXT NOT NULL,
+        PRIMARY KEY (grant_id, context_key)
+      ) WITHOUT ROWID;
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
 

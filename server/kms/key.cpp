@@ -41,6 +41,13 @@ std::optional<RotationType> ParseRotationType(std::string_view name) {
   return std::nullopt;
 }
 
+const policy::Grant* Key::FindGrant(std::string_view grant_id) const {
+  for (const GrantPtr& grant : grants) {
+    if (grant->grant_id == grant_id) return grant.get();
+  }
+  return nullptr;
+}
+
 Status PendingDeletion(const Key& key) {
   return {ErrorCode::kInvalidState, key.arn + " is pending deletion."};
 }

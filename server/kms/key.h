@@ -56,6 +56,9 @@ struct Tag {
   std::string value;
 };
 
+// Grants never change once made: snapshots of a key share them.
+using GrantPtr = std::shared_ptr<const policy::Grant>;
+
 struct Key {
   int64_t seq = 0;               // creation order, the ListKeys paging position
   std::string id;                // uuid
@@ -79,13 +82,17 @@ struct Key {
   std::optional<int64_t> next_rotation_ms;
   std::vector<std::shared_ptr<const KeyVersion>> versions;  // oldest first; the last is current
   std::vector<Tag> tags;
-  std::vector<policy::Grant> grants;
+  // In creation order. Edits append new grants or erase grants; they never reorder or change
+  // one (KeyStore stores only the difference).
+  std::vector<GrantPtr> grants;
   // The key's last cryptographic use: one record shared by all its snapshots, written without
   // a new snapshot (see last_usage.h). Set by the key store for every key it holds.
   std::shared_ptr<LastUsage> last_usage;
 
   const KeyVersion& current_version() const { return *versions.back(); }
   const KeyVersion* FindVersion(std::string_view version_id) const;
+  // nullptr when the key has no grant of that id.
+  const policy::Grant* FindGrant(std::string_view grant_id) const;
 };
 
 using KeyPtr = std::shared_ptr<const Key>;

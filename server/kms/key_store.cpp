@@ -150,6 +150,78 @@ Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
   return Status::Ok();
 }
 
+
+constexpr std::string_view kEqualsConstraint = "EncryptionContextEquals";
+constexpr std::string_view kSubsetConstraint = "EncryptionContextSubset";
+
+storage::GrantRow GrantToRow(const std::string& key_id, const policy::Grant& grant) {
+  storage::GrantRow row;
+  row.grant_id = grant.grant_id;
+  row.key_id = key_id;
+  row.name = grant.name;
+  row.grantee_principal = grant.grantee_principal;
+  row.retiring_principal = grant.retiring_principal;
+  row.issuing_account = grant.issuing_account;
+  row.operations = grant.operations;
+  if (grant.context_equals) {
+    row.constraint = kEqualsConstraint;
+    row.constraint_pairs = *grant.context_equals;
+  } else if (grant.context_subset) {
+    row.constraint = kSubsetConstraint;
+    row.constraint_pairs = *grant.context_subset;
+  }
+  row.created_at_ms = grant.created_at_ms;
+  return row;
+}
+
+Result<GrantPtr> GrantFromRow(storage::GrantRow row) {
+  auto grant = std::make_shared<policy::Grant>();
+  grant->grant_id = std::move(row.grant_id);
+  grant->name = std::move(row.name);
+  grant->grantee_principal = std::move(row.grantee_principal);
+  grant->retiring_principal = std::move(row.retiring_principal);
+  grant->issuing_account = std::move(row.issuing_account);
+  grant->operations = std::move(row.operations);
+  std::sort(row.constraint_pairs.begin(), row.constraint_pairs.end());
+  if (row.constraint == kEqualsConstraint) {
+    grant->context_equals = std::move(row.constraint_pairs);
+  } else if (row.constraint == kSubsetConstraint) {
+    grant->context_subset = std::move(row.constraint_pairs);
+  } else if (!row.constraint.empty()) {
+    return InternalError("grant " + grant->grant_id + " has unknown constraint " + row.constraint);
+  }
+  grant->created_at_ms = row.created_at_ms;
+  return GrantPtr(std::move(grant));
+}
+
+// The storage writes that turn `before`'s grants into `after`'s: edits only append grants or
+// erase some (Key::grants), so one walk finds both.
+Status DiffGrants(const Key& before, const Key& after, std::vector<storage::KeyWrite>& writes) {
+  size_t j = 0;
+  for (const GrantPtr& grant : before.grants) {
+    if (j < after.grants.size() && after.grants[j] == grant) {
+      ++j;
+      continue;
+    }
+    storage::KeyWrite write;
+    write.kind = storage::KeyWrite::Kind::kDeleteGrant;
+    write.grant.grant_id = grant->grant_id;
+    writes.push_back(std::move(write));
+  }
+  for (; j < after.grants.size(); ++j) {
+    for (const GrantPtr& grant : before.grants) {
+      if (grant == after.grants[j]) {
+        return InternalError("an edit of key " + before.id + " reordered its grants");
+      }
+    }
+    storage::KeyWrite write;
+    write.kind = storage::KeyWrite::Kind::kPutGrant;
+    write.grant = GrantToRow(after.id, *after.grants[j]);
+    writes.push_back(std::move(write));
+  }
+  return Status::Ok();
+}
+
 Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   auto key = std::make_shared<Key>();
   key->seq = row.seq;
@@ -198,6 +270,11 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   if (!current) return InternalError("key " + key->id + " has no current key version");
   key->versions.push_back(std::move(current));  // the current version is always last
   for (auto& t : row.tags) key->tags.push_back({std::move(t.key), std::move(t.value)});
+  key->grants.reserve(row.grants.size());
+  for (storage::GrantRow& g : row.grants) {
+    TRY(GrantPtr grant, GrantFromRow(std::move(g)));
+    key->grants.push_back(std::move(grant));
+  }
   key->last_usage = std::make_shared<LastUsage>(key->id);
   return KeyPtr(std::move(key));
 }
@@ -341,6 +418,11 @@ void KeyStore::Publish(KeyPtr key) {
     rotation_due_.emplace(*key->next_rotation_ms, key->id);
   }
   for (const auto& v : key->versions) MapId(by_version_id_, AsStringView(v->id), key);
+  if (key->grants.empty()) {
+    keys_with_grants_.erase(key->id);
+  } else {
+    keys_with_grants_.insert(key->id);
+  }
   // Keys come in seq order at load, and mostly when created (a batch publishes in any order).
   if (by_seq_.empty() || by_seq_.back().seq < key->seq) {
     by_seq_.push_back({key->seq, std::move(key)});
@@ -786,12 +868,18 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
         c.outcome = InternalError("an edit of key " + current->id + " changed its identity");
         return;
       }
+      std::vector<storage::KeyWrite> grant_writes;
+      if (Status diffed = DiffGrants(*current, *next, grant_writes); !diffed.ok()) {
+        c.outcome = diffed;
+        return;
+      }
       storage::KeyWrite write{storage::KeyWrite::Kind::kUpdate, ToRow(*next),
                               !SameTags(current->tags, next->tags)};
       // Only the versions the edit added are new to storage.
       write.key.versions.erase(write.key.versions.begin(),
                                write.key.versions.begin() + current->versions.size());
       writes.push_back(std::move(write));
+      for (storage::KeyWrite& w : grant_writes) writes.push_back(std::move(w));
       staged[next->id] = next;
       c.outcome = KeyPtr(std::move(next));
       return;
@@ -870,6 +958,16 @@ std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view re
   return out;
 }
 
+std::vector<KeyPtr> KeyStore::KeysWithGrants(std::string_view region) const {
+  std::vector<KeyPtr> out;
+  ReaderLock lock(mu_);
+  for (const std::string& id : keys_with_grants_) {
+    const KeyPtr& key = by_id_.at(id);
+    if (key->region == region) out.push_back(key);
+  }
+  return out;
+}
+
 Status KeyStore::Delete(const Key& key) {
   {
     WriterLock lock(mu_);
@@ -882,6 +980,7 @@ Status KeyStore::Delete(const Key& key) {
     }
     for (const auto& v : key.versions) by_version_id_.erase(AsStringView(v->id));
     by_id_.erase(key.id);
+    keys_with_grants_.erase(key.id);
     auto at = AtOrAfter(by_seq_, key.seq);
     if (at != by_seq_.end() && at->seq == key.seq && at->key) {
       at->key = nullptr;

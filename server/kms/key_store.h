@@ -61,6 +61,8 @@ struct NewKeySpec {
 // turns it into the next key, or returns the AWS error that refuses the change (then nothing
 // changes). Every other write waits while it runs: it must be quick and must not block. It
 // may change anything but the id and seq, and may append versions but never drop or alter one.
+// It may append grants and erase grants, never reorder or replace one: only the grants it
+// added or erased are written to storage, in the same transaction as the rest of the change.
 using KeyEdit = std::function<Status(Key& key)>;
 
 class KeyStore {
@@ -112,6 +114,10 @@ class KeyStore {
   std::vector<AliasPtr> ListAliases(std::string_view account, std::string_view region,
                                     std::string_view after_name, size_t limit) const
       EXCLUDES(mu_);
+  // Every key of `region` (of any account) that has grants, in key id order
+  // (ListRetirableGrants).
+  std::vector<KeyPtr> KeysWithGrants(std::string_view region) const EXCLUDES(mu_);
+
   // Every alias pointing to the key, in name order.
   std::vector<AliasPtr> AliasesOf(std::string_view key_id) const EXCLUDES(mu_);
 
@@ -226,6 +232,8 @@ class KeyStore {
   // Every alias by its AliasSlot ("account:region:name"): in name order within an account and
   // region, for ListAliases.
   std::map<std::string, AliasPtr, std::less<>> by_alias_ GUARDED_BY(mu_);
+  // The ids of the keys that have grants, in id order.
+  std::set<std::string, std::less<>> keys_with_grants_ GUARDED_BY(mu_);
   // The slots of the aliases of each key that has some.
   std::unordered_map<std::string, std::set<std::string>> alias_slots_of_key_ GUARDED_BY(mu_);
 };

@@ -303,8 +303,8 @@ bool AnyGrantAllows(const Call& call, std::string_view action, const kms::Key& k
   if (key.grants.empty()) return false;
   const std::string_view operation = action.substr(action.find(':') + 1);
   const auto context = SortedContext(call, action);
-  for (const policy::Grant& grant : key.grants) {
-    if (policy::GrantAllows(grant, call.principal_arn, operation, context)) return true;
+  for (const kms::GrantPtr& grant : key.grants) {
+    if (policy::GrantAllows(*grant, call.principal_arn, operation, context)) return true;
   }
   return false;
 }

@@ -10,6 +10,7 @@
 #include "server/model/response_check.h"
 #include "server/ops/authorize.h"
 #include "server/ops/handlers.h"
+#include "server/ops/shared.h"
 
 namespace trent::ops {
 namespace {
@@ -42,9 +43,10 @@ struct Route {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 38> kHandlers = {{
+constexpr std::array<Route, 43> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
+    {"CreateGrant", CreateGrant, Blocking::kWrites},
     {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
@@ -66,12 +68,16 @@ constexpr std::array<Route, 38> kHandlers = {{
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"GetPublicKey", GetPublicKey, Blocking::kNo},
     {"ListAliases", ListAliases, Blocking::kNo, Resource::kNone},
+    {"ListGrants", ListGrants, Blocking::kNo},
     {"ListKeyPolicies", ListKeyPolicies, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo, Resource::kNone},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo, Resource::kNone},
     {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
+    {"RetireGrant", RetireGrant, Blocking::kWrites},
+    {"RevokeGrant", RevokeGrant, Blocking::kWrites},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
     {"Sign", Sign, Blocking::kNo},
@@ -128,6 +134,10 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   }
   auto input = model::DecodeRequest(*op, body);
   if (!input.ok()) return ErrorResponse(input.status(), meta.request_id);
+  // One place for every operation with a GrantTokens member.
+  if (Status tokens = CheckGrantTokens(*input); !tokens.ok()) {
+    return ErrorResponse(tokens, meta.request_id);
+  }
   const bool identified = !meta.principal_arn.empty();
   const std::string action = "kms:" + std::string(meta.operation);
   Call call{action, &*input, identified ? std::string_view(meta.account) : services_.default_account,

@@ -51,5 +51,10 @@ Result<Output> GetPublicKey(const Call&, const Input&, Services&);
 Result<Output> GetKeyPolicy(const Call&, const Input&, Services&);
 Result<Output> PutKeyPolicy(const Call&, const Input&, Services&);
 Result<Output> ListKeyPolicies(const Call&, const Input&, Services&);
+Result<Output> CreateGrant(const Call&, const Input&, Services&);
+Result<Output> ListGrants(const Call&, const Input&, Services&);
+Result<Output> ListRetirableGrants(const Call&, const Input&, Services&);
+Result<Output> RetireGrant(const Call&, const Input&, Services&);
+Result<Output> RevokeGrant(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -5,6 +5,7 @@
 
 #include "common/base64.h"
 #include "server/kms/alias.h"
+#include "server/kms/grants.h"
 #include "server/kms/aws_managed_keys.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/rotation.h"
@@ -246,6 +247,16 @@ Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(s.keys.Update(*key, change).status());
   return Output{};
+}
+
+Status CheckGrantTokens(const Input& in) {
+  auto it = in.find("GrantTokens");
+  if (it == in.end() || !it->value().is_array()) return Status::Ok();
+  for (const auto& token : it->value().get_array()) {
+    if (!token.is_string()) continue;  // the decoder already refused other types
+    TRY_STATUS(kms::ParseGrantToken(token.get_string()).status());
+  }
+  return Status::Ok();
 }
 
 Status CheckDryRun(const Input& in) {

@@ -57,7 +57,8 @@ Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref,
 // to authorize when there is no such alias (the operation then answers NotFoundException).
 Status AuthorizeAliasTarget(const Call& call, std::string_view name, Services& s);
 // Finds a key id or key ARN without authorizing: only for operations that use a key id as a
-// filter and are authorized from the operation table (ListAliases's KeyId).
+// filter and are authorized from the operation table (ListAliases's KeyId), or by a rule of
+// their own (RetireGrant: the grant says who may retire it).
 Result<kms::KeyPtr> FindKeyIdOnlyUnauthorized(const Call& call, std::string_view key_ref,
                                               Services& s);
 
@@ -92,6 +93,11 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
 // when the change commits, see KeyStore::Update).
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
                               std::string_view action, Status (*change)(kms::Key&));
+
+// Every token of the request's GrantTokens member (the operations that have one: CreateGrant,
+// Encrypt, Decrypt, DescribeKey, Sign, ...) is one trent made (kms::ParseGrantToken), else
+// InvalidGrantTokenException. The dispatcher checks it for every operation, before its handler.
+Status CheckGrantTokens(const Input& in);
 
 // DryRunOperationException when the request asked for a dry run (call after authorizing).
 Status CheckDryRun(const Input& in);

@@ -229,7 +229,8 @@ class UnsupportedOperations(harness.TrentdTestCase):
     def test_operations_outside_the_issue(self):
         key = self.new_key()["KeyId"]
         calls = [
-            (self.kms.list_grants, dict(KeyId=key)),
+            (self.kms.get_parameters_for_import,
+             dict(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")),
         ]
         for fn, kwargs in calls:
             with self.subTest(op=fn.__name__):

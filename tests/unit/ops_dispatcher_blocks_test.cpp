@@ -9,13 +9,15 @@ using trent::ops::Dispatcher;
 TEST_CASE("dispatcher: the operations that write or compute for long block, the others do not") {
   for (const char* operation : {"CreateKey", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
                                 "CancelKeyDeletion", "GenerateDataKeyPair",
-                                "GenerateDataKeyPairWithoutPlaintext"}) {
+                                "GenerateDataKeyPairWithoutPlaintext", "CreateGrant",
+                                "RetireGrant", "RevokeGrant"}) {
     INFO(operation);
     CHECK(Dispatcher::Blocks(operation));
   }
   for (const char* operation : {"Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey",
                                 "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
-                                "DescribeKey", "ListKeys", "CreateGrant", "NoSuchOperation", ""}) {
+                                "DescribeKey", "ListKeys", "ListGrants", "ListRetirableGrants",
+                                "GetKeyPolicy", "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Blocks(operation));
   }

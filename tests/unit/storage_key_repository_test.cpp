@@ -378,6 +378,82 @@ TEST_CASE("a delete removes the key with its versions and tags") {
   CHECK(LoadOrDie(*repo).size() == 1);
 }
 
+namespace {
+
+trent::storage::GrantRow Grant(const std::string& key_id, const std::string& grant_id) {
+  trent::storage::GrantRow g;
+  g.grant_id = grant_id;
+  g.key_id = key_id;
+  g.grantee_principal = "arn:aws:iam::111122223333:user/alice";
+  g.issuing_account = "arn:aws:iam::111122223333:root";
+  g.operations = {"Encrypt", "Decrypt"};
+  g.created_at_ms = 1700000000999;
+  return g;
+}
+
+trent::Status ApplyGrant(KeyRepository& repo, KeyWrite::Kind kind,
+                         const trent::storage::GrantRow& grant) {
+  std::vector<KeyWrite> writes(1);
+  writes[0].kind = kind;
+  writes[0].grant = grant;
+  return repo.Apply(writes);
+}
+
+}  // namespace
+
+TEST_CASE("grants are stored one by one, load in creation order, and go with their key") {
+  TempDir dir;
+  std::string path = dir.File("trent.db");
+  auto repo = OpenOrDie(path);
+  REQUIRE(Insert(*repo, FullKey("a", 1)).ok());
+  REQUIRE(Insert(*repo, MinimalKey("b")).ok());
+  auto full = Grant("a", "g2");
+  full.name = "named";
+  full.retiring_principal = "arn:aws:iam::111122223333:role/admin";
+  full.operations = {"Decrypt"};
+  full.constraint = "EncryptionContextSubset";
+  full.constraint_pairs = {{"Department", "IT"}, {"k \"q\"", "v\xC3\xA9"}};
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("a", "g9")).ok());
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, full).ok());
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", "g1")).ok());
+  // A grant id is stored once; a grant of an unknown key is refused.
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", "g9")).ok());
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("zz", "g3")).ok());
+
+  repo.reset();
+  repo = OpenOrDie(path);
+  auto keys = LoadOrDie(*repo);
+  REQUIRE(keys.size() == 2);
+  REQUIRE(keys[0].grants.size() == 2);
+  CHECK(keys[0].grants[0].grant_id == "g9");
+  CHECK(keys[0].grants[0].operations == std::vector<std::string>{"Encrypt", "Decrypt"});
+  CHECK(keys[0].grants[0].constraint.empty());
+  CHECK(keys[0].grants[0].constraint_pairs.empty());
+  const auto& g = keys[0].grants[1];
+  CHECK(g.grant_id == "g2");
+  CHECK(g.key_id == "a");
+  CHECK(g.name == "named");
+  CHECK(g.grantee_principal == full.grantee_principal);
+  CHECK(g.retiring_principal == full.retiring_principal);
+  CHECK(g.issuing_account == full.issuing_account);
+  CHECK(g.operations == std::vector<std::string>{"Decrypt"});
+  CHECK(g.constraint == "EncryptionContextSubset");
+  CHECK(g.constraint_pairs == full.constraint_pairs);
+  CHECK(g.created_at_ms == full.created_at_ms);
+  REQUIRE(keys[1].grants.size() == 1);
+  CHECK(keys[1].grants[0].grant_id == "g1");
+
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kDeleteGrant, full).ok());
+  CHECK(ApplyGrant(*repo, KeyWrite::Kind::kDeleteGrant, full).code() == ErrorCode::kNotFound);
+  CHECK(RawQuery(path, "SELECT count(*) FROM grant_constraint_pairs") == "0");
+  REQUIRE(Delete(*repo, "b").ok());
+  CHECK(RawQuery(path, "SELECT count(*) FROM grants") == "1");
+  keys = LoadOrDie(*repo);
+  REQUIRE(keys.size() == 1);
+  REQUIRE(keys[0].grants.size() == 1);
+  CHECK(keys[0].grants[0].grant_id == "g9");
+}
+
 TEST_CASE("a delete overwrites the deleted wrapped material in the files") {
   TempDir dir;
   std::string path = dir.File("trent.db");

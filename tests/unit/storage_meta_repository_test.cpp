@@ -108,6 +108,7 @@ TEST_CASE("a database of schema version 1 gains the server_meta table") {
   // Back to version 1: without what the later migrations added (each new migration adds its
   // undoing here).
   RawExec(db.path,
+          "DROP TABLE grant_constraint_pairs; DROP TABLE grants;"
           "ALTER TABLE keys DROP COLUMN rotation_period_days;"
           "ALTER TABLE keys DROP COLUMN next_rotation_ms;"
           "ALTER TABLE key_versions DROP COLUMN rotation_type;"

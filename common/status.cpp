@@ -33,6 +33,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kUnrecognizedClient: return "UnrecognizedClientException";
     case ErrorCode::kIncompleteSignature: return "IncompleteSignatureException";
     case ErrorCode::kRequestSignature: return "InvalidSignatureException";
+    case ErrorCode::kMissingAuthenticationToken: return "MissingAuthenticationTokenException";
     case ErrorCode::kInternal: return "KMSInternalException";
   }
   return "KMSInternalException";
@@ -43,6 +44,9 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kOk: return 200;
     case ErrorCode::kInternal: return 500;
     case ErrorCode::kRequestEntityTooLarge: return 413;
+    // AWS's common errors (e.g. the RDS API reference's "Common Errors") list
+    // MissingAuthenticationToken with HTTP 403.
+    case ErrorCode::kMissingAuthenticationToken: return 403;
     default: return 400;
   }
 }

@@ -40,6 +40,7 @@ enum class ErrorCode {
   kUnrecognizedClient,     // UnrecognizedClientException
   kIncompleteSignature,    // IncompleteSignatureException
   kRequestSignature,       // InvalidSignatureException (not KMSInvalidSignatureException)
+  kMissingAuthenticationToken,  // MissingAuthenticationTokenException (HTTP 403)
   kInternal,               // KMSInternalException (HTTP 500)
 };
 

@@ -84,6 +84,12 @@ Status SetBlockingThreads(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetAuth(Config& c, const std::string& v) {
+  if (v != "strict" && v != "off") return Bad("--auth must be strict or off, got '" + v + "'");
+  c.strict_auth = v == "strict";
+  return Status::Ok();
+}
+
 Status SetNonEmpty(std::string& field, const std::string& flag, const std::string& v) {
   if (v.empty()) return Bad(flag + " must not be empty");
   field = v;
@@ -114,6 +120,9 @@ const std::map<std::string, Setting>& Settings() {
       {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
       {"--max-connections", {"TRENT_MAX_CONNECTIONS", SetMaxConnections}},
       {"--blocking-threads", {"TRENT_BLOCKING_THREADS", SetBlockingThreads}},
+      {"--credentials-file", {"TRENT_CREDENTIALS_FILE", [](Config& c, const std::string& v) {
+                                return SetNonEmpty(c.credentials_file, "--credentials-file", v); }}},
+      {"--auth", {"TRENT_AUTH", SetAuth}},
   };
   return kSettings;
 }
@@ -162,6 +171,14 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            file descriptor limit is lower)
   --blocking-threads N     threads for the operations that wait for a durable write, e.g.
                            CreateKey (TRENT_BLOCKING_THREADS; default 16)
+  --credentials-file PATH  identities, YAML (TRENT_CREDENTIALS_FILE): a list under identities:
+                           of access_key_id, secret_access_key, account_id, arn, and optionally
+                           session_token and policies (identity-policy JSON documents). A
+                           request signed with one of these access keys acts as that identity;
+                           any other acts as the default account's root (unless --auth strict)
+  --auth strict|off        strict: verify every request's SigV4 signature against the
+                           credentials file, with AWS's errors (TRENT_AUTH; default off, where
+                           any credentials are accepted unverified)
   --test-clock             FOR TESTS ONLY: trentd's clock can be moved forward over HTTP on the
                            same port, POST /_trent/v1/AdvanceClock {"Seconds": N} and
                            POST /_trent/v1/GetClock, to see rotation and deletion dates pass
@@ -208,6 +225,9 @@ Result<Config> ParseConfig(int argc, char** argv, const std::string& default_mod
       value = argv[++i];
     }
     TRY_STATUS(it->second.apply(config, value));
+  }
+  if (config.strict_auth && config.credentials_file.empty()) {
+    return Bad("--auth strict needs --credentials-file (the identities whose signatures count)");
   }
   // A local KMS shares the machine with its clients: measured on 2 cores with the load
   // generator beside it, one network thread serves more requests than two.

@@ -27,6 +27,8 @@ struct Config {
   int64_t key_quota = kDefaultKeyQuota;  // keys per account and region
   int64_t max_connections = 0;    // 0: kDefaultMaxConnections, or fewer if descriptors are short
   int blocking_threads = 16;      // threads for the operations that wait for a durable write
+  std::string credentials_file;   // identities (YAML); empty: every caller is the default root
+  bool strict_auth = false;       // --auth strict: every request's SigV4 signature is verified
   bool test_clock = false;        // test only: the clock is moved over HTTP (/_trent/v1/...)
   bool help = false;
 };

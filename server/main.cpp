@@ -21,6 +21,7 @@
 #include "common/bytes.h"
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
+#include "server/auth/identity_store.h"
 #include "server/config.h"
 #include "server/http/http_server.h"
 #include "server/kms/deletion_sweeper.h"
@@ -211,6 +212,15 @@ void SetUpLogging(const Config& config) {
 }
 
 int Serve(const Config& config) {
+  auth::IdentityStore identities;
+  if (!config.credentials_file.empty()) {
+    auto loaded = auth::IdentityStore::LoadFile(config.credentials_file);
+    if (!loaded.ok()) {
+      std::cerr << "trentd: " << loaded.status().message() << "\n";
+      return kExitUsage;
+    }
+    identities = std::move(loaded).value();
+  }
   Status dir = PrepareDataDir(config.data_dir);
   if (!dir.ok()) {
     std::cerr << "trentd: " << dir.message() << "\n";
@@ -264,6 +274,9 @@ int Serve(const Config& config) {
   options.threads = config.threads;
   options.max_connections = *max_connections;
   options.blocking_threads = config.blocking_threads;
+  options.identities = &identities;
+  options.verify_signatures = config.strict_auth;
+  options.clock = &clock;
   http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
                           return dispatcher.Dispatch(meta, body);
                         },
@@ -275,6 +288,10 @@ int Serve(const Config& config) {
   if (!server.ok()) return fail(server.status());
 
   spdlog::info("HSM: {}; data dir {}", (*hsm)->Describe(), config.data_dir);
+  if (!config.credentials_file.empty()) {
+    spdlog::info("{} identities from {}; signatures {}", identities.size(),
+                 config.credentials_file, config.strict_auth ? "verified (--auth strict)" : "not verified");
+  }
   std::cout << "trentd listening on " << config.listen_host << ":" << (*server)->port() << std::endl;
   (*server)->Run();
   // Every request has finished: the last uses they recorded are all stored now.

@@ -167,7 +167,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
       : config_(config),
         worker_(worker),
         socket_(std::move(socket)),
-        reader_(config.options.limits) {
+        reader_(config.options.limits, config.options.verify_signatures) {
     config_.open_connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~Connection();
@@ -198,6 +198,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void ReadMore();
   void Fail(RequestReader::Outcome outcome);
   void Dispatch();
+  bool Identify();
   bool Serve();
   void Answer(bool served);
   bool KeepAlive() const;
@@ -354,13 +355,7 @@ void Connection::Dispatch() {
       return;
     }
     meta_.operation = target.substr(kTargetPrefix.size());
-    if (auto scope = ParseCredentialScope(reader_.authorization())) {
-      meta_.region.assign(scope->region);
-      meta_.access_key_id.assign(scope->access_key_id);
-    } else {
-      meta_.region.assign(config_.options.default_region);
-      meta_.access_key_id.clear();
-    }
+    if (!Identify()) return;
   }
   // Admin requests may wait for background work (the test clock's AdvanceClock does).
   const bool blocks =
@@ -376,6 +371,43 @@ void Connection::Dispatch() {
     return;
   }
   Answer(Serve());
+}
+
+// Sets the caller in meta_: the identity whose access key signed the request, if any. In strict
+// mode the signature must verify; when it does not, answers the error and returns false.
+bool Connection::Identify() {
+  const ServerOptions& options = config_.options;
+  const auth::Identity* identity = nullptr;
+  if (options.verify_signatures) {
+    const SignedRequest request{"POST", reader_.path(), reader_.headers(), reader_.body()};
+    auto verified = VerifyRequest(request, *options.identities, options.clock->NowMillis());
+    if (!verified.ok()) {
+      spdlog::debug("request {} {}: {}", meta_.request_id, meta_.source_ip,
+                    verified.status().message());
+      response_.body = model::EncodeError(verified.status());
+      Reply(HttpStatusOf(verified.status().code()), response_.body, KeepAlive());
+      return false;
+    }
+    identity = *verified;
+  }
+  if (auto scope = ParseCredentialScope(reader_.authorization())) {
+    meta_.region.assign(scope->region);
+    meta_.access_key_id.assign(scope->access_key_id);
+    if (!identity && options.identities) identity = options.identities->Find(scope->access_key_id);
+  } else {
+    meta_.region.assign(options.default_region);
+    meta_.access_key_id.clear();
+  }
+  if (identity) {
+    meta_.principal_arn.assign(identity->arn);
+    meta_.account.assign(identity->account);
+    meta_.identity_policies = identity->policies ? &*identity->policies : nullptr;
+  } else {
+    meta_.principal_arn.clear();
+    meta_.account.clear();
+    meta_.identity_policies = nullptr;
+  }
+  return true;
 }
 
 // Runs the handler into response_; false when it threw.

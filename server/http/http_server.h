@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/status.h"
+#include "server/auth/identity_store.h"
 #include "server/http/request_reader.h"
 #include "server/ops/api.h"
 
@@ -26,6 +28,13 @@ struct ServerOptions {
   // keep-alive connection, or is closed at once when none is idle.
   size_t max_connections = 1024;
   int blocking_threads = 16;       // threads for the operations that may block
+  // The identities of --credentials-file; null for none. A request signed with one of their
+  // access keys is that identity's; any other is the default account's root (ops::RequestMeta).
+  const auth::IdentityStore* identities = nullptr;
+  // --auth strict: every KMS request's SigV4 signature is verified (sigv4.h VerifyRequest) at
+  // `clock`'s time, and a request that fails is answered with the error, before any operation.
+  bool verify_signatures = false;
+  const Clock* clock = nullptr;  // needed when verify_signatures
 };
 
 // Serves every well-formed POST. `serve` runs on the connection's network thread, where it must

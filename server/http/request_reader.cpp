@@ -152,6 +152,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
     std::string path;           // the request line's target, e.g. "/"
     std::string target;         // X-Amz-Target
     std::string authorization;  // Authorization
+    bool keep_headers = false;
+    std::string headers;        // "name:value\n" lines, when keep_headers
     Body body;
   };
 
@@ -171,6 +173,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_response_impl(int, beast::string_view, int, error_code&) override {}
   void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
                      error_code&) override {
+    if (fields_.keep_headers) KeepHeader(name_string, value);
     if (name == bhttp::field::authorization) {
       fields_.authorization.assign(value.data(), value.size());
     } else if (name == bhttp::field::expect) {
@@ -198,6 +201,17 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   void on_finish_impl(error_code&) override {}
 
+  // A line of `headers`: each is shorter than its line in the request ("Name: value\r\n"), so
+  // all of them fit in the header limit.
+  void KeepHeader(beast::string_view name, beast::string_view value) {
+    std::string& out = fields_.headers;
+    for (char c : name) out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    out += ':';
+    // Beast lets no CR or LF into a value; should one come, it must not end the line.
+    for (char c : value) out += (c == '\n' || c == '\r') ? ' ' : c;
+    out += '\n';
+  }
+
   Fields& fields_;
   bhttp::verb method_ = bhttp::verb::unknown;
   int version_ = 11;
@@ -207,8 +221,10 @@ class RequestParser final : public bhttp::basic_parser<true> {
 }  // namespace
 
 struct RequestReader::State {
-  explicit State(const RequestLimits& l)
-      : limits(l), buffer(l.max_header_bytes + kReadMargin), fields(l.max_body_bytes) {}
+  State(const RequestLimits& l, bool keep_headers)
+      : limits(l), buffer(l.max_header_bytes + kReadMargin), fields(l.max_body_bytes) {
+    fields.keep_headers = keep_headers;
+  }
 
   const RequestLimits limits;
   ReadBuffer buffer;
@@ -216,18 +232,18 @@ struct RequestReader::State {
   std::optional<RequestParser> parser;  // a fresh one per request, built in place
 };
 
-RequestReader::RequestReader(const RequestLimits& limits)
-    : state_(std::make_unique<State>(limits)) {
+RequestReader::RequestReader(const RequestLimits& limits, bool keep_headers)
+    : state_(std::make_unique<State>(limits, keep_headers)) {
   Start();
 }
 
 RequestReader::~RequestReader() = default;
 
 size_t RequestReader::MemoryBound(const RequestLimits& limits) {
-  // The read buffer, the body, and the three header parts kept: together within the header, but
-  // a string may grow to twice what it holds.
+  // The read buffer, the body, the three header parts kept and the kept header fields: each
+  // group within the header, but a string may grow to twice what it holds.
   return limits.max_header_bytes + kReadMargin + limits.max_body_bytes +
-         2 * limits.max_header_bytes;
+         4 * limits.max_header_bytes;
 }
 
 void RequestReader::Start() {
@@ -235,6 +251,7 @@ void RequestReader::Start() {
   ClearField(s.fields.path);
   ClearField(s.fields.target);
   ClearField(s.fields.authorization);
+  ClearField(s.fields.headers);
   s.fields.body.Clear();
   s.buffer.Trim();
   s.parser.emplace(s.fields);
@@ -284,7 +301,8 @@ void RequestReader::Wipe() {
 size_t RequestReader::MemoryInUse() const {
   const State& s = *state_;
   return s.buffer.capacity() + s.fields.body.capacity() + s.fields.path.capacity() +
-         s.fields.target.capacity() + s.fields.authorization.capacity();
+         s.fields.target.capacity() + s.fields.authorization.capacity() +
+         s.fields.headers.capacity();
 }
 
 bool RequestReader::header_done() const { return state_->parser->is_header_done(); }
@@ -296,6 +314,7 @@ bool RequestReader::expects_continue() const { return state_->parser->expects_co
 std::string_view RequestReader::path() const { return state_->fields.path; }
 std::string_view RequestReader::target() const { return state_->fields.target; }
 std::string_view RequestReader::authorization() const { return state_->fields.authorization; }
+std::string_view RequestReader::headers() const { return state_->fields.headers; }
 std::string_view RequestReader::body() const { return state_->fields.body.view(); }
 
 }  // namespace trent::http

@@ -1,5 +1,6 @@
 // Reads HTTP/1.1 requests from a connection's bytes, within fixed memory: the bytes read from
-// the socket go into a bounded buffer, the parser keeps only what AWS JSON 1.1 needs. Free of
+// the socket go into a bounded buffer, the parser keeps only what AWS JSON 1.1 needs (and,
+// when asked, the header fields a signature covers). Free of
 // Beast and sockets, so that tests and the fuzz target drive it with plain bytes.
 #pragma once
 
@@ -26,7 +27,9 @@ class RequestReader {
     kMalformed,        // not HTTP/1.x
   };
 
-  explicit RequestReader(const RequestLimits& limits);
+  // `keep_headers`: also keep every header field, for headers() (the signature check needs
+  // them); else only the few fields of the accessors below.
+  RequestReader(const RequestLimits& limits, bool keep_headers);
   ~RequestReader();
   RequestReader(const RequestReader&) = delete;
   RequestReader& operator=(const RequestReader&) = delete;
@@ -61,6 +64,9 @@ class RequestReader {
   std::string_view path() const;           // the request line's target, e.g. "/"
   std::string_view target() const;         // X-Amz-Target
   std::string_view authorization() const;  // Authorization
+  // Every header field as "name:value\n" lines, names lower-cased, in arrival order; empty
+  // unless the reader keeps headers. Within max_header_bytes, as the header is.
+  std::string_view headers() const;
   std::string_view body() const;           // whole once kComplete
 
  private:

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t read_size = 1 + static_cast<size_t>(data[0]) * 67;  // 1 .. about 17 KiB
   std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  RequestReader reader(kLimits);
+  RequestReader reader(kLimits, /*keep_headers=*/true);
   for (;;) {
     const Outcome outcome = reader.Parse();
     FUZZ_CHECK(reader.MemoryInUse() <= kBound);

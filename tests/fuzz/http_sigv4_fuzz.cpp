@@ -2,11 +2,18 @@
 // into the header, laid out as <access key>/<date>/<region>/<service>/aws4_request after
 // "Credential=", each field well-formed; the same scope written as a canonical header parses back
 // to the same fields.
+// VerifyRequest (--auth strict) on the same bytes as a request's Authorization header: it
+// answers one of the authentication errors, never accepts a signature it did not compute; and on
+// a request built from the bytes (target, a header value, body) and signed with
+// CanonicalRequest/StringToSign/DeriveSigningKey, it accepts the signature and refuses it once
+// the body changes.
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "server/auth/identity_store.h"
 #include "server/http/sigv4.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -14,6 +21,90 @@ using trent::http::CredentialScope;
 using trent::http::ParseCredentialScope;
 
 namespace {
+
+using trent::ErrorCode;
+
+constexpr char kKeyId[] = "AKIDEXAMPLE";
+constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr char kAmzDate[] = "20260101T000000Z";
+constexpr int64_t kNow = 1767225600000;  // 2026-01-01T00:00:00Z
+
+const trent::auth::IdentityStore& Store() {
+  static const trent::auth::IdentityStore store = [] {
+    trent::auth::Identity id;
+    id.access_key_id = kKeyId;
+    id.secret = kSecret;
+    id.account = "111111111111";
+    id.arn = "arn:aws:iam::111111111111:user/fuzz";
+    std::vector<trent::auth::Identity> ids{id};
+    return trent::auth::IdentityStore::Create(std::move(ids)).value();
+  }();
+  return store;
+}
+
+bool IsAuthError(ErrorCode code) {
+  return code == ErrorCode::kMissingAuthenticationToken || code == ErrorCode::kIncompleteSignature ||
+         code == ErrorCode::kUnrecognizedClient || code == ErrorCode::kRequestSignature;
+}
+
+// What a header value or a request target may hold after the parser: no CR, LF or NUL (the
+// target also no space).
+std::string Printable(std::string_view s, bool allow_space) {
+  std::string out;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) > ' ' && c != 127) {
+      out += c;
+    } else if (allow_space && (c == ' ' || c == '\t')) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The bytes as the Authorization header of an otherwise plain request.
+void VerifyArbitraryAuthorization(std::string_view header) {
+  const std::string headers = "host:localhost\nx-amz-date:" + std::string(kAmzDate) +
+                              "\nauthorization:" + Printable(header, true) + "\n";
+  const trent::http::SignedRequest request{"POST", "/", headers, "{}"};
+  auto verified = trent::http::VerifyRequest(request, Store(), kNow);
+  if (verified.ok()) {
+    // Only a signature computed with the secret verifies; the fuzzer cannot have found one.
+    FUZZ_CHECK(false);
+  }
+  FUZZ_CHECK(IsAuthError(verified.status().code()));
+  FUZZ_CHECK(!verified.status().message().empty());
+}
+
+// A request made of the bytes, signed as a client would: it verifies, and not once changed.
+void VerifySignedRoundTrip(std::string_view data) {
+  const size_t third = data.size() / 3;
+  const std::string target = "/" + Printable(data.substr(0, third), false);
+  const std::string value = Printable(data.substr(third, third), true);
+  const std::string body(data.substr(2 * third));
+  const std::string headers = "host:localhost\nx-amz-date:" + std::string(kAmzDate) +
+                              "\nx-fuzz:" + value + "\n";
+  const std::string_view signed_headers = "host;x-amz-date;x-fuzz";
+  const trent::http::SignedRequest unsigned_request{"POST", target, headers, body};
+  auto canonical = trent::http::CanonicalRequest(unsigned_request, signed_headers,
+                                                 trent::http::Sha256Hex(body));
+  FUZZ_CHECK(canonical.ok());
+  const CredentialScope scope{kKeyId, "20260101", "us-east-1", "kms"};
+  const std::string signature = trent::http::SignatureHex(
+      trent::http::DeriveSigningKey(kSecret, scope),
+      trent::http::StringToSign(kAmzDate, scope, *canonical));
+  const std::string signed_headers_text =
+      headers + "authorization:AWS4-HMAC-SHA256 Credential=" + kKeyId +
+      "/20260101/us-east-1/kms/aws4_request, SignedHeaders=" + std::string(signed_headers) +
+      ", Signature=" + signature + "\n";
+  const trent::http::SignedRequest request{"POST", target, signed_headers_text, body};
+  auto verified = trent::http::VerifyRequest(request, Store(), kNow);
+  FUZZ_CHECK(verified.ok());
+  FUZZ_CHECK((*verified)->access_key_id == kKeyId);
+  const std::string changed = body + "x";
+  const trent::http::SignedRequest tampered{"POST", target, signed_headers_text, changed};
+  auto refused = trent::http::VerifyRequest(tampered, Store(), kNow);
+  FUZZ_CHECK(!refused.ok() && refused.status().code() == ErrorCode::kRequestSignature);
+}
 
 bool Within(std::string_view part, std::string_view whole) {
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
@@ -40,6 +131,8 @@ void CheckWellFormed(const CredentialScope& scope) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view header(reinterpret_cast<const char*>(data), size);
+  VerifyArbitraryAuthorization(header);
+  VerifySignedRoundTrip(header);
   auto scope = ParseCredentialScope(header);
   if (!scope) return 0;
 

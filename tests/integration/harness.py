@@ -64,6 +64,23 @@ def client_environment():
     return env
 
 
+def write_credentials(path, identities):
+    """Writes a --credentials-file in its YAML form (every value a quoted string)."""
+    lines = ["identities:"]
+    for identity in identities:
+        first = True
+        for name, value in identity.items():
+            lead = "  - " if first else "    "
+            first = False
+            if isinstance(value, list):
+                lines.append(f"{lead}{name}:")
+                lines += [f"      - {json.dumps(item)}" for item in value]
+            else:
+                lines.append(f"{lead}{name}: {json.dumps(value)}")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 class SanitizerError(AssertionError):
     """trentd reported an error of ASan, UBSan, LSan or TSan."""
 
@@ -75,10 +92,19 @@ class ResponseCheckError(AssertionError):
 class Trentd:
     """One trentd process on 127.0.0.1:<free port>, with a data dir that outlives restarts."""
 
-    def __init__(self, extra_args=(), data_dir=None):
+    def __init__(self, extra_args=(), data_dir=None, identities=None, auth=None):
+        """`identities`: dicts of access_key_id, secret_access_key, account_id, arn and optional
+        session_token and policies (a list of JSON texts), written to a --credentials-file;
+        `auth`: "strict" or "off" (--auth)."""
         self.workdir = tempfile.mkdtemp(prefix="trent-it-")
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         self.extra_args = list(extra_args)
+        if identities is not None:
+            path = os.path.join(self.workdir, "credentials.yaml")
+            write_credentials(path, identities)
+            self.extra_args += ["--credentials-file", path]
+        if auth is not None:
+            self.extra_args += ["--auth", auth]
         self.proc = None
         self.port = None
         self.starts = 0
@@ -222,6 +248,53 @@ class Trentd:
         finally:
             conn.close()
 
+    def signed_call(self, operation, body, access_key, secret, session_token=None, at=None,
+                    region="us-east-1", edit=None):
+        """One KMS request signed by botocore's SigV4Auth (at the datetime `at`, else now);
+        `edit(headers)` may change the signed headers before sending. Returns (HTTP status, JSON
+        answer)."""
+        from unittest import mock
+        import botocore.auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        request = AWSRequest(method="POST", url=self.endpoint + "/", data=json.dumps(body).encode(),
+                             headers={"Content-Type": "application/x-amz-json-1.1",
+                                      "X-Amz-Target": f"TrentService.{operation}"})
+        signer = botocore.auth.SigV4Auth(Credentials(access_key, secret, session_token), "kms",
+                                         region)
+        if at is None:
+            signer.add_auth(request)
+        else:  # botocore >= 1.32 asks get_current_datetime(), older ones datetime.utcnow()
+            if hasattr(botocore.auth, "get_current_datetime"):
+                with mock.patch.object(botocore.auth, "get_current_datetime", return_value=at):
+                    signer.add_auth(request)
+            else:
+                with mock.patch.object(botocore.auth, "datetime") as fake:
+                    fake.datetime.utcnow.return_value = at
+                    signer.add_auth(request)
+        headers = dict(request.headers.items())
+        if edit is not None:
+            edit(headers)
+        return self.raw_call(headers, request.body)
+
+    def raw_call(self, headers, body):
+        """POST / with exactly these headers (and Host); returns (HTTP status, JSON answer)."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.putrequest("POST", "/", skip_host=True, skip_accept_encoding=True)
+            if not any(name.lower() == "host" for name in headers):
+                conn.putheader("Host", f"127.0.0.1:{self.port}")
+            for name, value in headers.items():
+                conn.putheader(name, value)
+            payload = body if isinstance(body, bytes) else body.encode()
+            conn.putheader("Content-Length", str(len(payload)))
+            conn.endheaders(payload)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read() or b"null")
+        finally:
+            conn.close()
+
     def advance_clock(self, seconds):
         """Moves the test clock (trentd --test-clock) forward; returns once the background work
         due by then (rotations, deletions) is done."""
@@ -230,15 +303,16 @@ class Trentd:
             raise RuntimeError(f"AdvanceClock answered {status}: {answer}")
         return answer
 
-    def client(self, region="us-east-1", **config):
+    def client(self, region="us-east-1", access_key="test", secret="test", session_token="test",
+               **config):
         import boto3
         from botocore.config import Config
         # Client-side validation off: the server must reject bad values itself, as AWS does.
         cfg = Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"},
                      connect_timeout=5, read_timeout=30, **config)
         return boto3.session.Session(
-            aws_access_key_id="test", aws_secret_access_key="test", aws_session_token="test",
-            region_name=region,
+            aws_access_key_id=access_key, aws_secret_access_key=secret,
+            aws_session_token=session_token, region_name=region,
         ).client("kms", endpoint_url=self.endpoint, config=cfg)
 
 
@@ -246,10 +320,12 @@ class TrentdTestCase(unittest.TestCase):
     """A test class sharing one trentd; self.kms is a us-east-1 client."""
 
     trentd_args = ()
+    identities = None  # see Trentd
+    auth = None
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Trentd(cls.trentd_args)
+        cls.server = Trentd(cls.trentd_args, identities=cls.identities, auth=cls.auth)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.kms = cls.server.client()

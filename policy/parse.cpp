@@ -4,10 +4,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <set>
 
+#include "policy/arn.h"
 #include "policy/document.h"
 #include "policy/messages.h"
 #include "policy/wildcard.h"
@@ -18,13 +17,6 @@ namespace {
 namespace json = boost::json;
 
 Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
-
-constexpr size_t kAccountIdSize = 12;
-
-bool IsAccountId(std::string_view s) {
-  return s.size() == kAccountIdSize &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
 
 // A JSON string, or each string of a non-empty array of strings; false for anything else.
 bool StringList(const json::value& v, std::vector<std::string_view>& out) {
@@ -42,25 +34,6 @@ bool StringList(const json::value& v, std::vector<std::string_view>& out) {
   return true;
 }
 
-// "arn:<partition>:<service>:<region>:<account>:<resource>" split in its six parts.
-struct ArnParts {
-  std::string_view partition, service, region, account, resource;
-};
-
-bool SplitArn(std::string_view arn, ArnParts& out) {
-  if (!arn.starts_with("arn:")) return false;
-  arn.remove_prefix(4);
-  std::string_view* fields[] = {&out.partition, &out.service, &out.region, &out.account};
-  for (std::string_view* field : fields) {
-    const size_t colon = arn.find(':');
-    if (colon == std::string_view::npos) return false;
-    *field = arn.substr(0, colon);
-    arn.remove_prefix(colon + 1);
-  }
-  out.resource = arn;
-  return true;
-}
-
 bool IsAwsPartition(std::string_view p) { return p == "aws" || p.starts_with("aws-"); }
 
 // An "AWS" principal: "*", an account id, or the ARN of an account's root, a user, a role, an
@@ -75,29 +48,30 @@ bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
     return true;
   }
   ArnParts arn;
-  if (HasWildcard(p) || !SplitArn(p, arn) || !IsAwsPartition(arn.partition) ||
-      !arn.region.empty() || !IsAccountId(arn.account)) {
+  if (HasWildcard(p) || !SplitArn(p, arn) || arn[0] != "arn" ||
+      !IsAwsPartition(arn[kArnPartition]) || !arn[kArnRegion].empty() ||
+      !IsAccountId(arn[kArnAccount])) {
     return false;
   }
+  const std::string_view service = arn[kArnService], account = arn[kArnAccount],
+                         resource = arn[kArnResource];
   auto named = [&](std::string_view type) {
-    return arn.resource.size() > type.size() && arn.resource.starts_with(type) &&
-           arn.resource.back() != '/';
+    return resource.size() > type.size() && resource.starts_with(type) && resource.back() != '/';
   };
-  if (arn.service == "iam") {
-    if (arn.resource == "root") {
-      out.accounts.emplace_back(arn.account);
+  if (service == "iam") {
+    if (resource == "root") {
+      out.accounts.emplace_back(account);
       return true;
     }
     if (named("role/")) {
-      const std::string_view name = arn.resource.substr(arn.resource.rfind('/') + 1);
-      std::string role(arn.account);
+      std::string role(account);
       role += ':';
-      role += name;
+      role += resource.substr(resource.rfind('/') + 1);
       out.roles.push_back(std::move(role));
     } else if (!named("user/")) {
       return false;
     }
-  } else if (arn.service == "sts") {
+  } else if (service == "sts") {
     if (!named("assumed-role/") && !named("federated-user/")) return false;
   } else {
     return false;

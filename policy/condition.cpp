@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "policy/arn.h"
 #include "policy/messages.h"
 #include "policy/wildcard.h"
 
@@ -191,24 +192,12 @@ bool InRange(const ConditionValue& range, const ConditionValue& ip) {
   return (range.ip[full] & mask) == (ip.ip[full] & mask);
 }
 
-// An ARN's six colon-separated parts (the last one may hold colons); false for fewer.
-bool SplitArn(std::string_view arn, std::array<std::string_view, 6>& out) {
-  for (size_t i = 0; i < 5; ++i) {
-    const size_t colon = arn.find(':');
-    if (colon == std::string_view::npos) return false;
-    out[i] = arn.substr(0, colon);
-    arn.remove_prefix(colon + 1);
-  }
-  out[5] = arn;
-  return true;
-}
-
 // ArnEquals and ArnLike alike: each of the six parts matched on its own, with wildcards
 // (IAM condition operators reference, "Amazon Resource Name (ARN) condition operators").
 bool ArnMatches(std::string_view pattern, std::string_view value) {
-  std::array<std::string_view, 6> p, v;
+  ArnParts p, v;
   if (!SplitArn(pattern, p) || !SplitArn(value, v)) return false;
-  for (size_t i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < p.size(); ++i) {
     if (!WildcardMatch(p[i], v[i])) return false;
   }
   return true;

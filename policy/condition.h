@@ -1,5 +1,13 @@
 // The Condition element of a policy statement: one operator, one key, the policy's values,
-// compiled once (numbers, dates, CIDR ranges, lower-cased strings) and tested per request.
+// compiled once (numbers, dates, CIDR ranges) and tested per request. Semantics from IAM's
+// policy elements reference (Condition operators; set operators for multivalued keys):
+// - several values for one key are ORed; several keys, and several operators, are ANDed;
+// - a key the request does not have makes a positive operator false and a negated one
+//   (StringNotEquals, ArnNotLike, NotIpAddress, ...) true; ...IfExists makes it true;
+//   ForAllValues holds for an absent or empty key, ForAnyValue does not;
+// - with ForAnyValue/ForAllValues a negated operator is applied to each request value.
+// Policy variables (${aws:username}, ...) are not substituted: such a value is compared as
+// written.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +41,7 @@ enum class SetQualifier : uint8_t {
 
 // One policy value, in the form its operator compares.
 struct ConditionValue {
-  std::string text;         // as written (lower case for the IgnoreCase operators)
+  std::string text;         // as written
   double number = 0;        // Numeric*
   int64_t time = 0;         // Date*: seconds since the epoch
   uint8_t ip[16] = {};      // IpAddress: the network, IPv4 in the first 4 bytes

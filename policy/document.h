@@ -44,7 +44,7 @@ struct Statement {
 
 class Document {
  public:
-  std::vector<Statement> statements;  // only those that can take effect
+  std::vector<Statement> statements;
 };
 
 }  // namespace trent::policy

@@ -12,17 +12,17 @@ namespace {
 struct Caller {
   std::string_view arn;
   std::string_view account;
-  // For an assumed-role session (arn:<partition>:sts::<account>:assumed-role/<role>/<session>),
-  // "<account>:assumed-role/<role>", the part of its ARN RoleListed compares; empty otherwise.
-  std::string_view role;
+  // For an assumed-role session, arn:<partition>:sts::<account>:assumed-role/<role>/<session>,
+  // the role's account and name; empty otherwise.
+  std::string_view role_account;
+  std::string_view role_name;
 };
 
 Caller CallerOf(const Request& request) {
-  Caller caller{request.principal_arn, request.principal_account, {}};
-  // "arn:" <partition> ":sts::" <account> ":assumed-role/" <role> "/" <session>
+  Caller caller{request.principal_arn, request.principal_account, {}, {}};
   constexpr std::string_view kSts = ":sts::";
   constexpr std::string_view kAssumedRole = ":assumed-role/";
-  std::string_view arn = caller.arn;
+  const std::string_view arn = caller.arn;
   const size_t sts = arn.find(kSts);
   if (!arn.starts_with("arn:") || sts == std::string_view::npos) return caller;
   const size_t account = sts + kSts.size();
@@ -33,15 +33,18 @@ Caller CallerOf(const Request& request) {
   const size_t name = type + kAssumedRole.size();
   const size_t session = arn.find('/', name);
   if (session == std::string_view::npos || session == name) return caller;
-  caller.role = arn.substr(account, session - account);
+  caller.role_account = arn.substr(account, type - account);
+  caller.role_name = arn.substr(name, session - name);
   return caller;
 }
 
+// Whether `list` names the role whose session the caller is. IAM (policy elements reference,
+// Principal, "IAM role principals" and "Role session principals"): a role ARN in a
+// resource-based policy applies to the sessions of the role. The session ARN leaves out the
+// role's path; role names are unique in an account, so account and name identify the role.
 bool RoleListed(const PrincipalList& list, const Caller& caller) {
-  if (caller.role.empty()) return false;
-  const size_t colon = caller.role.find(':');
-  const std::string_view account = caller.role.substr(0, colon);
-  const std::string_view name = caller.role.substr(caller.role.find('/') + 1);
+  if (caller.role_name.empty()) return false;
+  const std::string_view account = caller.role_account, name = caller.role_name;
   return std::any_of(list.roles.begin(), list.roles.end(), [&](const std::string& role) {
     return role.size() == account.size() + 1 + name.size() && role.starts_with(account) &&
            role[account.size()] == ':' && role.ends_with(name);
@@ -64,7 +67,9 @@ Match PrincipalMatch(const Statement& st, const Caller& caller) {
     return Contains(list.accounts, caller.account) ? Match::kAccount : Match::kNone;
   }
   // NotPrincipal: the statement applies unless every principal the request is made as is
-  // listed: the caller's ARN (or, for a session, its role), and its account.
+  // listed: the caller's ARN (or, for a session, its role), and its account. IAM (policy
+  // elements reference, NotPrincipal): AWS checks the account, then the role, then the session,
+  // so a user or role left out needs its account listed too. The root is the account itself.
   if (list.any) return Match::kNone;
   const bool identity_listed = Contains(list.arns, caller.arn) || RoleListed(list, caller) ||
                                caller.arn.ends_with(":root");
@@ -107,6 +112,8 @@ Verdict Evaluate(const Document& document, const Request& request) {
   const Caller caller = CallerOf(request);
   Verdict verdict = Verdict::kNotApplicable;
   for (const Statement& st : document.statements) {
+    // Once the caller itself is allowed, only a Deny can change the verdict.
+    if (!st.deny && verdict == Verdict::kAllow) continue;
     const Match match = PrincipalMatch(st, caller);
     if (match == Match::kNone || !ActionMatches(st, request.action) ||
         !ResourceMatches(st, request.resource)) {

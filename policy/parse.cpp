@@ -4,10 +4,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <set>
 
+#include "policy/arn.h"
 #include "policy/document.h"
 #include "policy/messages.h"
 #include "policy/wildcard.h"
@@ -18,13 +17,6 @@ namespace {
 namespace json = boost::json;
 
 Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
-
-constexpr size_t kAccountIdSize = 12;
-
-bool IsAccountId(std::string_view s) {
-  return s.size() == kAccountIdSize &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
 
 // A JSON string, or each string of a non-empty array of strings; false for anything else.
 bool StringList(const json::value& v, std::vector<std::string_view>& out) {
@@ -42,25 +34,6 @@ bool StringList(const json::value& v, std::vector<std::string_view>& out) {
   return true;
 }
 
-// "arn:<partition>:<service>:<region>:<account>:<resource>" split in its six parts.
-struct ArnParts {
-  std::string_view partition, service, region, account, resource;
-};
-
-bool SplitArn(std::string_view arn, ArnParts& out) {
-  if (!arn.starts_with("arn:")) return false;
-  arn.remove_prefix(4);
-  std::string_view* fields[] = {&out.partition, &out.service, &out.region, &out.account};
-  for (std::string_view* field : fields) {
-    const size_t colon = arn.find(':');
-    if (colon == std::string_view::npos) return false;
-    *field = arn.substr(0, colon);
-    arn.remove_prefix(colon + 1);
-  }
-  out.resource = arn;
-  return true;
-}
-
 bool IsAwsPartition(std::string_view p) { return p == "aws" || p.starts_with("aws-"); }
 
 // An "AWS" principal: "*", an account id, or the ARN of an account's root, a user, a role, an
@@ -75,29 +48,30 @@ bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
     return true;
   }
   ArnParts arn;
-  if (HasWildcard(p) || !SplitArn(p, arn) || !IsAwsPartition(arn.partition) ||
-      !arn.region.empty() || !IsAccountId(arn.account)) {
+  if (HasWildcard(p) || !SplitArn(p, arn) || arn[0] != "arn" ||
+      !IsAwsPartition(arn[kArnPartition]) || !arn[kArnRegion].empty() ||
+      !IsAccountId(arn[kArnAccount])) {
     return false;
   }
+  const std::string_view service = arn[kArnService], account = arn[kArnAccount],
+                         resource = arn[kArnResource];
   auto named = [&](std::string_view type) {
-    return arn.resource.size() > type.size() && arn.resource.starts_with(type) &&
-           arn.resource.back() != '/';
+    return resource.size() > type.size() && resource.starts_with(type) && resource.back() != '/';
   };
-  if (arn.service == "iam") {
-    if (arn.resource == "root") {
-      out.accounts.emplace_back(arn.account);
+  if (service == "iam") {
+    if (resource == "root") {
+      out.accounts.emplace_back(account);
       return true;
     }
     if (named("role/")) {
-      const std::string_view name = arn.resource.substr(arn.resource.rfind('/') + 1);
-      std::string role(arn.account);
+      std::string role(account);
       role += ':';
-      role += name;
+      role += resource.substr(resource.rfind('/') + 1);
       out.roles.push_back(std::move(role));
     } else if (!named("user/")) {
       return false;
     }
-  } else if (arn.service == "sts") {
+  } else if (service == "sts") {
     if (!named("assumed-role/") && !named("federated-user/")) return false;
   } else {
     return false;
@@ -114,8 +88,13 @@ Status ParsePrincipal(const json::value& v, PrincipalList& out) {
     return Status::Ok();
   }
   const json::object* o = v.if_object();
-  if (o == nullptr || o->empty()) return Malformed(messages::kInvalidPrincipals);
+  if (o == nullptr) return Malformed(messages::kInvalidPrincipals);
+  // {} or {"AWS": []} names nobody: KMS's answer is the one for a missing principal.
+  if (o->empty()) return Malformed(messages::kNoPrincipal);
   for (const auto& [kind, values] : *o) {
+    if (const json::array* a = values.if_array(); a != nullptr && a->empty()) {
+      return Malformed(messages::kNoPrincipal);
+    }
     std::vector<std::string_view> list;
     if (!StringList(values, list)) return Malformed(messages::kInvalidPrincipals);
     for (std::string_view p : list) {
@@ -210,13 +189,13 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
 Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Malformed(messages::kSyntax);
+  if (o == nullptr) return Malformed(messages::kElementType);
   Statement st;
   bool has_effect = false, has_action = false, has_resource = false;
   for (const auto& [name, value] : *o) {
     if (name == "Sid") {
       const json::string* s = value.if_string();
-      if (s == nullptr) return Malformed(messages::kSyntax);
+      if (s == nullptr) return Malformed(messages::kElementType);
       if (!s->empty() && !sids.emplace(s->data(), s->size()).second) {
         return Malformed(messages::kDuplicateSid);
       }
@@ -227,35 +206,36 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
       has_effect = true;
     } else if (name == "Principal" || name == "NotPrincipal") {
       if (kind == Kind::kIdentityPolicy) return Malformed(messages::kIdentityPrincipal);
-      if (st.has_principal) return Malformed(messages::kSyntax);
+      if (st.has_principal) return Malformed(messages::kElementTwice);
       st.has_principal = true;
       st.not_principal = name == "NotPrincipal";
       TRY_STATUS(ParsePrincipal(value, st.principals));
     } else if (name == "Action" || name == "NotAction") {
-      if (has_action) return Malformed(messages::kSyntax);
+      if (has_action) return Malformed(messages::kElementTwice);
       has_action = true;
       st.not_action = name == "NotAction";
       TRY_STATUS(ParseActions(value, st.actions));
     } else if (name == "Resource" || name == "NotResource") {
-      if (has_resource) return Malformed(messages::kSyntax);
+      if (has_resource) return Malformed(messages::kElementTwice);
       has_resource = true;
       st.not_resource = name == "NotResource";
       TRY_STATUS(ParseResources(value, st.resources));
     } else if (name == "Condition") {
       TRY_STATUS(ParseCondition(value, st.conditions));
     } else {
-      return Malformed(messages::kSyntax);
+      return Malformed(messages::kUnknownElement);
     }
   }
   if (!has_effect) return Malformed(messages::kEffect);
-  if (kind == Kind::kKeyPolicy && !st.has_principal) return Malformed(messages::kNoPrincipal);
-  if (kind == Kind::kIdentityPolicy && !has_resource) {
-    return Malformed(messages::kIdentityResource);
+  if (kind == Kind::kKeyPolicy) {
+    if (!st.has_principal) return Malformed(messages::kNoPrincipal);
+    if (!has_action) return Malformed(messages::kNoAction);
+    if (!has_resource) return Malformed(messages::kNoResource);
+  } else {
+    if (!has_action) return Malformed(messages::kIdentityNoAction);
+    if (!has_resource) return Malformed(messages::kIdentityNoResource);
   }
-  // A key policy statement without Action or Resource is accepted and has no effect (KMS
-  // PutKeyPolicy documentation: "the PutKeyPolicy API request succeeds, even though the policy
-  // statement is ineffective"); an identity policy statement without Action matches nothing.
-  if (has_action && has_resource) out.push_back(std::move(st));
+  out.push_back(std::move(st));
   return Status::Ok();
 }
 
@@ -264,9 +244,8 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
 Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
   boost::system::error_code ec;
   json::value root = json::parse(text, ec);
-  if (ec) return Malformed(messages::kSyntax);
-  const json::object* o = root.if_object();
-  if (o == nullptr) return Malformed(messages::kSyntax);
+  const json::object* o = ec ? nullptr : root.if_object();
+  if (o == nullptr) return Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
   std::set<std::string> sids;
   bool has_statement = false;
@@ -277,18 +256,19 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
         return Malformed(messages::kVersion);
       }
     } else if (name == "Id") {
-      if (!value.is_string()) return Malformed(messages::kSyntax);
+      if (!value.is_string()) return Malformed(messages::kElementType);
     } else if (name == "Statement") {
-      has_statement = true;
       if (const json::array* a = value.if_array()) {
+        has_statement = !a->empty();
         for (const json::value& item : *a) {
           TRY_STATUS(ParseStatement(item, kind, sids, document->statements));
         }
       } else {
+        has_statement = true;
         TRY_STATUS(ParseStatement(value, kind, sids, document->statements));
       }
     } else {
-      return Malformed(messages::kSyntax);
+      return Malformed(messages::kUnknownElement);
     }
   }
   if (!has_statement) return Malformed(messages::kNoStatement);

@@ -1,6 +1,4 @@
-#include <algorithm>
-#include <cctype>
-
+#include "policy/arn.h"
 #include "policy/policy.h"
 
 namespace trent::policy {
@@ -8,12 +6,6 @@ namespace {
 
 constexpr std::string_view kIamArnPrefix = "arn:aws:iam::";
 constexpr std::string_view kRootSuffix = ":root";
-constexpr size_t kAccountIdSize = 12;
-
-bool IsAccountId(std::string_view s) {
-  return s.size() == kAccountIdSize &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
 
 }  // namespace
 

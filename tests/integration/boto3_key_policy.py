@@ -80,14 +80,14 @@ class KeyPolicies(harness.TrentdTestCase):
                                 message=INVALID_PRINCIPALS)
             # The parser's reasons (policy/messages.h).
             for text, reason in (
-                    ("this is not JSON", "Policy contains a syntax error."),
-                    ("[]", "Policy contains a syntax error."),
+                    ("this is not JSON", "Policy is not a valid JSON object."),
+                    ("[]", "Policy is not a valid JSON object."),
                     (policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*"}),
                      "Policy contains a statement with no principal."),
                     (policy(allow(ROOT, Effect="Perhaps")),
                      "Policy contains a statement with an invalid Effect."),
                     ('{"Version":"2012-10-17"}',
-                     "Policy is missing the required Statement element.")):
+                     "Policy contains no Statement.")):
                 with self.subTest(text=text):
                     self.assertAwsError("MalformedPolicyDocumentException", call, text,
                                         message=reason)

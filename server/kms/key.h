@@ -13,6 +13,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "hsm/hsm.h"
+#include "policy/grant.h"
 #include "policy/policy.h"
 #include "server/kms/key_spec.h"
 
@@ -78,6 +79,7 @@ struct Key {
   std::optional<int64_t> next_rotation_ms;
   std::vector<std::shared_ptr<const KeyVersion>> versions;  // oldest first; the last is current
   std::vector<Tag> tags;
+  std::vector<policy::Grant> grants;
   // The key's last cryptographic use: one record shared by all its snapshots, written without
   // a new snapshot (see last_usage.h). Set by the key store for every key it holds.
   std::shared_ptr<LastUsage> last_usage;

@@ -71,7 +71,7 @@ Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
     TRY(spec.key_id, kms::NewUuid());
     TRY(spec.policy_document,
         ReadNewKeyPolicy(call, in, kms::KeyArn(spec.region, spec.account, spec.key_id),
-                         spec.account));
+                         spec.account, s));
     spec.policy = std::string(*policy);
   }
   TRY(spec.tags, ReadTags(in));

@@ -21,6 +21,6 @@ Status RequireDefaultPolicyName(const Input& in);
 // PutKeyPolicy request on the key (MalformedPolicyDocumentException in AWS's words otherwise).
 Result<policy::DocumentPtr> ReadNewKeyPolicy(const Call& call, const Input& in,
                                              std::string_view key_arn,
-                                             std::string_view key_account);
+                                             std::string_view key_account, Services& s);
 
 }  // namespace trent::ops

@@ -7,8 +7,12 @@
 
 #include <boost/json.hpp>
 
+#include "common/clock.h"
+#include "server/kms/key_crypto.h"
 #include "server/kms/key_policy.h"
+#include "server/kms/last_usage.h"
 #include "server/ops/key_policy.h"
+#include "tests/unit/key_store_fixture.h"
 
 using namespace trent;
 
@@ -34,17 +38,30 @@ policy::DocumentPtr IdentityPolicy(std::string_view statements) {
   return *parsed;
 }
 
+// What the check is given besides the call: a key store over a real SoftHSM token and SQLite
+// file (the check asks it nothing here: the key does not exist yet, as in CreateKey).
+struct Fixture {
+  testing::TempDir dir{"trent-key-policy"};
+  testing::OpenStore open{dir.path};
+  kms::KeyCrypto crypto{*open.keys};
+  kms::UsageTracker usage{0};
+  SystemClock clock;
+  ops::Services services{*open.keys, crypto, usage, clock, std::string(kAccount)};
+};
+
 // The outcome of ReadNewKeyPolicy for `caller` putting `text`.
-Status Check(std::string_view caller, const std::string& text,
+Status Check(ops::Services& s, std::string_view caller, const std::string& text,
              const std::vector<policy::DocumentPtr>* identity = nullptr, bool bypass = false) {
   ops::Call call;
+  call.action = "kms:PutKeyPolicy";
   call.account = kAccount;
   call.principal_arn = caller;
   call.region = "us-east-1";
   call.identity_policies = identity;
   ops::Input in{{"Policy", text}};
   if (bypass) in["BypassPolicyLockoutSafetyCheck"] = true;
-  return ops::ReadNewKeyPolicy(call, in, kKeyArn, kAccount).status();
+  call.input = &in;
+  return ops::ReadNewKeyPolicy(call, in, kKeyArn, kAccount, s).status();
 }
 
 bool LockedOut(const Status& s) {
@@ -56,39 +73,42 @@ bool LockedOut(const Status& s) {
 }  // namespace
 
 TEST_CASE("the account's root passes when the policy allows it or its account") {
-  CHECK(Check(kRoot, kms::DefaultKeyPolicy(kAccount)).ok());
-  CHECK(Check(kRoot, KeyPolicy(std::string(kAccount))).ok());
-  CHECK(Check(kRoot, KeyPolicy("*")).ok());
-  CHECK(Check(kRoot, KeyPolicy(kRoot, "kms:PutKey*")).ok());
-  CHECK(LockedOut(Check(kRoot, KeyPolicy(kRoot, "kms:Get*"))));
-  CHECK(LockedOut(Check(kRoot, KeyPolicy(kAlice))));
-  CHECK(LockedOut(Check(kRoot, KeyPolicy("arn:aws:iam::444455556666:root"))));
+  Fixture f;
+  CHECK(Check(f.services, kRoot, kms::DefaultKeyPolicy(kAccount)).ok());
+  CHECK(Check(f.services, kRoot, KeyPolicy(std::string(kAccount))).ok());
+  CHECK(Check(f.services, kRoot, KeyPolicy("*")).ok());
+  CHECK(Check(f.services, kRoot, KeyPolicy(kRoot, "kms:PutKey*")).ok());
+  CHECK(LockedOut(Check(f.services, kRoot, KeyPolicy(kRoot, "kms:Get*"))));
+  CHECK(LockedOut(Check(f.services, kRoot, KeyPolicy(kAlice))));
+  CHECK(LockedOut(Check(f.services, kRoot, KeyPolicy("arn:aws:iam::444455556666:root"))));
 }
 
 TEST_CASE("a user allowed through its account needs its identity policies to allow too") {
+  Fixture f;
   const std::string delegating = KeyPolicy(kRoot);
   // No identity policies on record: trent takes them as allowing everything.
-  CHECK(Check(kAlice, delegating).ok());
+  CHECK(Check(f.services, kAlice, delegating).ok());
   const std::vector<policy::DocumentPtr> encrypt_only = {
       IdentityPolicy(R"({"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"})")};
-  CHECK(LockedOut(Check(kAlice, delegating, &encrypt_only)));
+  CHECK(LockedOut(Check(f.services, kAlice, delegating, &encrypt_only)));
   const std::vector<policy::DocumentPtr> admin = {
       IdentityPolicy(R"({"Effect":"Allow","Action":"kms:*","Resource":"*"})")};
-  CHECK(Check(kAlice, delegating, &admin).ok());
+  CHECK(Check(f.services, kAlice, delegating, &admin).ok());
   const std::vector<policy::DocumentPtr> admin_but_denied = {
       IdentityPolicy(R"({"Effect":"Allow","Action":"kms:*","Resource":"*"})"),
       IdentityPolicy(R"({"Effect":"Deny","Action":"kms:PutKeyPolicy","Resource":"*"})")};
-  CHECK(LockedOut(Check(kAlice, delegating, &admin_but_denied)));
+  CHECK(LockedOut(Check(f.services, kAlice, delegating, &admin_but_denied)));
   // Named in the key policy itself, the user needs no identity policy.
-  CHECK(Check(kAlice, KeyPolicy(kAlice), &encrypt_only).ok());
+  CHECK(Check(f.services, kAlice, KeyPolicy(kAlice), &encrypt_only).ok());
 }
 
 TEST_CASE("the bypass skips the check, not the parser nor the size quota") {
-  CHECK(Check(kRoot, KeyPolicy(kAlice), nullptr, true).ok());
-  CHECK(Check(kRoot, "{}", nullptr, true).code() == ErrorCode::kMalformedPolicyDocument);
+  Fixture f;
+  CHECK(Check(f.services, kRoot, KeyPolicy(kAlice), nullptr, true).ok());
+  CHECK(Check(f.services, kRoot, "{}", nullptr, true).code() == ErrorCode::kMalformedPolicyDocument);
   std::string big = KeyPolicy(kRoot);
   big.insert(big.size() - 1, kms::kMaxKeyPolicyBytes, ' ');
-  CHECK(Check(kRoot, big, nullptr, true).code() == ErrorCode::kLimitExceeded);
+  CHECK(Check(f.services, kRoot, big, nullptr, true).code() == ErrorCode::kLimitExceeded);
 }
 
 TEST_CASE("the policy name is default or absent") {

@@ -80,14 +80,14 @@ class KeyPolicies(harness.TrentdTestCase):
                                 message=INVALID_PRINCIPALS)
             # The parser's reasons (policy/messages.h).
             for text, reason in (
-                    ("this is not JSON", "Policy contains a syntax error."),
-                    ("[]", "Policy contains a syntax error."),
+                    ("this is not JSON", "Policy is not a valid JSON object."),
+                    ("[]", "Policy is not a valid JSON object."),
                     (policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*"}),
                      "Policy contains a statement with no principal."),
                     (policy(allow(ROOT, Effect="Perhaps")),
                      "Policy contains a statement with an invalid Effect."),
                     ('{"Version":"2012-10-17"}',
-                     "Policy is missing the required Statement element.")):
+                     "Policy contains no Statement.")):
                 with self.subTest(text=text):
                     self.assertAwsError("MalformedPolicyDocumentException", call, text,
                                         message=reason)
@@ -145,14 +145,20 @@ class KeyPolicies(harness.TrentdTestCase):
                                     Policy=text, message=LOCKOUT)
         self.assertEqual(self.kms.get_key_policy(KeyId=key)["Policy"], DEFAULT_POLICY)
         # Accepted: the caller itself, everyone, the caller's account by id or by its root.
-        for text in (policy(allow("*")), policy(allow(ACCOUNT, "kms:PutKeyPolicy")),
-                     policy(allow(ROOT, ["kms:Put*"]))):
+        # (Each also lets the root read the policy back, as the key policy is enforced.)
+        for text in (policy(allow("*")),
+                     policy(allow(ACCOUNT, ["kms:PutKeyPolicy", "kms:GetKeyPolicy"])),
+                     policy(allow(ROOT, ["kms:Put*", "kms:Get*"]))):
             with self.subTest(text=text):
                 self.kms.put_key_policy(KeyId=key, Policy=text)
                 self.assertEqual(self.kms.get_key_policy(KeyId=key)["Policy"], text)
         # The bypass takes what the check refuses.
         self.kms.put_key_policy(KeyId=key, Policy=READ_ONLY, BypassPolicyLockoutSafetyCheck=True)
         self.assertEqual(self.kms.get_key_policy(KeyId=key)["Policy"], READ_ONLY)
+        # What the check warned of: the root may no longer change the policy.
+        self.assertAwsError("AccessDeniedException", self.kms.put_key_policy, KeyId=key,
+                            Policy=policy(allow("*")), BypassPolicyLockoutSafetyCheck=True,
+                            message_contains="kms:PutKeyPolicy")
         created = self.new_key(Policy=READ_ONLY, BypassPolicyLockoutSafetyCheck=True)["KeyId"]
         self.assertEqual(self.kms.get_key_policy(KeyId=created)["Policy"], READ_ONLY)
 

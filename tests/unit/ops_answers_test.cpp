@@ -54,7 +54,13 @@ struct Server {
   }
 
   ops::ApiResponse Call(std::string_view operation, const std::string& body) {
-    ops::RequestMeta meta{operation, "us-east-1", "test", "request-1", "127.0.0.1"};
+    // No principal: the default account's root, as for a request without known credentials.
+    ops::RequestMeta meta;
+    meta.operation = operation;
+    meta.region = "us-east-1";
+    meta.access_key_id = "test";
+    meta.request_id = "request-1";
+    meta.source_ip = "127.0.0.1";
     return dispatcher->Dispatch(meta, body);
   }
 };

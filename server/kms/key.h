@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "hsm/hsm.h"
 #include "policy/grant.h"
+#include "policy/policy.h"
 #include "server/kms/key_spec.h"
 
 namespace trent::kms {
@@ -74,7 +75,8 @@ struct Key {
   KeyState state = KeyState::kEnabled;
   std::optional<int64_t> deletion_date_ms;
   std::optional<int32_t> pending_window_days;
-  std::string policy;
+  std::string policy;                     // the key policy's text, as stored and returned
+  policy::DocumentPtr policy_document;    // the same, parsed: what authorization evaluates
   // Automatic rotation: both set while it is enabled (see rotation.h).
   std::optional<int32_t> rotation_period_days;
   std::optional<int64_t> next_rotation_ms;

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "server/kms/identifiers.h"
+#include "server/kms/key_policy.h"
 #include "server/kms/last_usage.h"
 #include "server/kms/rotation.h"
 
@@ -186,7 +187,41 @@ Status DiffGrants(const Key& before, const Key& after, std::vector<storage::KeyW
   return Status::Ok();
 }
 
-Result<KeyPtr> FromRow(storage::KeyRow row) {
+// Parsed key policies by text, while the store loads: keys with the same policy (most hold
+// their account's default) share one parsed document.
+using ParsedPolicies = std::unordered_map<std::string, policy::DocumentPtr>;
+
+// Gives `key` its stored policy text `stored` and the parsed document. A key stored without a
+// policy (made before trent kept one for every key) gets its account's default key policy, as
+// AWS gives a key made without one; computing it here, rather than writing it into the rows in
+// a schema migration, keeps the text in one place (DefaultKeyPolicy). A stored policy that
+// ParseKeyPolicy refuses (possible for keys made before policies were validated, when CreateKey
+// only checked that Policy was a JSON object) is replaced by the default too, with a warning:
+// the key stays usable by its account, and GetKeyPolicy shows the policy that is enforced.
+Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
+  key.policy = stored.empty() ? DefaultKeyPolicy(key.account) : std::move(stored);
+  if (auto it = parsed.find(key.policy); it != parsed.end()) {
+    key.policy_document = it->second;
+    return Status::Ok();
+  }
+  Result<policy::DocumentPtr> document = ParseKeyPolicy(key.policy);
+  if (!document.ok()) {
+    spdlog::warn("key {}: its stored key policy is not valid ({}); it gets the default key "
+                 "policy instead",
+                 key.id, document.status().message());
+    key.policy = DefaultKeyPolicy(key.account);
+    document = ParseKeyPolicy(key.policy);
+    if (!document.ok()) {
+      return InternalError("the default key policy does not parse: " +
+                           document.status().message());
+    }
+  }
+  key.policy_document = *document;
+  parsed.emplace(key.policy, key.policy_document);
+  return Status::Ok();
+}
+
+Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   auto key = std::make_shared<Key>();
   key->seq = row.seq;
   key->id = std::move(row.key_id);
@@ -210,7 +245,7 @@ Result<KeyPtr> FromRow(storage::KeyRow row) {
   key->state = *state;
   key->deletion_date_ms = row.deletion_date_ms;
   key->pending_window_days = row.pending_window_days;
-  key->policy = std::move(row.policy);
+  TRY_STATUS(LoadPolicy(*key, std::move(row.policy), parsed));
   key->rotation_period_days = row.rotation_period_days;
   key->next_rotation_ms = row.next_rotation_ms;
   std::shared_ptr<const KeyVersion> current;
@@ -345,9 +380,10 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, h
   store->by_id_.reserve(expected);
   store->by_version_id_.reserve(expected);
   store->by_seq_.reserve(expected);
+  ParsedPolicies parsed_policies;
   TRY_STATUS(repo.LoadAll([&](storage::KeyRow& row) REQUIRES(store->write_mu_, store->mu_)
                               -> Status {
-    TRY(KeyPtr key, FromRow(std::move(row)));
+    TRY(KeyPtr key, FromRow(std::move(row), parsed_policies));
     if (CountedByQuota(*key)) ++store->key_count_[QuotaScope(*key)];
     store->Publish(std::move(key));
     return Status::Ok();
@@ -443,7 +479,11 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
       MakeVersion(hsm, *traits->kind, RotationType::kNone, now_ms));
 
   auto key = std::make_shared<Key>();
-  TRY(key->id, NewUuid());
+  if (spec.key_id.empty()) {
+    TRY(key->id, NewUuid());
+  } else {
+    key->id = spec.key_id;
+  }
   key->account = spec.account;
   key->region = spec.region;
   key->arn = KeyArn(spec.region, spec.account, key->id);
@@ -451,7 +491,16 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   key->description = spec.description;
   key->key_usage = spec.key_usage;
   key->key_spec = spec.key_spec;
-  key->policy = spec.policy;
+  key->policy = spec.policy.empty() ? DefaultKeyPolicy(spec.account) : spec.policy;
+  key->policy_document = spec.policy_document;
+  if (!key->policy_document) {
+    // trent's own texts (the default policy, an AWS managed key's): they always parse.
+    Result<policy::DocumentPtr> document = ParseKeyPolicy(key->policy);
+    if (!document.ok()) {
+      return InternalError("a new key's policy does not parse: " + document.status().message());
+    }
+    key->policy_document = *std::move(document);
+  }
   key->tags = spec.tags;
   key->key_manager = spec.key_manager;
   if (spec.rotation_period_days) {

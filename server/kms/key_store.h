@@ -41,7 +41,14 @@ struct NewKeySpec {
   std::string description;
   std::string key_usage = kEncryptDecrypt;
   std::string key_spec = kSymmetricDefault;
+  // The key policy's text; empty: AWS's default key policy for the account (DefaultKeyPolicy).
   std::string policy;
+  // `policy` parsed, when the caller has parsed it already (ParseKeyPolicy); else the store
+  // parses it.
+  policy::DocumentPtr policy_document;
+  // The new key's id; empty: a new random one. (CreateKey chooses it first when it must check
+  // a policy against the key's ARN.)
+  std::string key_id;
   std::vector<Tag> tags;
   // kAwsKeyManager for AWS managed keys (FindOrCreateAwsManagedKey), which the key quota
   // does not count.

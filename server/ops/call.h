@@ -11,10 +11,16 @@
 #include "server/kms/key_store.h"
 #include "server/kms/last_usage.h"
 
+namespace boost::json {
+class object;
+}
+
 namespace trent::ops {
 
 // The caller and circumstances of one request. Views into the request: valid for the call.
 struct Call {
+  std::string_view action;         // the operation as policies name it: "kms:Encrypt"
+  const boost::json::object* input = nullptr;  // the decoded request, for policy conditions
   std::string_view account;        // the caller's account
   std::string_view principal_arn;  // the caller: a user, role or assumed-role ARN, or the
                                    // account's root "arn:aws:iam::<account>:root"
@@ -25,6 +31,9 @@ struct Call {
   int64_t now_ms = 0;              // the request's time, from the server's clock
   // The caller's identity policies; null when none are on record (then they allow everything).
   const std::vector<policy::DocumentPtr>* identity_policies = nullptr;
+  // Set by the authorize step (ops/authorize.h); the dispatcher refuses an answer of an
+  // operation on a key that was never authorized.
+  mutable bool authorized = false;
 };
 
 // The long-lived parts handlers act through.

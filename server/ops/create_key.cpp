@@ -1,5 +1,5 @@
-#include <boost/json.hpp>
-
+#include "server/kms/identifiers.h"
+#include "server/ops/key_policy.h"
 #include "server/ops/shared.h"
 
 namespace trent::ops {
@@ -63,18 +63,18 @@ Status CheckCreatable(const Input& in, hsm::Hsm& hsm, std::string& key_spec,
 Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
   kms::NewKeySpec spec;
   TRY_STATUS(CheckCreatable(in, s.keys.hsm(), spec.key_spec, spec.key_usage));
+  spec.account = call.account;
+  spec.region = call.region;
   if (auto policy = GetString(in, "Policy")) {
-    boost::system::error_code ec;
-    boost::json::value parsed = boost::json::parse(*policy, ec);
-    if (ec || !parsed.is_object()) {
-      return Status(ErrorCode::kMalformedPolicyDocument,
-                    "The key policy is not a valid JSON policy document.");
-    }
+    // The key's id is chosen now: the lockout safety check evaluates the policy for the key's
+    // ARN. Without a policy the key gets the default one (kms::DefaultKeyPolicy).
+    TRY(spec.key_id, kms::NewUuid());
+    TRY(spec.policy_document,
+        ReadNewKeyPolicy(call, in, kms::KeyArn(spec.region, spec.account, spec.key_id),
+                         spec.account, s));
     spec.policy = std::string(*policy);
   }
   TRY(spec.tags, ReadTags(in));
-  spec.account = call.account;
-  spec.region = call.region;
   spec.description = std::string(GetString(in, "Description").value_or(""));
   TRY(kms::KeyPtr key, s.keys.Create(spec, call.now_ms));
   Output out;

@@ -23,7 +23,6 @@ Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s,
   TRY(kms::KeyPtr key, ResolveKey(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(RequireEncryptDecrypt(*key, name));
   TRY_STATUS(RequireSymmetricWrappingKey(*key));
-  TRY_STATUS(Authorize(call, "kms:" + std::string(name), *key));
   TRY_STATUS(CheckDryRun(in));
   TRY(plaintext, s.crypto.Random(size));
   TRY(std::string blob,
@@ -51,7 +50,6 @@ Result<Output> MakeDataKeyPair(const Call& call, const Input& in, Services& s,
                             " data key pairs.");
   }
   if (!pair_spec->unsupported.empty()) return UnsupportedError(std::string(pair_spec->unsupported));
-  TRY_STATUS(Authorize(call, "kms:" + std::string(name), *key));
   TRY_STATUS(CheckDryRun(in));
   TRY(kms::DataKeyPair pair, kms::GenerateDataKeyPair(*pair_spec));
   TRY(std::string blob, s.crypto.Encrypt(*key, pair.private_key.view(),

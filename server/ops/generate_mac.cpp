@@ -4,7 +4,7 @@
 namespace trent::ops {
 
 Result<Output> GenerateMac(const Call& call, const Input& in, Services& s) {
-  TRY(MacRequest request, ReadMacRequest(call, in, s, "GenerateMac", "kms:GenerateMac"));
+  TRY(MacRequest request, ReadMacRequest(call, in, s, "GenerateMac"));
   TRY(Bytes mac, kms::GenerateMac(s.keys, *request.key, *request.algorithm,
                                   *GetString(in, "Message")));
   s.usage.Record(*request.key, kms::UsageOperation::kGenerateMac, call.now_ms, call.request_id);

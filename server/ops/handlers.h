@@ -53,5 +53,8 @@ Result<Output> ListGrants(const Call&, const Input&, Services&);
 Result<Output> ListRetirableGrants(const Call&, const Input&, Services&);
 Result<Output> RetireGrant(const Call&, const Input&, Services&);
 Result<Output> RevokeGrant(const Call&, const Input&, Services&);
+Result<Output> GetKeyPolicy(const Call&, const Input&, Services&);
+Result<Output> PutKeyPolicy(const Call&, const Input&, Services&);
+Result<Output> ListKeyPolicies(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -46,7 +46,7 @@ Result<Output> ListAliases(const Call& call, const Input& in, Services& s) {
   std::vector<kms::AliasPtr> aliases;
   std::vector<Entry> entries;
   if (auto key_ref = GetString(in, "KeyId")) {
-    TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *key_ref, s));
+    TRY(kms::KeyPtr key, FindKeyIdOnlyUnauthorized(call, *key_ref, s));
     for (kms::AliasPtr& alias : s.keys.AliasesOf(key->id)) {
       if (alias->name > after) aliases.push_back(std::move(alias));
     }

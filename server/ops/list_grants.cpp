@@ -9,7 +9,6 @@ namespace trent::ops {
 // them (exact matches).
 Result<Output> ListGrants(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:ListGrants", *key));
   auto grant_id = GetString(in, "GrantId");
   if (grant_id) TRY_STATUS(CheckGrantId(*grant_id));
   auto grantee = GetString(in, "GranteePrincipal");

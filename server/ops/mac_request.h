@@ -14,8 +14,8 @@ struct MacRequest {
   const kms::MacAlgorithm* algorithm = nullptr;
 };
 
-// `operation` names the request in errors ("GenerateMac"), `action` is what is authorized.
+// `operation` names the request in errors ("GenerateMac"); the key is authorized as resolved.
 Result<MacRequest> ReadMacRequest(const Call& call, const Input& in, Services& s,
-                                  std::string_view operation, std::string_view action);
+                                  std::string_view operation);
 
 }  // namespace trent::ops

@@ -5,14 +5,12 @@ namespace trent::ops {
 Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
   const SourceMembers from{"SourceKeyId",
                            {"SourceEncryptionAlgorithm", "SourceEncryptionContext"},
-                           "ReEncrypt"};
+                           "ReEncrypt", "kms:ReEncryptFrom"};
   const CipherMembers to{"DestinationEncryptionAlgorithm", "DestinationEncryptionContext"};
   TRY(Source source, LocateSource(call, in, from, s));
-  TRY(kms::KeyPtr destination, ResolveKey(call, *GetString(in, "DestinationKeyId"), s));
+  TRY(kms::KeyPtr destination, ResolveKey(call, *GetString(in, "DestinationKeyId"), s, "kms:ReEncryptTo"));
   TRY_STATUS(RequireEncryptDecrypt(*destination, "ReEncrypt"));
   TRY(Cipher cipher, ChooseCipher(*destination, in, to));
-  TRY_STATUS(Authorize(call, "kms:ReEncryptFrom", *source.key));
-  TRY_STATUS(Authorize(call, "kms:ReEncryptTo", *destination));
   TRY_STATUS(CheckDryRun(in));
 
   // The plaintext exists only inside this call, in a buffer wiped on return.

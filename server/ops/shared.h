@@ -39,13 +39,27 @@ double ToEpochSeconds(int64_t millis);
 Status MissingMember(std::string_view member);
 
 // Finds the key named by a key id, key ARN, alias name or alias ARN in the caller's account
-// and region; a predefined "alias/aws/<service>" without a key yet gets its AWS managed key,
-// created now. NotFoundException as AWS words it when there is none.
+// and region (a key of another account by its key ARN), and authorizes the caller's action on
+// it (ops/authorize.h): the request's own action (call.action), or `action` where an operation
+// acts on two keys in two ways (ReEncrypt's kms:ReEncryptFrom and kms:ReEncryptTo). A
+// predefined "alias/aws/<service>" without a key yet gets its AWS managed key, created now.
+// NotFoundException as AWS words it when there is none; AccessDeniedException when the
+// caller may not.
 Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s);
+Result<kms::KeyPtr> ResolveKey(const Call& call, std::string_view key_ref, Services& s,
+                               std::string_view action);
 // The same for the operations that take only a key id or key ARN (the key-management
 // operations: EnableKey, ScheduleKeyDeletion, EnableKeyRotation, TagResource, ...): an alias
 // name or alias ARN is refused there, as AWS refuses it.
 Result<kms::KeyPtr> ResolveKeyIdOnly(const Call& call, std::string_view key_ref, Services& s);
+// The caller may perform its action on the key alias `name` of its account and region points
+// to now (DeleteAlias, and UpdateAlias on the alias's current key, as AWS requires); nothing
+// to authorize when there is no such alias (the operation then answers NotFoundException).
+Status AuthorizeAliasTarget(const Call& call, std::string_view name, Services& s);
+// Finds a key id or key ARN without authorizing: only for operations that use a key id as a
+// filter and are authorized from the operation table (ListAliases's KeyId).
+Result<kms::KeyPtr> FindKeyIdOnlyUnauthorized(const Call& call, std::string_view key_ref,
+                                              Services& s);
 
 // The key may be used now by `operation` (e.g. "Sign"), which needs keys of `usage` (e.g.
 // kms::kSignVerify): its usage (InvalidKeyUsageException naming the operation, as AWS words
@@ -67,21 +81,17 @@ Status RequireAlgorithm(const kms::Key& key, std::span<const std::string_view> o
 Status RefuseRecipient(const Input& in);
 Status RefuseCustomKeyStore(const Input& in);
 
-// Finds the key the request's CiphertextBlob was made with. When the request also names a key
-// in `key_member` (Decrypt's KeyId, ReEncrypt's SourceKeyId), it must be that key:
-// IncorrectKeyException otherwise.
+// Finds the key the request's CiphertextBlob was made with, and authorizes `action` on it.
+// When the request also names a key in `key_member` (Decrypt's KeyId, ReEncrypt's
+// SourceKeyId), it must be that key: IncorrectKeyException otherwise.
 Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& in,
-                                                std::string_view key_member, Services& s);
+                                                std::string_view key_member,
+                                                std::string_view action, Services& s);
 
-// EnableKey and DisableKey: resolve, authorize, and apply `change` (decided on the key as it is
+// EnableKey and DisableKey: resolve (and authorize), and apply `change` (decided on the key as it is
 // when the change commits, see KeyStore::Update).
 Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
                               std::string_view action, Status (*change)(kms::Key&));
-
-// The authorize step of every operation on a key. Key policies and grants are not enforced
-// yet: every caller of the key's own account is allowed, except where the fixed policy of an
-// AWS managed key denies the action (AccessDeniedException, as AWS answers).
-Status Authorize(const Call& call, std::string_view action, const kms::Key& key);
 
 // Every token of the request's GrantTokens member (the operations that have one: CreateGrant,
 // Encrypt, Decrypt, DescribeKey, Sign, ...) is one trent made (kms::ParseGrantToken), else

@@ -5,7 +5,7 @@
 namespace trent::ops {
 
 Result<Output> Sign(const Call& call, const Input& in, Services& s) {
-  TRY(SigningRequest req, ReadSigningRequest(call, in, s, "Sign", "kms:Sign"));
+  TRY(SigningRequest req, ReadSigningRequest(call, in, s, "Sign"));
   TRY(Bytes signature, kms::Sign(s.keys, *req.key, *req.algorithm, req.is_digest, req.message));
   s.usage.Record(*req.key, kms::UsageOperation::kSign, call.now_ms, call.request_id);
   Output out;

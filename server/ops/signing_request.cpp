@@ -7,7 +7,7 @@
 namespace trent::ops {
 
 Result<SigningRequest> ReadSigningRequest(const Call& call, const Input& in, Services& s,
-                                          std::string_view operation, std::string_view action) {
+                                          std::string_view operation) {
   SigningRequest req;
   TRY(req.key, ResolveKey(call, *GetString(in, "KeyId"), s));
   const kms::Key& key = *req.key;
@@ -22,7 +22,6 @@ Result<SigningRequest> ReadSigningRequest(const Call& call, const Input& in, Ser
   req.message = *GetString(in, "Message");
   TRY_STATUS(kms::CheckMessage(*req.algorithm, message_type, req.message));
   req.is_digest = message_type == kms::kDigestMessage;
-  TRY_STATUS(Authorize(call, action, key));
   TRY_STATUS(CheckDryRun(in));
   return req;
 }

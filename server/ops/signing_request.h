@@ -16,9 +16,9 @@ struct SigningRequest {
   std::string_view message;
 };
 
-// Resolves and checks a Sign or Verify request (`operation`), authorizes `action` and honours
+// Resolves (and so authorizes) and checks a Sign or Verify request (`operation`), and honours
 // DryRun.
 Result<SigningRequest> ReadSigningRequest(const Call& call, const Input& in, Services& s,
-                                          std::string_view operation, std::string_view action);
+                                          std::string_view operation);
 
 }  // namespace trent::ops

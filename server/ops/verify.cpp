@@ -5,7 +5,7 @@
 namespace trent::ops {
 
 Result<Output> Verify(const Call& call, const Input& in, Services& s) {
-  TRY(SigningRequest req, ReadSigningRequest(call, in, s, "Verify", "kms:Verify"));
+  TRY(SigningRequest req, ReadSigningRequest(call, in, s, "Verify"));
   TRY(bool valid, kms::Verify(s.keys, *req.key, *req.algorithm, req.is_digest, req.message,
                               *GetString(in, "Signature")));
   // AWS never answers SignatureValid false: an invalid signature is this error (and, like

@@ -4,7 +4,7 @@
 namespace trent::ops {
 
 Result<Output> VerifyMac(const Call& call, const Input& in, Services& s) {
-  TRY(MacRequest request, ReadMacRequest(call, in, s, "VerifyMac", "kms:VerifyMac"));
+  TRY(MacRequest request, ReadMacRequest(call, in, s, "VerifyMac"));
   // A MAC that does not match is KMSInvalidMacException: AWS never answers MacValid false.
   TRY_STATUS(kms::VerifyMac(s.keys, *request.key, *request.algorithm, *GetString(in, "Message"),
                             *GetString(in, "Mac")));

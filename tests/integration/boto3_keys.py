@@ -229,8 +229,6 @@ class UnsupportedOperations(harness.TrentdTestCase):
     def test_operations_outside_the_issue(self):
         key = self.new_key()["KeyId"]
         calls = [
-            (self.kms.get_key_policy, dict(KeyId=key, PolicyName="default")),
-            (self.kms.list_key_policies, dict(KeyId=key)),
             (self.kms.get_parameters_for_import,
              dict(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")),
         ]

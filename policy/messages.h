@@ -1,0 +1,51 @@
+// The reasons given in MalformedPolicyDocumentException, each defined once.
+#pragma once
+
+namespace trent::policy::messages {
+
+// AWS KMS's texts, as its answers quote them:
+// A principal KMS does not accept (a malformed ARN, a unique id, a wildcard in part of an ARN):
+// AWS knowledge-center article "kms-policy-error-invalid-principals", and many CreateKey
+// failures reported against Terraform and CloudFormation.
+inline constexpr const char* kInvalidPrincipals =
+    "Policy contains a statement with one or more invalid principals.";
+// A key policy statement without Principal or NotPrincipal, or with an empty one
+// (terraform-aws-modules/terraform-aws-eks pull request 2163: a KMS CreateKey failure).
+inline constexpr const char* kNoPrincipal = "Policy contains a statement with no principal.";
+
+// trent's wording where AWS's text could not be found (AWS KMS refuses these documents with
+// MalformedPolicyDocumentException; its reason texts are not published).
+inline constexpr const char* kNotJson = "Policy is not a valid JSON object.";
+inline constexpr const char* kUnknownElement = "Policy contains an unknown element.";
+inline constexpr const char* kElementTwice =
+    "Policy contains a statement with an element and its Not form.";
+inline constexpr const char* kElementType = "Policy contains an element of the wrong type.";
+inline constexpr const char* kVersion = "Policy contains an unsupported Version.";
+inline constexpr const char* kNoStatement = "Policy contains no Statement.";
+inline constexpr const char* kDuplicateSid = "Policy contains statements with the same Sid.";
+inline constexpr const char* kEffect = "Policy contains a statement with an invalid Effect.";
+// Since 18 August 2025 AWS KMS refuses key policy statements without Action or NotAction, or
+// without Resource or NotResource (AWS Health notice quoted in
+// ministryofjustice/analytical-platform issue 7691); before, it accepted them as ineffective.
+inline constexpr const char* kNoAction = "Policy contains a statement with no Action.";
+inline constexpr const char* kNoResource = "Policy contains a statement with no Resource.";
+inline constexpr const char* kInvalidAction =
+    "Policy contains a statement with one or more invalid actions.";
+inline constexpr const char* kInvalidResource =
+    "Policy contains a statement with one or more invalid resources.";
+inline constexpr const char* kInvalidCondition =
+    "Policy contains a statement with an invalid Condition.";
+inline constexpr const char* kUnknownConditionOperator =
+    "Policy contains a statement with an unknown condition operator.";
+inline constexpr const char* kInvalidConditionValue =
+    "Policy contains a statement with an invalid condition value.";
+
+// Identity policies (trent's identity-policy file) follow IAM's grammar; IAM's texts, as its
+// MalformedPolicyDocument answers quote them (hashicorp/terraform-provider-aws issue 10419 and
+// many Terraform failures).
+inline constexpr const char* kIdentityPrincipal =
+    "Policy document should not specify a principal.";
+inline constexpr const char* kIdentityNoAction = "Policy statement must contain actions.";
+inline constexpr const char* kIdentityNoResource = "Policy statement must contain resources.";
+
+}  // namespace trent::policy::messages

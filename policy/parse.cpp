@@ -1,0 +1,304 @@
+// Parse: a policy document's JSON, validated as AWS KMS validates key policies, compiled into
+// a Document (document.h).
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "policy/document.h"
+#include "policy/messages.h"
+#include "policy/wildcard.h"
+
+namespace trent::policy {
+namespace {
+
+namespace json = boost::json;
+
+Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
+
+constexpr size_t kAccountIdSize = 12;
+
+bool IsAccountId(std::string_view s) {
+  return s.size() == kAccountIdSize &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// A JSON string, or each string of a non-empty array of strings; false for anything else.
+bool StringList(const json::value& v, std::vector<std::string_view>& out) {
+  if (const json::string* s = v.if_string()) {
+    out.emplace_back(s->data(), s->size());
+    return true;
+  }
+  const json::array* a = v.if_array();
+  if (a == nullptr || a->empty()) return false;
+  for (const json::value& item : *a) {
+    const json::string* s = item.if_string();
+    if (s == nullptr) return false;
+    out.emplace_back(s->data(), s->size());
+  }
+  return true;
+}
+
+// "arn:<partition>:<service>:<region>:<account>:<resource>" split in its six parts.
+struct ArnParts {
+  std::string_view partition, service, region, account, resource;
+};
+
+bool SplitArn(std::string_view arn, ArnParts& out) {
+  if (!arn.starts_with("arn:")) return false;
+  arn.remove_prefix(4);
+  std::string_view* fields[] = {&out.partition, &out.service, &out.region, &out.account};
+  for (std::string_view* field : fields) {
+    const size_t colon = arn.find(':');
+    if (colon == std::string_view::npos) return false;
+    *field = arn.substr(0, colon);
+    arn.remove_prefix(colon + 1);
+  }
+  out.resource = arn;
+  return true;
+}
+
+bool IsAwsPartition(std::string_view p) { return p == "aws" || p.starts_with("aws-"); }
+
+// An "AWS" principal: "*", an account id, or the ARN of an account's root, a user, a role, an
+// assumed-role session or a federated user, with no wildcard (AWS takes "*" alone only).
+bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
+  if (p == "*") {
+    out.any = true;
+    return true;
+  }
+  if (IsAccountId(p)) {
+    out.accounts.emplace_back(p);
+    return true;
+  }
+  ArnParts arn;
+  if (HasWildcard(p) || !SplitArn(p, arn) || !IsAwsPartition(arn.partition) ||
+      !arn.region.empty() || !IsAccountId(arn.account)) {
+    return false;
+  }
+  auto named = [&](std::string_view type) {
+    return arn.resource.size() > type.size() && arn.resource.starts_with(type) &&
+           arn.resource.back() != '/';
+  };
+  if (arn.service == "iam") {
+    if (arn.resource == "root") {
+      out.accounts.emplace_back(arn.account);
+      return true;
+    }
+    if (named("role/")) {
+      const std::string_view name = arn.resource.substr(arn.resource.rfind('/') + 1);
+      std::string role(arn.account);
+      role += ':';
+      role += name;
+      out.roles.push_back(std::move(role));
+    } else if (!named("user/")) {
+      return false;
+    }
+  } else if (arn.service == "sts") {
+    if (!named("assumed-role/") && !named("federated-user/")) return false;
+  } else {
+    return false;
+  }
+  out.arns.emplace_back(p);
+  return true;
+}
+
+Status ParsePrincipal(const json::value& v, PrincipalList& out) {
+  if (const json::string* s = v.if_string()) {
+    // Only "*" may stand alone; any other principal names its kind ({"AWS": ...}).
+    if (*s != "*") return Malformed(messages::kInvalidPrincipals);
+    out.any = true;
+    return Status::Ok();
+  }
+  const json::object* o = v.if_object();
+  if (o == nullptr) return Malformed(messages::kInvalidPrincipals);
+  // {} or {"AWS": []} names nobody: KMS's answer is the one for a missing principal.
+  if (o->empty()) return Malformed(messages::kNoPrincipal);
+  for (const auto& [kind, values] : *o) {
+    if (const json::array* a = values.if_array(); a != nullptr && a->empty()) {
+      return Malformed(messages::kNoPrincipal);
+    }
+    std::vector<std::string_view> list;
+    if (!StringList(values, list)) return Malformed(messages::kInvalidPrincipals);
+    for (std::string_view p : list) {
+      bool valid;
+      if (kind == "AWS") {
+        valid = AddAwsPrincipal(p, out);
+      } else if (kind == "Service" || kind == "Federated") {
+        // A service ("logs.amazonaws.com") or an identity provider: valid names, never
+        // matching a trent caller (see PrincipalList).
+        valid = !p.empty() && !HasWildcard(p);
+      } else {
+        valid = false;
+      }
+      if (!valid) return Malformed(messages::kInvalidPrincipals);
+    }
+  }
+  return Status::Ok();
+}
+
+void AddPattern(std::string value, PatternList& out) {
+  if (!value.empty() && value.find_first_not_of('*') == std::string::npos) {
+    out.any = true;
+  } else if (HasWildcard(value)) {
+    out.patterns.push_back(std::move(value));
+  } else {
+    out.exact.push_back(std::move(value));
+  }
+}
+
+Status ParseActions(const json::value& v, PatternList& out) {
+  std::vector<std::string_view> list;
+  if (!StringList(v, list)) return Malformed(messages::kInvalidAction);
+  for (std::string_view action : list) {
+    // "*" or "<service>:<action pattern>"; action names are case-insensitive.
+    if (action != "*") {
+      const size_t colon = action.find(':');
+      if (colon == 0 || colon == std::string_view::npos || colon + 1 == action.size() ||
+          action.find(':', colon + 1) != std::string_view::npos) {
+        return Malformed(messages::kInvalidAction);
+      }
+    }
+    AddPattern(AsciiLower(action), out);
+  }
+  return Status::Ok();
+}
+
+Status ParseResources(const json::value& v, PatternList& out) {
+  std::vector<std::string_view> list;
+  if (!StringList(v, list)) return Malformed(messages::kInvalidResource);
+  for (std::string_view resource : list) {
+    if (resource != "*" && !resource.starts_with("arn:")) {
+      return Malformed(messages::kInvalidResource);
+    }
+    AddPattern(std::string(resource), out);
+  }
+  return Status::Ok();
+}
+
+std::string ConditionValueText(const json::value& v) {
+  if (const json::string* s = v.if_string()) return std::string(s->data(), s->size());
+  return json::serialize(v);
+}
+
+Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
+  const json::object* ops = v.if_object();
+  if (ops == nullptr) return Malformed(messages::kInvalidCondition);
+  for (const auto& [op, block] : *ops) {
+    const json::object* keys = block.if_object();
+    if (keys == nullptr) return Malformed(messages::kInvalidCondition);
+    for (const auto& [key, values] : *keys) {
+      std::vector<std::string> texts;
+      if (const json::array* a = values.if_array()) {
+        for (const json::value& item : *a) {
+          if (!item.is_string() && !item.is_number() && !item.is_bool()) {
+            return Malformed(messages::kInvalidCondition);
+          }
+          texts.push_back(ConditionValueText(item));
+        }
+      } else if (values.is_string() || values.is_number() || values.is_bool()) {
+        texts.push_back(ConditionValueText(values));
+      } else {
+        return Malformed(messages::kInvalidCondition);
+      }
+      TRY_STATUS(CompileCondition(std::string_view(op.data(), op.size()),
+                                  std::string_view(key.data(), key.size()), std::move(texts),
+                                  out));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& sids,
+                      std::vector<Statement>& out) {
+  const json::object* o = v.if_object();
+  if (o == nullptr) return Malformed(messages::kElementType);
+  Statement st;
+  bool has_effect = false, has_action = false, has_resource = false;
+  for (const auto& [name, value] : *o) {
+    if (name == "Sid") {
+      const json::string* s = value.if_string();
+      if (s == nullptr) return Malformed(messages::kElementType);
+      if (!s->empty() && !sids.emplace(s->data(), s->size()).second) {
+        return Malformed(messages::kDuplicateSid);
+      }
+    } else if (name == "Effect") {
+      const json::string* s = value.if_string();
+      if (s == nullptr || (*s != "Allow" && *s != "Deny")) return Malformed(messages::kEffect);
+      st.deny = *s == "Deny";
+      has_effect = true;
+    } else if (name == "Principal" || name == "NotPrincipal") {
+      if (kind == Kind::kIdentityPolicy) return Malformed(messages::kIdentityPrincipal);
+      if (st.has_principal) return Malformed(messages::kElementTwice);
+      st.has_principal = true;
+      st.not_principal = name == "NotPrincipal";
+      TRY_STATUS(ParsePrincipal(value, st.principals));
+    } else if (name == "Action" || name == "NotAction") {
+      if (has_action) return Malformed(messages::kElementTwice);
+      has_action = true;
+      st.not_action = name == "NotAction";
+      TRY_STATUS(ParseActions(value, st.actions));
+    } else if (name == "Resource" || name == "NotResource") {
+      if (has_resource) return Malformed(messages::kElementTwice);
+      has_resource = true;
+      st.not_resource = name == "NotResource";
+      TRY_STATUS(ParseResources(value, st.resources));
+    } else if (name == "Condition") {
+      TRY_STATUS(ParseCondition(value, st.conditions));
+    } else {
+      return Malformed(messages::kUnknownElement);
+    }
+  }
+  if (!has_effect) return Malformed(messages::kEffect);
+  if (kind == Kind::kKeyPolicy) {
+    if (!st.has_principal) return Malformed(messages::kNoPrincipal);
+    if (!has_action) return Malformed(messages::kNoAction);
+    if (!has_resource) return Malformed(messages::kNoResource);
+  } else {
+    if (!has_action) return Malformed(messages::kIdentityNoAction);
+    if (!has_resource) return Malformed(messages::kIdentityNoResource);
+  }
+  out.push_back(std::move(st));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
+  boost::system::error_code ec;
+  json::value root = json::parse(text, ec);
+  const json::object* o = ec ? nullptr : root.if_object();
+  if (o == nullptr) return Malformed(messages::kNotJson);
+  auto document = std::make_shared<Document>();
+  std::set<std::string> sids;
+  bool has_statement = false;
+  for (const auto& [name, value] : *o) {
+    if (name == "Version") {
+      const json::string* s = value.if_string();
+      if (s == nullptr || (*s != "2012-10-17" && *s != "2008-10-17")) {
+        return Malformed(messages::kVersion);
+      }
+    } else if (name == "Id") {
+      if (!value.is_string()) return Malformed(messages::kElementType);
+    } else if (name == "Statement") {
+      if (const json::array* a = value.if_array()) {
+        has_statement = !a->empty();
+        for (const json::value& item : *a) {
+          TRY_STATUS(ParseStatement(item, kind, sids, document->statements));
+        }
+      } else {
+        has_statement = true;
+        TRY_STATUS(ParseStatement(value, kind, sids, document->statements));
+      }
+    } else {
+      return Malformed(messages::kUnknownElement);
+    }
+  }
+  if (!has_statement) return Malformed(messages::kNoStatement);
+  return DocumentPtr(std::move(document));
+}
+
+}  // namespace trent::policy

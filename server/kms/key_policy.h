@@ -1,0 +1,31 @@
+// A key's key policy: AWS's default for keys made without one, and the rules every key policy
+// text must meet before a key may hold it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "policy/policy.h"
+
+namespace trent::kms {
+
+// The name of a key's only key policy (PolicyName of GetKeyPolicy, PutKeyPolicy and
+// ListKeyPolicies).
+constexpr std::string_view kDefaultPolicyName = "default";
+
+// The key policy size quota, in bytes (AWS's "Key policy document size" resource quota:
+// 32 KB, 32,768 bytes, docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html).
+constexpr size_t kMaxKeyPolicyBytes = 32768;
+
+// AWS's default key policy for a key of `account` made without a policy (CreateKey without
+// Policy): the account's root may do anything with the key, which lets the account's IAM
+// policies give access to it. The text exactly as GetKeyPolicy returns it.
+std::string DefaultKeyPolicy(std::string_view account);
+
+// `text` as a key policy document: LimitExceededException beyond kMaxKeyPolicyBytes,
+// MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy.
+Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text);
+
+}  // namespace trent::kms

@@ -1,0 +1,21 @@
+#include "server/ops/key_policy.h"
+#include "server/ops/shared.h"
+
+namespace trent::ops {
+
+// Any key state: AWS's key state table allows PutKeyPolicy in all of them, PendingDeletion
+// included. An AWS managed key's policy cannot be changed: its key policy does not allow kms:PutKeyPolicy (AccessDenied).
+Result<Output> PutKeyPolicy(const Call& call, const Input& in, Services& s) {
+  TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
+  TRY_STATUS(RequireDefaultPolicyName(in));
+  TRY(policy::DocumentPtr document, ReadNewKeyPolicy(call, in, key->arn, key->account, s));
+  std::string text(*GetString(in, "Policy"));
+  TRY_STATUS(s.keys.Update(*key, [&text, &document](kms::Key& k) {
+    k.policy = std::move(text);
+    k.policy_document = std::move(document);
+    return Status::Ok();
+  }).status());
+  return Output{};
+}
+
+}  // namespace trent::ops

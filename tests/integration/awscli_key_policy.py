@@ -1,0 +1,57 @@
+"""The aws CLI (TRENT_AWS) on key policies: get-key-policy of a new key (the default policy,
+and --output text, which prints the policy itself), put-key-policy from a file:// argument,
+list-key-policies, the lockout safety check and its bypass flag, and a wrong policy name."""
+
+import json
+
+import harness
+
+ROOT = "arn:aws:iam::111122223333:root"
+LOCKOUT = "The new key policy will not allow you to update the key policy in the future."
+
+
+class AwsCliKeyPolicy(harness.AwsCliTestCase):
+
+    def test_get_put_list(self):
+        key = self.aws("create-key")["KeyMetadata"]["KeyId"]
+        out = self.aws("get-key-policy", "--key-id", key, "--policy-name", "default")
+        self.assertEqual(json.loads(out["Policy"])["Id"], "key-default-1")
+        self.assertEqual(out["PolicyName"], "default")
+        text = self.run_aws(["get-key-policy", "--key-id", key, "--query", "Policy",
+                             "--output", "text"])
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertEqual(json.loads(text.stdout)["Statement"][0]["Principal"], {"AWS": ROOT})
+
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "root", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*",
+            "Resource": "*"}]}, indent=2)
+        path = self.write("policy.json", policy.encode())
+        self.aws("put-key-policy", "--key-id", key, "--policy-name", "default",
+                 "--policy", "file://" + path)
+        self.assertEqual(self.aws("get-key-policy", "--key-id", key)["Policy"], policy)
+        self.assertEqual(self.aws("list-key-policies", "--key-id", key)["PolicyNames"],
+                         ["default"])
+
+    def test_lockout_check_and_bypass(self):
+        key = self.aws("create-key")["KeyMetadata"]["KeyId"]
+        read_only = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": ["kms:Get*", "kms:Describe*"],
+            "Resource": "*"}]})
+        err = self.aws("put-key-policy", "--key-id", key, "--policy", read_only, expect_ok=False)
+        self.assertIn("(MalformedPolicyDocumentException)", err)
+        self.assertIn(LOCKOUT, err)
+        self.aws("put-key-policy", "--key-id", key, "--policy", read_only,
+                 "--bypass-policy-lockout-safety-check")
+        self.assertEqual(self.aws("get-key-policy", "--key-id", key)["Policy"], read_only)
+        err = self.aws("create-key", "--policy", read_only, expect_ok=False)
+        self.assertIn(LOCKOUT, err)
+
+    def test_wrong_policy_name(self):
+        key = self.aws("create-key")["KeyMetadata"]["KeyId"]
+        err = self.aws("get-key-policy", "--key-id", key, "--policy-name", "other",
+                       expect_ok=False)
+        self.assertIn("(NotFoundException)", err)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,86 @@
+// Key policies in the key store: the default policy of a key made without one, the size quota,
+// and the parsed document every key the store makes or loads holds.
+#include <catch.hpp>
+
+#include <string>
+
+#include "server/kms/key_policy.h"
+#include "server/kms/key_store.h"
+#include "tests/unit/key_store_fixture.h"
+#include "tests/unit/softhsm_dir.h"
+
+using namespace trent;
+using namespace trent::kms;
+
+namespace {
+
+NewKeySpec Spec(std::string policy = "") {
+  NewKeySpec spec;
+  spec.account = "444455556666";
+  spec.region = "us-east-1";
+  spec.policy = std::move(policy);
+  return spec;
+}
+
+// A valid key policy padded with spaces to `size` bytes.
+std::string PolicyOfSize(size_t size) {
+  std::string base =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},)"
+      R"("Action":"kms:*","Resource":"*"}]})";
+  REQUIRE(size >= base.size());
+  base.insert(base.size() - 1, size - base.size(), ' ');
+  return base;
+}
+
+}  // namespace
+
+TEST_CASE("the default key policy is AWS's text for the account") {
+  CHECK(DefaultKeyPolicy("444455556666") ==
+        "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n"
+        "  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n"
+        "    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n"
+        "      \"AWS\" : \"arn:aws:iam::444455556666:root\"\n    },\n"
+        "    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}");
+  CHECK(ParseKeyPolicy(DefaultKeyPolicy("444455556666")).ok());
+}
+
+TEST_CASE("a key policy may be 32768 bytes, not one more") {
+  auto at_quota = ParseKeyPolicy(PolicyOfSize(kMaxKeyPolicyBytes));
+  CHECK(at_quota.ok());
+  auto over = ParseKeyPolicy(PolicyOfSize(kMaxKeyPolicyBytes + 1));
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().code() == ErrorCode::kLimitExceeded);
+  auto malformed = ParseKeyPolicy("{}");
+  REQUIRE_FALSE(malformed.ok());
+  CHECK(malformed.status().code() == ErrorCode::kMalformedPolicyDocument);
+}
+
+TEST_CASE("every key the store makes or loads holds its policy text and parsed document") {
+  testing::TempDir dir;
+  testing::OpenStore open(dir.path);
+  const std::string custom = PolicyOfSize(200);
+  auto made_default = open.keys->Create(Spec(), 0);
+  auto made_custom = open.keys->Create(Spec(custom), 0);
+  REQUIRE(made_default.ok());
+  REQUIRE(made_custom.ok());
+  CHECK((*made_default)->policy == DefaultKeyPolicy("444455556666"));
+  CHECK((*made_default)->policy_document != nullptr);
+  CHECK((*made_custom)->policy == custom);
+  CHECK((*made_custom)->policy_document != nullptr);
+
+  // A chosen id is kept (CreateKey chooses it to check a policy against the key's ARN).
+  NewKeySpec chosen = Spec();
+  chosen.key_id = "0a1b2c3d-0000-4000-8000-000000000001";
+  auto with_id = open.keys->Create(chosen, 0);
+  REQUIRE(with_id.ok());
+  CHECK((*with_id)->id == chosen.key_id);
+
+  open.Reload();
+  for (const auto& [id, text] : {std::pair{(*made_default)->id, DefaultKeyPolicy("444455556666")},
+                                 std::pair{(*made_custom)->id, custom}}) {
+    KeyPtr loaded = open.keys->Find(id);
+    REQUIRE(loaded != nullptr);
+    CHECK(loaded->policy == text);
+    CHECK(loaded->policy_document != nullptr);
+  }
+}

@@ -73,10 +73,13 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
     {"ListKeys", ListKeys, Blocking::kNo, Resource::kNone},
     {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    // AWS authorizes it by the caller's identity policies alone (the service model).
     {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo, Resource::kNone},
     {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
     {"ReEncrypt", ReEncrypt, Blocking::kNo},
-    {"RetireGrant", RetireGrant, Blocking::kWrites},
+    // The grant decides who may retire it (policy::MayRetire), not the key policy: only the
+    // caller's identity policies are asked here (an explicit deny of kms:RetireGrant refuses).
+    {"RetireGrant", RetireGrant, Blocking::kWrites, Resource::kNone},
     {"RevokeGrant", RevokeGrant, Blocking::kWrites},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},

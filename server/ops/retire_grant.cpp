@@ -28,7 +28,8 @@ Status MayNotRetire(const Call& call, const kms::Key& key) {
 }  // namespace
 
 // The grant is named by GrantToken, or by KeyId (key id or key ARN) and GrantId. Who may
-// retire it is the grant's own rule (policy::MayRetire); any key state.
+// retire it is the grant's own rule (policy::MayRetire), after the caller's identity policies
+// (the dispatcher: Resource::kNone); any key state.
 Result<Output> RetireGrant(const Call& call, const Input& in, Services& s) {
   kms::KeyPtr key;
   std::string grant_id;
@@ -44,7 +45,7 @@ Result<Output> RetireGrant(const Call& call, const Input& in, Services& s) {
       return ValidationError("RetireGrant needs a GrantToken, or both a KeyId and a GrantId.");
     }
     TRY_STATUS(CheckGrantId(*id));
-    // The grant decides, not the key policy: the key is only looked up.
+    // The grant, not the key policy, decides (the dispatcher asked the identity policies).
     TRY(key, FindKeyIdOnlyUnauthorized(call, *key_ref, s));
     grant_id = std::string(*id);
   }
@@ -53,7 +54,6 @@ Result<Output> RetireGrant(const Call& call, const Input& in, Services& s) {
   if (!policy::MayRetire(*grant, call.principal_arn, call.account)) {
     return MayNotRetire(call, *key);
   }
-  call.authorized = true;  // by the grant's own rule, AWS's authorization of RetireGrant
   TRY_STATUS(CheckDryRun(in));
   TRY_STATUS(s.keys.Update(*key, [&](kms::Key& k) { return EraseGrant(k, grant_id); }).status());
   return Output{};

@@ -5,8 +5,8 @@
 
 #include "common/base64.h"
 #include "server/kms/alias.h"
-#include "server/kms/grants.h"
 #include "server/kms/aws_managed_keys.h"
+#include "server/kms/grants.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/rotation.h"
 #include "server/kms/tags.h"

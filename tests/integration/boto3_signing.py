@@ -216,13 +216,17 @@ class Signing(harness.TrentdTestCase):
 
     def test_dry_run_and_grant_tokens(self):
         key = self.keys["ECC_NIST_P256"]["KeyId"]
+        token = self.kms.create_grant(KeyId=key, GranteePrincipal="arn:aws:iam::111122223333:root",
+                                      Operations=["Sign", "Verify", "GetPublicKey"])["GrantToken"]
         signature = self.kms.sign(KeyId=key, Message=b"m", SigningAlgorithm="ECDSA_SHA_256",
-                                  GrantTokens=["token"])["Signature"]
+                                  GrantTokens=[token])["Signature"]
         self.assertTrue(self.kms.verify(KeyId=key, Message=b"m", Signature=signature,
                                         SigningAlgorithm="ECDSA_SHA_256",
-                                        GrantTokens=["token"])["SignatureValid"])
-        self.assertEqual(self.kms.get_public_key(KeyId=key, GrantTokens=["token"])["KeyId"],
+                                        GrantTokens=[token])["SignatureValid"])
+        self.assertEqual(self.kms.get_public_key(KeyId=key, GrantTokens=[token])["KeyId"],
                          self.keys["ECC_NIST_P256"]["Arn"])
+        self.assertAwsError("InvalidGrantTokenException", self.kms.sign, KeyId=key, Message=b"m",
+                            SigningAlgorithm="ECDSA_SHA_256", GrantTokens=["token"])
         # By hand: older botocore does not know DryRun.
         body = {"KeyId": key, "Message": b64(b"m"), "SigningAlgorithm": "ECDSA_SHA_256",
                 "DryRun": True}

@@ -52,10 +52,10 @@ class ErrorSizes(harness.TrentdTestCase):
 
     def test_unimplemented_operation_is_refused_unread(self):
         body = b'{"Operations":' + json_list(b'""', ELEMENTS) + b"}"
-        message = self.check_small_error("CreateGrant", body, "UnsupportedOperationException")
-        self.assertEqual(message, "trent does not implement CreateGrant yet.")
+        message = self.check_small_error("ReplicateKey", body, "UnsupportedOperationException")
+        self.assertEqual(message, "trent does not implement ReplicateKey yet.")
         # Not even parsed: a body that is not JSON gets the same answer.
-        self.assertEqual(self.check_small_error("CreateGrant", b"{not json", "UnsupportedOperationException"),
+        self.assertEqual(self.check_small_error("ReplicateKey", b"{not json", "UnsupportedOperationException"),
                          message)
 
     def test_many_violations_are_counted_and_a_few_listed(self):

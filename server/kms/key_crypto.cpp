@@ -44,12 +44,12 @@ Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintex
   return blob;
 }
 
-Result<LocatedCiphertext> KeyCrypto::Locate(std::string_view blob, std::string_view account,
+Result<LocatedCiphertext> KeyCrypto::Locate(std::string_view blob,
                                             std::string_view region) const {
   auto parsed = ParseCiphertext(blob);
   if (!parsed) return InvalidCiphertext();
   KeyPtr key = store_.FindByVersion(parsed->version_id);
-  if (!key || key->account != account || key->region != region) return InvalidCiphertext();
+  if (!key || key->region != region) return InvalidCiphertext();
   const KeyVersion* version = key->FindVersion(parsed->version_id);
   if (!version) return InvalidCiphertext();
   return LocatedCiphertext{std::move(key), version, *parsed};

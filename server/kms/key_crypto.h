@@ -27,10 +27,10 @@ class KeyCrypto {
   Result<std::string> Encrypt(const Key& key, std::string_view plaintext,
                               const EncryptionContext& context);
 
-  // Finds the key (of the caller's account and region) a blob was made with.
-  // InvalidCiphertextException when the blob is malformed or names no such key.
-  Result<LocatedCiphertext> Locate(std::string_view blob, std::string_view account,
-                                   std::string_view region) const;
+  // Finds the key (of the request's region, any account: whether the caller may use it is
+  // the key policy's decision) a blob was made with. InvalidCiphertextException when the blob
+  // is malformed or names no such key.
+  Result<LocatedCiphertext> Locate(std::string_view blob, std::string_view region) const;
 
   // Authenticates and decrypts a located blob. Any mismatch: InvalidCiphertextException.
   Result<SecretBytes> Open(const LocatedCiphertext& located, const EncryptionContext& context);

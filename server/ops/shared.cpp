@@ -229,7 +229,7 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
                                                 std::string_view action, Services& s) {
   auto blob = GetString(in, "CiphertextBlob");
   if (!blob) return MissingMember("ciphertextBlob");
-  TRY(kms::LocatedCiphertext located, s.crypto.Locate(*blob, call.account, call.region));
+  TRY(kms::LocatedCiphertext located, s.crypto.Locate(*blob, call.region));
   TRY_STATUS(AuthorizeKey(call, action, *located.key, {}, s));
   if (auto key_ref = GetString(in, key_member)) {
     TRY(kms::KeyPtr requested, ResolveKey(call, *key_ref, s, action));

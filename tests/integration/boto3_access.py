@@ -68,15 +68,15 @@ def policy(*statements):
 # The root keeps the right to manage the key in every policy below, so that it passes the
 # lockout safety check; the actions under test are never among these.
 ADMIN = statement("Allow", ROOT, ["kms:PutKeyPolicy", "kms:GetKeyPolicy", "kms:DescribeKey",
-                                  "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+                                  "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:CreateAlias",
                                   "kms:ScheduleKeyDeletion"])
 
 
 def denied_message(principal, action, resource, why="no resource-based policy"):
     if why.startswith("explicit"):
-        kind = "resource-based" if "resource" in why else "identity-based"
+        kind = "a resource-based" if "resource" in why else "an identity-based"
         return (f"User: {principal} is not authorized to perform: {action} on resource: "
-                f"{resource} with an explicit deny in a {kind} policy")
+                f"{resource} with an explicit deny in {kind} policy")
     return (f"User: {principal} is not authorized to perform: {action} on resource: {resource} "
             f"because {why} allows the {action} action")
 

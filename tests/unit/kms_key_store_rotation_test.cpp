@@ -77,7 +77,7 @@ TEST_CASE("rotations add versions; old ciphertexts decrypt; the state survives a
   CHECK(key->rotation_period_days == 90);
   CHECK(key->next_rotation_ms == kStart + 90 * kDay);
   KeyCrypto crypto(*open.keys);
-  auto located = crypto.Locate(blob, "111122223333", "us-east-1");
+  auto located = crypto.Locate(blob, "us-east-1");
   REQUIRE(located.ok());
   CHECK(located->version->key_material_id == materials[0]);
   auto opened = crypto.Open(*located, {});

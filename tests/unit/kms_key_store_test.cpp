@@ -68,7 +68,7 @@ TEST_CASE("keys survive a reopen and their ciphertexts still decrypt") {
   CHECK(key->tags[0].value == "storage");
 
   KeyCrypto crypto(*open.keys);
-  auto located = crypto.Locate(blob, "111122223333", "us-east-1");
+  auto located = crypto.Locate(blob, "us-east-1");
   REQUIRE(located.ok());
   CHECK(located->key->id == key_id);
   auto plaintext = crypto.Open(*located, context);
@@ -77,7 +77,7 @@ TEST_CASE("keys survive a reopen and their ciphertexts still decrypt") {
 
   CHECK(crypto.Open(*located, {{"purpose", "other"}}).status().code() ==
         ErrorCode::kInvalidCiphertext);
-  CHECK(crypto.Locate(blob, "111122223333", "eu-west-1").status().code() ==
+  CHECK(crypto.Locate(blob, "eu-west-1").status().code() ==
         ErrorCode::kInvalidCiphertext);
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("a key is deleted only once its deletion date has passed") {
   CHECK(*purged == 1);
   CHECK(keys.Find((*doomed)->id) == nullptr);
   CHECK(keys.Find((*kept)->id) != nullptr);
-  CHECK(crypto.Locate(*blob, "111122223333", "us-east-1").status().code() ==
+  CHECK(crypto.Locate(*blob, "us-east-1").status().code() ==
         ErrorCode::kInvalidCiphertext);
   CHECK(keys.List("111122223333", "us-east-1", 0, 10).size() == 1);
 

@@ -234,7 +234,7 @@ TEST_CASE("a request racing the deletion of its key leaves no material behind") 
     snapshots.push_back(*key);
     auto blob = crypto.Encrypt(**key, "secret", {});
     REQUIRE(blob.ok());
-    auto found = crypto.Locate(*blob, spec.account, spec.region);
+    auto found = crypto.Locate(*blob, spec.region);
     REQUIRE(found.ok());
     located.push_back(std::move(*found));
   }

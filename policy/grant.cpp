@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "policy/policy.h"
+#include "policy/wildcard.h"
 
 namespace trent::policy {
 namespace {
@@ -18,13 +19,6 @@ constexpr std::string_view kAssumedRole = ":assumed-role/";
 constexpr std::string_view kContextOperations[] = {
     "Decrypt",         "Encrypt",          "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
     "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo"};
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 // "111122223333" from an IAM or STS ARN; empty when `arn` is neither.
 std::string_view AccountOf(std::string_view arn) {
@@ -58,7 +52,7 @@ std::string RoleOfSession(std::string_view arn) {
 bool ContainsAll(const ContextPairs& wanted, RequestContextPairs context) {
   for (const auto& [key, value] : wanted) {
     bool found = std::any_of(context.begin(), context.end(), [&](const auto& pair) {
-      return EqualsIgnoringCase(pair.first, key) && pair.second == value;
+      return EqualsIgnoreCase(pair.first, key) && pair.second == value;
     });
     if (!found) return false;
   }

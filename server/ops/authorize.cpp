@@ -1,7 +1,6 @@
 #include "server/ops/authorize.h"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "policy/decision.h"
 #include "policy/grant.h"
+#include "policy/wildcard.h"
 #include "server/kms/key_spec.h"
 #include "server/ops/shared.h"
 
@@ -18,14 +18,8 @@ namespace trent::ops {
 namespace {
 
 namespace json = boost::json;
+using policy::EqualsIgnoreCase;
 using Values = std::optional<std::vector<std::string>>;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 // Strips `prefix` (compared ignoring case, as condition key names are) from `key`.
 bool ConsumePrefix(std::string_view& key, std::string_view prefix) {

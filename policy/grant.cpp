@@ -50,9 +50,9 @@ std::string RoleOfSession(std::string_view arn) {
 // exactly (the service model's GrantConstraints: "in a grant constraint, the key in each
 // key-value pair is not case sensitive, but the value is case sensitive").
 bool ContainsAll(const ContextPairs& wanted, RequestContextPairs context) {
-  for (const auto& [key, value] : wanted) {
+  for (const auto& want : wanted) {  // not a structured binding: clang 14 cannot capture one
     bool found = std::any_of(context.begin(), context.end(), [&](const auto& pair) {
-      return EqualsIgnoreCase(pair.first, key) && pair.second == value;
+      return EqualsIgnoreCase(pair.first, want.first) && pair.second == want.second;
     });
     if (!found) return false;
   }

@@ -17,4 +17,8 @@ bool SplitArn(std::string_view arn, ArnParts& out);
 inline constexpr size_t kArnPartition = 1, kArnService = 2, kArnRegion = 3, kArnAccount = 4,
                         kArnResource = 5;
 
+// For an assumed-role session ARN, arn:<partition>:sts::<account>:assumed-role/<role>/<session>,
+// sets the role's account and name and returns true; false for any other ARN.
+bool SessionRole(std::string_view arn, std::string_view& account, std::string_view& role);
+
 }  // namespace trent::policy

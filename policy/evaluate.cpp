@@ -2,6 +2,7 @@
 // allocation here.
 #include <algorithm>
 
+#include "policy/arn.h"
 #include "policy/document.h"
 #include "policy/wildcard.h"
 
@@ -20,21 +21,7 @@ struct Caller {
 
 Caller CallerOf(const Request& request) {
   Caller caller{request.principal_arn, request.principal_account, {}, {}};
-  constexpr std::string_view kSts = ":sts::";
-  constexpr std::string_view kAssumedRole = ":assumed-role/";
-  const std::string_view arn = caller.arn;
-  const size_t sts = arn.find(kSts);
-  if (!arn.starts_with("arn:") || sts == std::string_view::npos) return caller;
-  const size_t account = sts + kSts.size();
-  const size_t type = arn.find(':', account);
-  if (type == std::string_view::npos || arn.substr(type, kAssumedRole.size()) != kAssumedRole) {
-    return caller;
-  }
-  const size_t name = type + kAssumedRole.size();
-  const size_t session = arn.find('/', name);
-  if (session == std::string_view::npos || session == name) return caller;
-  caller.role_account = arn.substr(account, type - account);
-  caller.role_name = arn.substr(name, session - name);
+  SessionRole(caller.arn, caller.role_account, caller.role_name);
   return caller;
 }
 

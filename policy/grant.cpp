@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "policy/arn.h"
 #include "policy/policy.h"
 #include "policy/wildcard.h"
 
@@ -11,7 +12,6 @@ namespace {
 
 constexpr std::string_view kIamArnPrefix = "arn:aws:iam::";
 constexpr std::string_view kStsArnPrefix = "arn:aws:sts::";
-constexpr std::string_view kAssumedRole = ":assumed-role/";
 
 // The operations whose requests carry an encryption context: the only ones a grant's
 // constraints apply to (the service model's GrantConstraints: "Grant constraints are not
@@ -34,13 +34,8 @@ std::string_view AccountOf(std::string_view arn) {
 // The role an assumed-role session ARN ("arn:aws:sts::<acct>:assumed-role/<role>/<session>")
 // belongs to, as its IAM ARN ("arn:aws:iam::<acct>:role/<role>"); empty for other ARNs.
 std::string RoleOfSession(std::string_view arn) {
-  if (!arn.starts_with(kStsArnPrefix)) return {};
-  size_t at = arn.find(kAssumedRole);
-  if (at == std::string_view::npos) return {};
-  std::string_view account = arn.substr(kStsArnPrefix.size(), at - kStsArnPrefix.size());
-  std::string_view role = arn.substr(at + kAssumedRole.size());
-  role = role.substr(0, role.find('/'));
-  if (role.empty()) return {};
+  std::string_view account, role;
+  if (!arn.starts_with(kStsArnPrefix) || !SessionRole(arn, account, role)) return {};
   std::string iam(kIamArnPrefix);
   iam.append(account).append(":role/").append(role);
   return iam;

@@ -24,6 +24,8 @@
 #define ACQUIRE_SHARED(...) TRENT_THREAD_ATTRIBUTE(acquire_shared_capability(__VA_ARGS__))
 #define RELEASE(...) TRENT_THREAD_ATTRIBUTE(release_capability(__VA_ARGS__))
 #define RELEASE_SHARED(...) TRENT_THREAD_ATTRIBUTE(release_shared_capability(__VA_ARGS__))
+// For a lambda run with a lock held that the analysis cannot see (a condition variable's predicate).
+#define NO_THREAD_SAFETY_ANALYSIS TRENT_THREAD_ATTRIBUTE(no_thread_safety_analysis)
 
 namespace trent {
 

@@ -174,6 +174,8 @@ std::string TextOf(const T& text) {
 // collects every constraint violation.
 class Walker {
  public:
+  explicit Walker(BlobForm blobs) : blobs_(blobs) {}
+
   bool Structure(const Shape& shape, json::object& obj) {
     for (const Member& m : MembersOf(shape)) {
       auto it = obj.find(m.name);
@@ -294,6 +296,10 @@ class Walker {
   }
 
   bool Blob(const Shape& shape, json::string& s) {
+    if (blobs_ == BlobForm::kRaw) {
+      Length(shape, s.size(), [] { return std::string(); });
+      return true;
+    }
     Result<size_t> decoded = Base64DecodeInPlace({s.data(), s.size()});
     if (!decoded.ok()) {
       const std::string& why = decoded.status().message();
@@ -407,6 +413,7 @@ class Walker {
   std::array<Segment, kMaxDepth> path_;
   size_t depth_ = 0;
   std::string violations_;
+  const BlobForm blobs_;
   size_t violation_count_ = 0;
   size_t listed_ = 0;
   std::string serialization_error_;
@@ -496,8 +503,7 @@ Result<json::object> DecodeRequest(const Operation& op, std::string_view body) {
   try {
     // One arena per request: the parsed tree is freed in one go with the returned object, and
     // wiped then, as is the parser's scratch memory.
-    json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(
-        body.size() + 256, WipingStorage());
+    json::storage_ptr sp = RequestStorage(body.size() + 256);
     json::object obj(sp);
     if (!body.empty()) {
       json::parse_options options;
@@ -514,14 +520,25 @@ Result<json::object> DecodeRequest(const Operation& op, std::string_view body) {
       if (!v.is_object()) return SerializationError("The request body must be a JSON object");
       obj = std::move(v.get_object());
     }
-    if (op.input == kNoShape) return obj;
-    Walker walker;
-    if (!walker.Structure(ShapeAt(op.input), obj)) return SerializationError(walker.serialization_error());
-    if (size_t n = walker.violation_count()) return ValidationErrors(n, walker.violations());
+    TRY_STATUS(ValidateRequest(op, obj, BlobForm::kBase64));
     return obj;
   } catch (const std::exception& e) {  // only allocation failures can get here
     return InternalError(std::string("decoding the request failed: ") + e.what());
   }
+}
+
+Status ValidateRequest(const Operation& op, json::object& input, BlobForm blobs) {
+  if (op.input == kNoShape) return Status::Ok();
+  Walker walker(blobs);
+  if (!walker.Structure(ShapeAt(op.input), input)) {
+    return SerializationError(walker.serialization_error());
+  }
+  if (size_t n = walker.violation_count()) return ValidationErrors(n, walker.violations());
+  return Status::Ok();
+}
+
+json::storage_ptr RequestStorage(size_t size_hint) {
+  return json::make_shared_resource<json::monotonic_resource>(size_hint, WipingStorage());
 }
 
 Status ValidationFailure(std::string_view shown, std::string_view path,

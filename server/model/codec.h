@@ -31,6 +31,21 @@ const Operation* FindOperation(std::string_view name);
 // is wiped when the object goes away (as is every copy made while parsing).
 Result<boost::json::object> DecodeRequest(const Operation& op, std::string_view body);
 
+// How blob members are held in an object given to ValidateRequest.
+enum class BlobForm {
+  kBase64,  // as on the AWS JSON wire: decoded in place by the validation
+  kRaw,     // already the bytes (a typed frontend such as gRPC decoded them)
+};
+
+// The checks of DecodeRequest on a request another frontend has already turned into JSON
+// values (gRPC: from its protobuf message), with the same errors: `input` is converted in place
+// as DecodeRequest converts it.
+Status ValidateRequest(const Operation& op, boost::json::object& input, BlobForm blobs);
+
+// Memory for a request's JSON tree, as DecodeRequest uses: one arena of about `size_hint` bytes
+// freed in one go, every block wiped when freed (requests carry plaintext).
+boost::json::storage_ptr RequestStorage(size_t size_hint);
+
 // A ValidationException for a rule the service enforces beyond the model (e.g. a narrower
 // range), in the same words the decoder uses: "1 validation error detected: Value <shown> at
 // '<path>' failed to satisfy constraint: <constraint>". `shown` is "null", a quoted value

@@ -23,6 +23,7 @@
 #include "hsm/hsm.h"
 #include "server/auth/identity_store.h"
 #include "server/config.h"
+#include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
 #include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
@@ -31,6 +32,7 @@
 #include "server/kms/usage_flusher.h"
 #include "server/ops/admin.h"
 #include "server/ops/dispatcher.h"
+#include "server/records/record_hub.h"
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
 #include "storage/usage_repository.h"
@@ -45,6 +47,10 @@ constexpr int kExitStartup = 1;
 constexpr auto kDeletionSweepInterval = std::chrono::seconds(60);
 // How often keys' last usage is stored: what a kill -9 may lose of it.
 constexpr auto kUsageFlushInterval = std::chrono::seconds(5);
+// Request records kept for the admin API (StreamRecords without follow, `trentctl tail`), and
+// how many a live subscriber may fall behind before its oldest are dropped.
+constexpr size_t kRecentRecords = 1000;
+constexpr size_t kRecordQueue = 10000;
 // Descriptors trentd needs besides its connections: HSM, SQLite, logs, the listening sockets,
 // connections closing, the accept reserve.
 constexpr rlim_t kReservedDescriptors = 256;
@@ -264,6 +270,7 @@ int Serve(const Config& config) {
   kms::KeyCrypto crypto(**keys);
   ops::Services services{**keys, crypto, usage, clock, config.default_account};
   ops::Dispatcher dispatcher(services);
+  records::RecordHub records(kRecentRecords, kRecordQueue);
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
   kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
   ops::Admin admin(test_clock ? &*test_clock : nullptr, [&sweeper] { sweeper.RunNow(); });
@@ -277,6 +284,7 @@ int Serve(const Config& config) {
   options.identities = &identities;
   options.verify_signatures = config.strict_auth;
   options.clock = &clock;
+  options.records = &records;
   http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
                           return dispatcher.Dispatch(meta, body);
                         },
@@ -286,6 +294,18 @@ int Serve(const Config& config) {
                         }};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
+  std::unique_ptr<grpcfront::GrpcServer> grpc_server;
+  if (!config.grpc_listen.empty()) {
+    grpcfront::GrpcOptions grpc_options;
+    grpc_options.address = config.grpc_listen;
+    grpc_options.identities = &identities;
+    grpc_options.verify_credentials = config.strict_auth;
+    grpc_options.clock = &clock;
+    grpc_options.records = &records;
+    auto started = grpcfront::GrpcServer::Start(grpc_options, dispatcher);
+    if (!started.ok()) return fail(started.status());
+    grpc_server = std::move(*started);
+  }
 
   spdlog::info("HSM: {}; data dir {}", (*hsm)->Describe(), config.data_dir);
   if (!config.credentials_file.empty()) {
@@ -293,7 +313,12 @@ int Serve(const Config& config) {
                  config.credentials_file, config.strict_auth ? "verified (--auth strict)" : "not verified");
   }
   std::cout << "trentd listening on " << config.listen_host << ":" << (*server)->port() << std::endl;
+  if (grpc_server) {
+    const std::string host = config.grpc_listen.substr(0, config.grpc_listen.rfind(':'));
+    std::cout << "trentd gRPC listening on " << host << ":" << grpc_server->port() << std::endl;
+  }
   (*server)->Run();
+  if (grpc_server) grpc_server->Shutdown();
   // Every request has finished: the last uses they recorded are all stored now.
   usage_flusher.Stop();
   spdlog::info("stopped");

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "server/admin/access.h"
+#include "server/admin/admin_service.h"
 #include "server/model/codec.h"
 
 namespace trent::admin {

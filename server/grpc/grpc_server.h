@@ -1,5 +1,7 @@
 // The gRPC frontend: trent.v1.KeyManagementService (proto/trent/v1/kms.proto) through the same
-// operation layer as the AWS JSON frontend, plus grpc.health.v1.Health and server reflection.
+// operation layer as the AWS JSON frontend, trent.v1.Admin (proto/trent/v1/admin.proto) through
+// the same AdminService as /_trent/v1/ over HTTP, plus grpc.health.v1.Health and server
+// reflection.
 // server/grpc/*.cpp are the only files that include grpcpp.
 #pragma once
 
@@ -9,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "server/admin/admin_service.h"
 #include "server/auth/identity_store.h"
 #include "server/ops/dispatcher.h"
 #include "server/records/record.h"
@@ -31,6 +34,10 @@ struct GrpcOptions {
   bool verify_credentials = false;                  // --auth strict
   const Clock* clock = nullptr;                     // record times
   records::RecordSink* records = nullptr;           // null: records go nowhere
+  // The admin API (trent.v1.Admin); null: not served. Loopback peers only, unless
+  // admin_allow_remote (admin::AdminAllowed, as over HTTP).
+  admin::AdminService* admin = nullptr;
+  bool admin_allow_remote = false;
 };
 
 class GrpcServer {

@@ -39,16 +39,4 @@ const char* AwsErrorType(ErrorCode code) {
   return "KMSInternalException";
 }
 
-int HttpStatusOf(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kOk: return 200;
-    case ErrorCode::kInternal: return 500;
-    case ErrorCode::kRequestEntityTooLarge: return 413;
-    // AWS's common errors (e.g. the RDS API reference's "Common Errors") list
-    // MissingAuthenticationToken with HTTP 403.
-    case ErrorCode::kMissingAuthenticationToken: return 403;
-    default: return 400;
-  }
-}
-
 }  // namespace trent

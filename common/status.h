@@ -46,8 +46,6 @@ enum class ErrorCode {
 
 // The "__type" string AWS puts on the wire for this code.
 const char* AwsErrorType(ErrorCode code);
-// The HTTP status AWS answers with for this code.
-int HttpStatusOf(ErrorCode code);
 
 class Status {
  public:

@@ -25,7 +25,7 @@ JsonAnswer Error(const Status& status, int http_status) {
 
 JsonAnswer Error(const Status& status) {
   return Error(status, status.code() == ErrorCode::kAccessDenied ? kForbidden
-                                                                  : HttpStatusOf(status.code()));
+                                                                  : model::HttpStatusOf(status.code()));
 }
 
 // `body` (empty: {}) as `message`, fields of other names refused.

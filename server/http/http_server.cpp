@@ -378,7 +378,7 @@ bool Connection::Identify() {
       response_.body = model::EncodeError(verified.status());
       ops::Outcome refused{verified.status()};
       Publish(refused);
-      Reply(HttpStatusOf(verified.status().code()), response_.body, KeepAlive());
+      Reply(model::HttpStatusOf(verified.status().code()), response_.body, KeepAlive());
       return false;
     }
     identity = *verified;
@@ -413,7 +413,7 @@ bool Connection::Serve() {
         response_ = {200, model::EncodeResponse(*outcome.output)};
       } else {
         const Status& error = outcome.output.status();
-        response_ = {HttpStatusOf(error.code()), model::EncodeError(error)};
+        response_ = {model::HttpStatusOf(error.code()), model::EncodeError(error)};
       }
     } else if (config_.handler.admin) {
       response_ = config_.handler.admin(reader_.path(), reader_.body(), meta_.source_ip);

@@ -65,4 +65,7 @@ void WipeOutput(boost::json::object& output);
 // message is empty, as AWS sends InvalidCiphertextException.
 std::string EncodeError(const Status& status);
 
+// The HTTP status AWS answers an error of this code with, on the AWS JSON protocol.
+int HttpStatusOf(ErrorCode code);
+
 }  // namespace trent::model

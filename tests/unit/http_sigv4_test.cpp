@@ -1,6 +1,7 @@
 #include <catch.hpp>
 
 #include "server/http/sigv4.h"
+#include "server/model/codec.h"
 
 using trent::http::ParseCredentialScope;
 
@@ -270,7 +271,7 @@ TEST_CASE("sigv4: what fails, with AWS's errors") {
     auto st = Verify(Headers(""), store);
     CHECK(st.code() == ErrorCode::kMissingAuthenticationToken);
     CHECK(st.message() == "Request is missing Authentication Token");
-    CHECK(trent::HttpStatusOf(st.code()) == 403);
+    CHECK(trent::model::HttpStatusOf(st.code()) == 403);
   }
   SECTION("malformed Authorization headers") {
     auto bearer = Verify(Headers("Bearer abc"), store);

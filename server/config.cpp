@@ -136,6 +136,7 @@ struct Switch {
 const std::map<std::string, Switch>& Switches() {
   static const std::map<std::string, Switch> kSwitches = {
       {"--test-clock", {"TRENT_TEST_CLOCK", &Config::test_clock}},
+      {"--admin-allow-remote", {"TRENT_ADMIN_ALLOW_REMOTE", &Config::admin_allow_remote}},
   };
   return kSwitches;
 }
@@ -179,10 +180,15 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --auth strict|off        strict: verify every request's SigV4 signature against the
                            credentials file, with AWS's errors (TRENT_AUTH; default off, where
                            any credentials are accepted unverified)
-  --test-clock             FOR TESTS ONLY: trentd's clock can be moved forward over HTTP on the
-                           same port, POST /_trent/v1/AdvanceClock {"Seconds": N} and
-                           POST /_trent/v1/GetClock, to see rotation and deletion dates pass
-                           (TRENT_TEST_CLOCK=1; default off, and those paths answer 404)
+  --test-clock             FOR TESTS ONLY: trentd's clock can be moved forward through the
+                           admin API, POST /_trent/v1/AdvanceClock {"seconds": N} and
+                           POST /_trent/v1/GetClock on the same port, to see rotation and
+                           deletion dates pass (TRENT_TEST_CLOCK=1; default off, and those two
+                           methods answer UnsupportedOperationException)
+  --admin-allow-remote     the admin API (POST /_trent/v1/<Method>: Health, Reset,
+                           ListKeyStates, GetClock, AdvanceClock, StreamRecords) answers clients
+                           at any address (TRENT_ADMIN_ALLOW_REMOTE=1; default off: loopback
+                           clients only, others get AccessDeniedException, HTTP 403)
   --help                   this text
 )";
 }

@@ -29,7 +29,8 @@ struct Config {
   int blocking_threads = 16;      // threads for the operations that wait for a durable write
   std::string credentials_file;   // identities (YAML); empty: every caller is the default root
   bool strict_auth = false;       // --auth strict: every request's SigV4 signature is verified
-  bool test_clock = false;        // test only: the clock is moved over HTTP (/_trent/v1/...)
+  bool test_clock = false;        // test only: the admin API's AdvanceClock moves the clock
+  bool admin_allow_remote = false;  // the admin API answers every peer, not loopback ones only
   bool help = false;
 };
 

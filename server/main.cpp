@@ -21,6 +21,8 @@
 #include "common/bytes.h"
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
+#include "server/admin/admin_json.h"
+#include "server/admin/admin_service.h"
 #include "server/auth/identity_store.h"
 #include "server/config.h"
 #include "server/http/http_server.h"
@@ -29,8 +31,8 @@
 #include "server/kms/key_store.h"
 #include "server/kms/last_usage.h"
 #include "server/kms/usage_flusher.h"
-#include "server/ops/admin.h"
 #include "server/ops/dispatcher.h"
+#include "server/records/record_hub.h"
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
 #include "storage/usage_repository.h"
@@ -48,6 +50,10 @@ constexpr auto kUsageFlushInterval = std::chrono::seconds(5);
 // Descriptors trentd needs besides its connections: HSM, SQLite, logs, the listening sockets,
 // connections closing, the accept reserve.
 constexpr rlim_t kReservedDescriptors = 256;
+// Request records kept for the admin API's StreamRecords, and how many a subscriber that reads
+// too slowly may have waiting before it loses the oldest.
+constexpr size_t kRecentRecords = 1000;
+constexpr size_t kRecordQueue = 10000;
 
 // Raises the descriptor limit as far as allowed, and returns how many connections fit in it.
 Result<size_t> FitConnectionsToDescriptors(const Config& config) {
@@ -258,7 +264,7 @@ int Serve(const Config& config) {
   std::optional<TestClock> test_clock;
   if (config.test_clock) {
     test_clock.emplace();
-    spdlog::warn("--test-clock: the clock can be moved over HTTP; for tests only");
+    spdlog::warn("--test-clock: the clock can be moved through the admin API; for tests only");
   }
   const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   kms::KeyCrypto crypto(**keys);
@@ -266,7 +272,13 @@ int Serve(const Config& config) {
   ops::Dispatcher dispatcher(services);
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
   kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
-  ops::Admin admin(test_clock ? &*test_clock : nullptr, [&sweeper] { sweeper.RunNow(); });
+  records::RecordHub records(kRecentRecords, kRecordQueue);
+  admin::AdminService admin_service(**keys, records, (*hsm)->Describe(),
+                                    test_clock ? &*test_clock : nullptr,
+                                    [&sweeper] { sweeper.RunNow(); });
+  if (config.admin_allow_remote) {
+    spdlog::warn("--admin-allow-remote: the admin API (Reset, ...) answers clients at any address");
+  }
 
   http::ServerOptions options;
   options.host = config.listen_host;
@@ -281,8 +293,11 @@ int Serve(const Config& config) {
                           return dispatcher.Dispatch(meta, body);
                         },
                         ops::Dispatcher::Blocks,
-                        [&admin](std::string_view path, std::string_view body) {
-                          return admin.Dispatch(path, body);
+                        [&admin_service, &config](std::string_view path, std::string_view body,
+                                                  std::string_view peer_ip) {
+                          admin::JsonAnswer answer = admin::DispatchJson(
+                              admin_service, path, body, peer_ip, config.admin_allow_remote);
+                          return ops::ApiResponse{answer.http_status, std::move(answer.body)};
                         }};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());

@@ -44,7 +44,7 @@
 #include "server/http/request_reader.h"
 #include "server/http/sigv4.h"
 #include "server/model/codec.h"
-#include "server/ops/admin.h"
+#include "server/admin/admin_json.h"
 
 namespace trent::http {
 namespace {
@@ -345,7 +345,7 @@ void Connection::Dispatch() {
     Reply(405, config_.bodies.method_not_allowed, KeepAlive());
     return;
   }
-  admin_request_ = reader_.path().starts_with(ops::kAdminPathPrefix);
+  admin_request_ = reader_.path().starts_with(admin::kAdminPathPrefix);
   if (admin_request_) {
     meta_.operation = reader_.path();  // for the logs
   } else {
@@ -416,7 +416,7 @@ bool Connection::Serve() {
     if (!admin_request_) {
       response_ = config_.handler.serve(meta_, reader_.body());
     } else if (config_.handler.admin) {
-      response_ = config_.handler.admin(reader_.path(), reader_.body());
+      response_ = config_.handler.admin(reader_.path(), reader_.body(), meta_.source_ip);
     } else {
       response_ = {404, config_.bodies.no_admin};
     }

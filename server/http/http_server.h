@@ -41,11 +41,14 @@ struct ServerOptions {
 // not block, unless `blocks` says the operation may (e.g. it waits for a durable write): then it
 // runs on one of the blocking threads, the network thread serves other connections meanwhile,
 // and the answer is written from the network thread again.
-// Requests to a path under ops::kAdminPathPrefix go to `admin` instead, on a blocking thread.
+// Requests to a path under admin::kAdminPathPrefix go to `admin` instead, on a blocking thread,
+// with the peer's address (who may call the admin API is the admin module's to decide).
 struct Handler {
   std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
-  std::function<ops::ApiResponse(std::string_view path, std::string_view body)> admin = {};
+  std::function<ops::ApiResponse(std::string_view path, std::string_view body,
+                                 std::string_view peer_ip)>
+      admin = {};
 };
 
 class HttpServer {

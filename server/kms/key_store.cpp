@@ -317,7 +317,9 @@ struct KeyStore::Change {
   std::shared_ptr<Alias> alias;
   AliasOp alias_op = AliasOp::kCreate;  // kAlias
   const KeyEdit* edit = nullptr;  // kEdit
-  int64_t now_ms = 0;             // kPurge: the key goes only if its deletion is due by then
+  // kPurge: the key goes whatever its state (Reset), else only if its deletion is due by now_ms.
+  bool unconditional = false;
+  int64_t now_ms = 0;
   // The key after the change; for kPurge the deleted key, or nullptr when it stays.
   Result<KeyPtr> outcome = KeyPtr();
 
@@ -332,9 +334,10 @@ struct KeyStore::Change {
     c.edit = &edit;
     return c;
   }
-  static Change Purging(const Key& key, int64_t now_ms) {
+  static Change Purging(const Key& key, bool unconditional, int64_t now_ms) {
     Change c(Kind::kPurge);
     c.target = &key;
+    c.unconditional = unconditional;
     c.now_ms = now_ms;
     return c;
   }
@@ -632,11 +635,20 @@ Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
       due.push_back(by_id_.at(it->second));
     }
   }
+  return Purge(due, /*unconditional=*/false, now_ms);
+}
+
+Result<size_t> KeyStore::DeleteAll(const KeyScope& scope) {
+  return Purge(ListIn(scope), /*unconditional=*/true, 0);
+}
+
+Result<size_t> KeyStore::Purge(const std::vector<KeyPtr>& keys, bool unconditional,
+                               int64_t now_ms) {
   size_t deleted = 0;
-  for (size_t first = 0; first < due.size(); first += kPurgeBatchKeys) {
+  for (size_t first = 0; first < keys.size(); first += kPurgeBatchKeys) {
     std::vector<Change> changes;
-    for (size_t i = first; i < std::min(due.size(), first + kPurgeBatchKeys); ++i) {
-      changes.push_back(Change::Purging(*due[i], now_ms));
+    for (size_t i = first; i < std::min(keys.size(), first + kPurgeBatchKeys); ++i) {
+      changes.push_back(Change::Purging(*keys[i], unconditional, now_ms));
     }
     Commit(changes);
     for (const Change& c : changes) {
@@ -886,8 +898,8 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
     }
     case Change::Kind::kPurge: {
       KeyPtr current = Current(c.target->id, staged);
-      // Cancelled (or already gone) since the purge looked: the key stays.
-      if (!current || !DeletionDue(*current, c.now_ms)) return;
+      // Gone since the purge looked, or (an expiry purge) cancelled meanwhile: nothing to do.
+      if (!current || (!c.unconditional && !DeletionDue(*current, c.now_ms))) return;
       if (CountedByQuota(*current)) --CountOf(*current, counted);
       // Storage deletes the key's aliases with it (a cascade); memory forgets them here.
       for (std::string& slot : AliasSlotsOf(current->id, aliases)) aliases[slot] = nullptr;
@@ -956,6 +968,24 @@ std::vector<KeyPtr> KeyStore::List(std::string_view account, std::string_view re
     if (key && key->account == account && key->region == region) out.push_back(key);
   }
   return out;
+}
+
+bool KeyScope::Contains(const Key& key) const {
+  return (!account || key.account == *account) && (!region || key.region == *region);
+}
+
+std::vector<KeyPtr> KeyStore::ListIn(const KeyScope& scope) const {
+  ReaderLock lock(mu_);
+  std::vector<KeyPtr> out;
+  for (const SeqEntry& entry : by_seq_) {
+    if (entry.key && scope.Contains(*entry.key)) out.push_back(entry.key);
+  }
+  return out;
+}
+
+size_t KeyStore::size() const {
+  ReaderLock lock(mu_);
+  return by_id_.size();
 }
 
 std::vector<KeyPtr> KeyStore::KeysWithGrants(std::string_view region) const {

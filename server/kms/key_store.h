@@ -65,6 +65,14 @@ struct NewKeySpec {
 // added or erased are written to storage, in the same transaction as the rest of the change.
 using KeyEdit = std::function<Status(Key& key)>;
 
+// Which keys of every account and region an admin operation takes (ListIn, DeleteAll): those of
+// `account` and of `region`; an unset one matches any.
+struct KeyScope {
+  std::optional<std::string> account;
+  std::optional<std::string> region;
+  bool Contains(const Key& key) const;
+};
+
 class KeyStore {
  public:
   // Loads every key from `repo`. Both must outlive the store. `key_quota`: how many keys an
@@ -86,6 +94,11 @@ class KeyStore {
   KeyPtr Find(std::string_view key_id) const EXCLUDES(mu_);
   // The key owning a version id, nullptr when none.
   KeyPtr FindByVersion(std::string_view version_id) const EXCLUDES(mu_);
+
+  // Every key in `scope`, in creation order.
+  std::vector<KeyPtr> ListIn(const KeyScope& scope) const EXCLUDES(mu_);
+  // How many keys the store holds, of every account and region.
+  size_t size() const EXCLUDES(mu_);
 
   // Up to `limit` keys of (account, region) with seq > after_seq, in creation order.
   std::vector<KeyPtr> List(std::string_view account, std::string_view region, int64_t after_seq,
@@ -138,6 +151,11 @@ class KeyStore {
   // and committed in batches, so other writes go on meanwhile. Returns how many were deleted.
   Result<size_t> PurgeExpired(int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
+  // Deletes every key in `scope` whatever its state (the admin API's Reset), with its aliases and
+  // grants, as PurgeExpired deletes: in batches, through the same write path, so other writes go
+  // on meanwhile. A key created while it runs may be left. Returns how many were deleted.
+  Result<size_t> DeleteAll(const KeyScope& scope) EXCLUDES(queue_mu_, write_mu_);
+
   // The HSM handle of one of the key's versions, unwrapping it if it is not cached; valid while
   // the pin lives. NotFoundException once the key has been deleted.
   Result<MaterialCache::Pin> HandleFor(const Key& key, const KeyVersion& version);
@@ -188,6 +206,10 @@ class KeyStore {
   // Generates new material and appends it to the key as a rotation of `type`, if the key (as
   // it is when the change commits) may rotate then.
   Result<KeyPtr> Rotate(const Key& key, RotationType type, int64_t now_ms)
+      EXCLUDES(queue_mu_, write_mu_);
+  // Commits the deletion of `keys` (kPurge changes: when `unconditional`, whatever their state,
+  // else only those whose deletion is due by `now_ms`) in batches; returns how many went.
+  Result<size_t> Purge(const std::vector<KeyPtr>& keys, bool unconditional, int64_t now_ms)
       EXCLUDES(queue_mu_, write_mu_);
   // Forgets a key whose deletion is committed and destroys its unwrapped material.
   Status Delete(const Key& key) REQUIRES(write_mu_) EXCLUDES(mu_);

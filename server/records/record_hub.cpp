@@ -31,13 +31,28 @@ void RecordHub::Publish(RequestRecord record) {
 
 std::vector<RequestRecord> RecordHub::Recent(size_t limit) const {
   MutexLock lock(mu_);
+  return RecentLocked(limit);
+}
+
+std::vector<RequestRecord> RecordHub::RecentLocked(size_t limit) const {
   const size_t n = std::min(limit, recent_.size());
   return {recent_.end() - static_cast<std::ptrdiff_t>(n), recent_.end()};
 }
 
 std::shared_ptr<RecordHub::Subscription> RecordHub::Subscribe() {
-  auto subscriber = std::make_shared<Subscriber>();
   MutexLock lock(mu_);
+  return SubscribeLocked();
+}
+
+std::shared_ptr<RecordHub::Subscription> RecordHub::Subscribe(size_t limit,
+                                                              std::vector<RequestRecord>& recent) {
+  MutexLock lock(mu_);
+  recent = RecentLocked(limit);
+  return SubscribeLocked();
+}
+
+std::shared_ptr<RecordHub::Subscription> RecordHub::SubscribeLocked() {
+  auto subscriber = std::make_shared<Subscriber>();
   if (closed_) {
     subscriber->closed = true;
   } else {

@@ -32,6 +32,10 @@ class RecordHub final : public RecordSink {
 
   // Records published from now on; the subscription ends when it is destroyed or the hub closes.
   std::shared_ptr<Subscription> Subscribe() EXCLUDES(mu_);
+  // Up to `limit` of the latest records into `recent` (as Recent), and the records published
+  // after them, taken together: each record is in one of the two.
+  std::shared_ptr<Subscription> Subscribe(size_t limit, std::vector<RequestRecord>& recent)
+      EXCLUDES(mu_);
 
   // Ends every subscription (their Next returns at once); later Subscribe calls get closed ones.
   void Close() EXCLUDES(mu_);
@@ -39,6 +43,9 @@ class RecordHub final : public RecordSink {
  private:
   friend class Subscription;
   struct Subscriber;
+
+  std::vector<RequestRecord> RecentLocked(size_t limit) const REQUIRES(mu_);
+  std::shared_ptr<Subscription> SubscribeLocked() REQUIRES(mu_);
 
   const size_t recent_capacity_;
   const size_t queue_capacity_;

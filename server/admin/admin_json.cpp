@@ -1,10 +1,12 @@
 #include "server/admin/admin_json.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <spdlog/spdlog.h>
 
 #include <map>
 
 #include "server/admin/access.h"
+#include "server/admin/admin_service.h"
 #include "server/model/codec.h"
 
 namespace trent::admin {
@@ -112,7 +114,11 @@ const std::map<std::string_view, JsonMethod>& Methods() {
 
 JsonAnswer DispatchJson(AdminService& service, std::string_view path, std::string_view body,
                         std::string_view peer_ip, bool allow_remote) {
-  if (!AdminAllowed(peer_ip, allow_remote)) return Error(AdminRefused(peer_ip));
+  if (!AdminAllowed(peer_ip, allow_remote)) {
+    spdlog::warn("admin API call from {} refused (not loopback; see --admin-allow-remote)",
+                 peer_ip);
+    return Error(AdminRefused(peer_ip));
+  }
   const auto& methods = Methods();
   auto method = path.starts_with(kMethodPathPrefix)
                     ? methods.find(path.substr(kMethodPathPrefix.size()))

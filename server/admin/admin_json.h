@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "server/admin/admin_service.h"
-
 namespace trent::admin {
+
+class AdminService;
 
 // The path prefix of every admin method: POST /_trent/v1/<Method>.
 constexpr std::string_view kAdminPathPrefix = "/_trent/";

@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "common/version.h"
 #include "server/admin/to_proto.h"
 
@@ -66,6 +68,8 @@ Result<v1::HealthResponse> AdminService::Health(const v1::HealthRequest&) const 
 Result<v1::ResetResponse> AdminService::Reset(const v1::ResetRequest& request) {
   TRY(kms::KeyScope scope, ScopeOf(request));
   TRY(size_t deleted, keys_.DeleteAll(scope));
+  spdlog::info("admin Reset (account {}, region {}): {} keys deleted",
+               scope.account.value_or("any"), scope.region.value_or("any"), deleted);
   v1::ResetResponse out;
   out.set_keys_deleted(static_cast<int64_t>(deleted));
   return out;

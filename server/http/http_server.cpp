@@ -41,10 +41,10 @@
 
 #include "common/bytes.h"
 #include "common/uuid.h"
+#include "server/admin/admin_json.h"
 #include "server/http/request_reader.h"
 #include "server/http/sigv4.h"
 #include "server/model/codec.h"
-#include "server/admin/admin_json.h"
 
 namespace trent::http {
 namespace {

@@ -6,6 +6,7 @@ TRENTD (the server binary), TRENT_AWS (the aws CLI), TRENT_NODE (node).
 """
 
 import ctypes
+import datetime
 import json
 import os
 import shutil
@@ -79,6 +80,12 @@ def write_credentials(path, identities):
                 lines.append(f"{lead}{name}: {json.dumps(value)}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def parse_timestamp(text):
+    """A google.protobuf.Timestamp in protobuf's JSON mapping ("2026-01-02T03:04:05.678Z") as
+    seconds since the epoch."""
+    return datetime.datetime.fromisoformat(text).timestamp()
 
 
 class SanitizerError(AssertionError):
@@ -217,11 +224,11 @@ class Trentd:
             self.kill()
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def admin(self, method, body=None, http_method="POST"):
-        """Calls trent's admin API (POST /_trent/v1/<method>); returns (HTTP status, JSON answer)."""
+    def admin(self, method, body=None, http_method="POST", host="127.0.0.1"):
+        """Calls trent's admin API (POST /_trent/v1/<method>, protobuf's JSON mapping of
+        proto/trent/v1/admin.proto), from `host`'s address; returns (HTTP status, JSON answer)."""
         import http.client
-        import json
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection(host, self.port, timeout=30)
         try:
             payload = body if isinstance(body, (bytes, str)) else json.dumps(body or {})
             conn.request(http_method, f"/_trent/v1/{method}", body=payload,
@@ -298,13 +305,22 @@ class Trentd:
     def advance_clock(self, seconds):
         """Moves the test clock (trentd --test-clock) forward; returns once the background work
         due by then (rotations, deletions) is done."""
-        status, answer = self.admin("AdvanceClock", {"Seconds": seconds})
+        status, answer = self.admin("AdvanceClock", {"seconds": seconds})
         if status != 200:
             raise RuntimeError(f"AdvanceClock answered {status}: {answer}")
         return answer
 
+    def clock(self):
+        """The test clock (trentd --test-clock): (now in seconds since the epoch, how many
+        seconds it has been moved ahead)."""
+        status, answer = self.admin("GetClock")
+        if status != 200:
+            raise RuntimeError(f"GetClock answered {status}: {answer}")
+        return parse_timestamp(answer["now"]), int(answer["offsetSeconds"])
+
     def client(self, region="us-east-1", access_key="test", secret="test", session_token="test",
-               **config):
+               endpoint=None, **config):
+        """A boto3 KMS client of this trentd (at `endpoint`, else self.endpoint)."""
         import boto3
         from botocore.config import Config
         # Client-side validation off: the server must reject bad values itself, as AWS does.
@@ -313,7 +329,7 @@ class Trentd:
         return boto3.session.Session(
             aws_access_key_id=access_key, aws_secret_access_key=secret,
             aws_session_token=session_token, region_name=region,
-        ).client("kms", endpoint_url=self.endpoint, config=cfg)
+        ).client("kms", endpoint_url=endpoint or self.endpoint, config=cfg)
 
 
 class TrentdTestCase(unittest.TestCase):

@@ -86,7 +86,11 @@ int main(int argc, char** argv) {
   app.add_option("--encryption-context", context,
                  "the EncryptionContext as AWS JSON, e.g. '{\"purpose\":\"bench\"}'")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // 2: usage error, as trentctl
+  }
 
   trent::v1::EncryptRequest request;
   request.set_key_id(key_id);

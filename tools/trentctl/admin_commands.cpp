@@ -1,6 +1,8 @@
 #include "tools/trentctl/admin_commands.h"
 
+#include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>

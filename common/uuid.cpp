@@ -1,5 +1,8 @@
 #include "common/uuid.h"
 
+#include <cstring>
+#include <random>
+
 namespace trent {
 
 void FormatUuidV4(const uint8_t random[16], std::string& out) {
@@ -14,6 +17,18 @@ void FormatUuidV4(const uint8_t random[16], std::string& out) {
     out[pos++] = kHex[b >> 4];
     out[pos++] = kHex[b & 0xf];
   }
+}
+
+void NewRequestId(std::string& out) {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  const uint64_t words[2] = {rng(), rng()};
+  uint8_t random[16];
+  std::memcpy(random, words, sizeof random);
+  FormatUuidV4(random, out);
 }
 
 }  // namespace trent

@@ -38,6 +38,18 @@ Status SetListen(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+// gRPC takes the address as text; only its form is checked here.
+Status SetGrpcListen(Config& c, const std::string& v) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Bad("--grpc-listen must be HOST:PORT, got '" + v + "'");
+  }
+  TRY_STATUS(ParseNumber(std::string_view(v).substr(colon + 1), 0, 65535, "--grpc-listen port")
+                 .status());
+  c.grpc_listen = v;
+  return Status::Ok();
+}
+
 Status SetAccount(Config& c, const std::string& v) {
   bool digits = v.size() == 12;
   for (char ch : v) digits = digits && std::isdigit(static_cast<unsigned char>(ch));
@@ -104,6 +116,7 @@ struct Setting {
 const std::map<std::string, Setting>& Settings() {
   static const std::map<std::string, Setting> kSettings = {
       {"--listen", {"TRENT_LISTEN", SetListen}},
+      {"--grpc-listen", {"TRENT_GRPC_LISTEN", SetGrpcListen}},
       {"--data-dir", {"TRENT_DATA_DIR", [](Config& c, const std::string& v) {
                         return SetNonEmpty(c.data_dir, "--data-dir", v); }}},
       {"--pkcs11-module", {"TRENT_PKCS11_MODULE", [](Config& c, const std::string& v) {
@@ -154,6 +167,9 @@ const char* UsageText() {
 A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
 
   --listen HOST:PORT       address to serve on (TRENT_LISTEN; default 127.0.0.1:4599, port 0 picks one)
+  --grpc-listen HOST:PORT  also serve the KMS API (trent.v1.KeyManagementService), health and
+                           reflection over gRPC there (TRENT_GRPC_LISTEN; default off, port 0
+                           picks one)
   --data-dir DIR           database, SoftHSM token and PIN files (TRENT_DATA_DIR; default ./trent-data)
   --pkcs11-module PATH     PKCS#11 library (TRENT_PKCS11_MODULE; default SoftHSMv2)
   --token-label LABEL      token to use (TRENT_TOKEN_LABEL; default trent)

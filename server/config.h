@@ -16,6 +16,7 @@ constexpr int64_t kDefaultMaxConnections = 4096;
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 4599;
+  std::string grpc_listen;        // HOST:PORT of the gRPC frontend; empty: no gRPC
   std::string data_dir = "./trent-data";
   std::string pkcs11_module;      // default: SoftHSMv2
   std::string token_label = "trent";

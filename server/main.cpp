@@ -25,6 +25,7 @@
 #include "server/admin/admin_service.h"
 #include "server/auth/identity_store.h"
 #include "server/config.h"
+#include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
 #include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
@@ -289,6 +290,7 @@ int Serve(const Config& config) {
   options.identities = &identities;
   options.verify_signatures = config.strict_auth;
   options.clock = &clock;
+  options.records = &records;
   http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
                           return dispatcher.Dispatch(meta, body);
                         },
@@ -301,6 +303,18 @@ int Serve(const Config& config) {
                         }};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
+  std::unique_ptr<grpcfront::GrpcServer> grpc_server;
+  if (!config.grpc_listen.empty()) {
+    grpcfront::GrpcOptions grpc_options;
+    grpc_options.address = config.grpc_listen;
+    grpc_options.identities = &identities;
+    grpc_options.verify_credentials = config.strict_auth;
+    grpc_options.clock = &clock;
+    grpc_options.records = &records;
+    auto started = grpcfront::GrpcServer::Start(grpc_options, dispatcher);
+    if (!started.ok()) return fail(started.status());
+    grpc_server = std::move(*started);
+  }
 
   spdlog::info("HSM: {}; data dir {}", (*hsm)->Describe(), config.data_dir);
   if (!config.credentials_file.empty()) {
@@ -308,7 +322,12 @@ int Serve(const Config& config) {
                  config.credentials_file, config.strict_auth ? "verified (--auth strict)" : "not verified");
   }
   std::cout << "trentd listening on " << config.listen_host << ":" << (*server)->port() << std::endl;
+  if (grpc_server) {
+    const std::string host = config.grpc_listen.substr(0, config.grpc_listen.rfind(':'));
+    std::cout << "trentd gRPC listening on " << host << ":" << grpc_server->port() << std::endl;
+  }
   (*server)->Run();
+  if (grpc_server) grpc_server->Shutdown();
   // Every request has finished: the last uses they recorded are all stored now.
   usage_flusher.Stop();
   spdlog::info("stopped");

@@ -113,19 +113,6 @@ struct Config {
   std::atomic<size_t> open_connections{0};
 };
 
-// A UUID v4 in text form, as AWS's request ids are. Unique, not secret: a per-thread PRNG.
-void NewRequestId(std::string& out) {
-  thread_local std::mt19937_64 rng = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  const uint64_t words[2] = {rng(), rng()};
-  uint8_t random[16];
-  std::memcpy(random, words, sizeof random);
-  FormatUuidV4(random, out);
-}
-
 // "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", formatted at most once a second per thread.
 std::string_view DateHeader() {
   thread_local std::time_t cached = -1;
@@ -200,6 +187,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void Dispatch();
   bool Identify();
   bool Serve();
+  // Hands the request's record to the record sink, if there is one.
+  void Publish(const ops::Outcome& outcome);
   void Answer(bool served);
   bool KeepAlive() const;
   void Reply(int status, std::string_view body, bool keep_alive);
@@ -219,6 +208,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   tcp::socket socket_;
   RequestReader reader_;
   ops::RequestMeta meta_;
+  SteadyClock::time_point started_;  // when the request was read whole
   bool admin_request_ = false;  // to the admin API, not a KMS operation
   ops::ApiResponse response_;
   std::string head_;       // status line and headers of the response being written
@@ -341,6 +331,7 @@ void Connection::Fail(RequestReader::Outcome outcome) {
 }
 
 void Connection::Dispatch() {
+  started_ = SteadyClock::now();
   if (!reader_.is_post()) {
     Reply(405, config_.bodies.method_not_allowed, KeepAlive());
     return;
@@ -385,6 +376,8 @@ bool Connection::Identify() {
       spdlog::debug("request {} {}: {}", meta_.request_id, meta_.source_ip,
                     verified.status().message());
       response_.body = model::EncodeError(verified.status());
+      ops::Outcome refused{verified.status()};
+      Publish(refused);
       Reply(HttpStatusOf(verified.status().code()), response_.body, KeepAlive());
       return false;
     }
@@ -414,7 +407,14 @@ bool Connection::Identify() {
 bool Connection::Serve() {
   try {
     if (!admin_request_) {
-      response_ = config_.handler.serve(meta_, reader_.body());
+      ops::Outcome outcome = config_.handler.serve(meta_, reader_.body());
+      Publish(outcome);
+      if (outcome.output.ok()) {
+        response_ = {200, model::EncodeResponse(*outcome.output)};
+      } else {
+        const Status& error = outcome.output.status();
+        response_ = {HttpStatusOf(error.code()), model::EncodeError(error)};
+      }
     } else if (config_.handler.admin) {
       response_ = config_.handler.admin(reader_.path(), reader_.body(), meta_.source_ip);
     } else {
@@ -428,6 +428,15 @@ bool Connection::Serve() {
     spdlog::error("request {} ({}): handler threw", meta_.request_id, meta_.operation);
   }
   return false;
+}
+
+void Connection::Publish(const ops::Outcome& outcome) {
+  const ServerOptions& options = config_.options;
+  if (!options.records) return;
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      SteadyClock::now() - started_);
+  options.records->Publish(ops::MakeRecord(meta_, outcome, "http", options.clock->NowMillis(),
+                                           latency.count()));
 }
 
 void Connection::Answer(bool served) {

@@ -13,6 +13,7 @@
 #include "server/auth/identity_store.h"
 #include "server/http/request_reader.h"
 #include "server/ops/api.h"
+#include "server/records/record.h"
 
 namespace trent::http {
 
@@ -34,7 +35,9 @@ struct ServerOptions {
   // --auth strict: every KMS request's SigV4 signature is verified (sigv4.h VerifyRequest) at
   // `clock`'s time, and a request that fails is answered with the error, before any operation.
   bool verify_signatures = false;
-  const Clock* clock = nullptr;  // needed when verify_signatures
+  const Clock* clock = nullptr;  // the server's clock: signature times, record times
+  // Where each KMS request's record goes (ops::MakeRecord); null: nowhere.
+  records::RecordSink* records = nullptr;
 };
 
 // Serves every well-formed POST. `serve` runs on the connection's network thread, where it must
@@ -43,8 +46,9 @@ struct ServerOptions {
 // and the answer is written from the network thread again.
 // Requests to a path under admin::kAdminPathPrefix go to `admin` instead, on a blocking thread,
 // with the peer's address (who may call the admin API is the admin module's to decide).
+// `serve` answers with the operation layer's Outcome, which this frontend encodes as AWS JSON.
 struct Handler {
-  std::function<ops::ApiResponse(const ops::RequestMeta&, std::string_view body)> serve;
+  std::function<ops::Outcome(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
   std::function<ops::ApiResponse(std::string_view path, std::string_view body,
                                  std::string_view peer_ip)>

@@ -5,7 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json.hpp>
+
+#include "common/status.h"
 #include "policy/policy.h"
+#include "server/records/record.h"
 
 namespace trent::ops {
 
@@ -23,6 +27,23 @@ struct RequestMeta {
   std::string request_id;       // x-amzn-RequestId of the response
   std::string source_ip;
 };
+
+// What the operation layer answers a frontend: the operation's output as a JSON object in the
+// codec's form (blobs as base64 text, timestamps as epoch seconds), or the AWS error; and the
+// keys the request acted on.
+struct Outcome {
+  Result<boost::json::object> output = boost::json::object();
+  std::vector<std::string> key_arns;
+  // The caller as the operation layer saw it (the default account's root when the frontend
+  // identified nobody). Views into the RequestMeta or the Dispatcher: valid while both are.
+  std::string_view account;
+  std::string_view principal_arn;
+};
+
+// The request's record (records/record.h) from what the frontend knew and what the operation
+// layer answered. `now_ms`: the server clock's time; `latency_us`: how long the frontend took.
+records::RequestRecord MakeRecord(const RequestMeta& meta, const Outcome& outcome,
+                                  std::string_view frontend, int64_t now_ms, int64_t latency_us);
 
 // A complete answer: HTTP status and the JSON body (a result or an AWS error document).
 struct ApiResponse {

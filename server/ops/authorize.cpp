@@ -330,6 +330,9 @@ Status Denied(const Call& call, std::string_view action, std::string_view resour
 
 Status AuthorizeKey(const Call& call, std::string_view action, const kms::Key& key,
                     std::string_view request_alias, Services& s) {
+  if (std::find(call.key_arns.begin(), call.key_arns.end(), key.arn) == call.key_arns.end()) {
+    call.key_arns.push_back(key.arn);
+  }
   RequestConditions conditions(call, action, &key, request_alias, s);
   const policy::Request request{action, call.principal_arn, call.account, key.arn, &conditions};
   policy::DecisionInputs in;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "policy/policy.h"
@@ -34,6 +35,9 @@ struct Call {
   // Set by the authorize step (ops/authorize.h); the dispatcher refuses an answer of an
   // operation on a key that was never authorized.
   mutable bool authorized = false;
+  // The keys the request acted on (ARNs), for its record: each key authorization was asked for
+  // (allowed or not), and the key CreateKey made.
+  mutable std::vector<std::string> key_arns;
 };
 
 // The long-lived parts handlers act through.

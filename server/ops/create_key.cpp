@@ -77,6 +77,7 @@ Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
   TRY(spec.tags, ReadTags(in));
   spec.description = std::string(GetString(in, "Description").value_or(""));
   TRY(kms::KeyPtr key, s.keys.Create(spec, call.now_ms));
+  call.key_arns.push_back(key->arn);
   Output out;
   out["KeyMetadata"] = KeyMetadata(*key);
   return out;

@@ -26,6 +26,8 @@ constexpr bool kCheckResponses = false;
 // the test that caused it when it finds this in trentd's log.
 constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 
+}  // namespace
+
 // Whether an operation may block its thread: those that write wait for the write to be durable;
 // slow ones compute for long (GenerateDataKeyPair: an RSA-4096 pair takes about a second).
 enum class Blocking { kNo, kWrites, kSlow };
@@ -40,6 +42,8 @@ struct Route {
   Blocking blocking;
   Resource resource = Resource::kKey;
 };
+
+namespace {
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
@@ -100,17 +104,28 @@ const Route* FindRoute(std::string_view operation) {
 }
 
 // Internal failures (SQLite, PKCS#11, ...) are logged with the request id and their text is
-// not sent: the client gets KMSInternalException (HTTP 500) naming only the request id. AWS's
-// own message for it is not documented; the text is the model's description of the error.
-ApiResponse ErrorResponse(const Status& status, std::string_view request_id) {
-  if (status.code() != ErrorCode::kInternal) {
-    return {HttpStatusOf(status.code()), model::EncodeError(status)};
-  }
+// not sent: the client gets KMSInternalException naming only the request id. AWS's own message
+// for it is not documented; the text is the model's description of the error.
+Outcome Failed(const Status& status, std::string_view request_id,
+               std::vector<std::string> key_arns = {}) {
+  if (status.code() != ErrorCode::kInternal) return {status, std::move(key_arns)};
   spdlog::error("request {}: internal error: {}", request_id, status.message());
-  return {HttpStatusOf(ErrorCode::kInternal),
-          model::EncodeError(InternalError(
-              "The request was rejected because an internal exception occurred. The request can "
-              "be retried. Request id: " + std::string(request_id) + "."))};
+  return {InternalError("The request was rejected because an internal exception occurred. The "
+                        "request can be retried. Request id: " + std::string(request_id) + "."),
+          std::move(key_arns)};
+}
+
+// The operation and its route, or the error for an operation that is not one of the model's, or
+// that trent does not implement.
+Result<std::pair<const model::Operation*, const Route*>> Find(std::string_view operation) {
+  const model::Operation* op = model::FindOperation(operation);
+  if (!op) {
+    return Status(ErrorCode::kUnknownOperation,
+                  "Operation " + std::string(operation) + " is not a KMS operation.");
+  }
+  const Route* route = FindRoute(operation);
+  if (!route) return UnsupportedError("trent does not implement " + std::string(operation) + " yet.");
+  return std::make_pair(op, route);
 }
 
 }  // namespace
@@ -120,55 +135,69 @@ bool Dispatcher::Blocks(std::string_view operation) {
   return route && route->blocking != Blocking::kNo;
 }
 
-ApiResponse Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) const {
-  const model::Operation* op = model::FindOperation(meta.operation);
-  if (!op) {
-    return ErrorResponse({ErrorCode::kUnknownOperation,
-                          "Operation " + std::string(meta.operation) + " is not a KMS operation."},
-                         meta.request_id);
-  }
+Outcome Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) const {
   // An operation trent does not implement is refused before its body is read: the answer does
   // not depend on the body, so reading it would only cost time.
-  const Route* route = FindRoute(meta.operation);
-  if (!route) {
-    return ErrorResponse(UnsupportedError("trent does not implement " +
-                                          std::string(meta.operation) + " yet."),
-                         meta.request_id);
-  }
-  auto input = model::DecodeRequest(*op, body);
-  if (!input.ok()) return ErrorResponse(input.status(), meta.request_id);
+  auto found = Find(meta.operation);
+  if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
+  auto input = model::DecodeRequest(*found->first, body);
+  if (!input.ok()) return WithCaller(meta, Failed(input.status(), meta.request_id));
+  return WithCaller(meta, Run(meta, *found->first, *found->second, *input));
+}
+
+Outcome Dispatcher::DispatchTyped(const RequestMeta& meta, boost::json::object input) const {
+  auto found = Find(meta.operation);
+  if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
+  Status valid = model::ValidateRequest(*found->first, input, model::BlobForm::kRaw);
+  if (!valid.ok()) return WithCaller(meta, Failed(valid, meta.request_id));
+  return WithCaller(meta, Run(meta, *found->first, *found->second, input));
+}
+
+Outcome Dispatcher::WithCaller(const RequestMeta& meta, Outcome outcome) const {
+  outcome.account = AccountOf(meta);
+  outcome.principal_arn = PrincipalOf(meta);
+  return outcome;
+}
+
+Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
+                        const boost::json::object& input) const {
   // One place for every operation with a GrantTokens member.
-  if (Status tokens = CheckGrantTokens(*input); !tokens.ok()) {
-    return ErrorResponse(tokens, meta.request_id);
-  }
-  const bool identified = !meta.principal_arn.empty();
+  if (Status tokens = CheckGrantTokens(input); !tokens.ok()) return Failed(tokens, meta.request_id);
   const std::string action = "kms:" + std::string(meta.operation);
-  Call call{action, &*input, identified ? std::string_view(meta.account) : services_.default_account,
-            identified ? std::string_view(meta.principal_arn) : services_.default_root_arn,
-            meta.region, meta.access_key_id, meta.request_id, meta.source_ip,
-            services_.clock.NowMillis(), meta.identity_policies};
-  if (route->resource == Resource::kNone) {
+  Call call{action, &input, AccountOf(meta), PrincipalOf(meta), meta.region, meta.access_key_id,
+            meta.request_id, meta.source_ip, services_.clock.NowMillis(), meta.identity_policies};
+  if (route.resource == Resource::kNone) {
     if (Status allowed = AuthorizeWithoutKey(call, services_); !allowed.ok()) {
-      return ErrorResponse(allowed, meta.request_id);
+      return Failed(allowed, meta.request_id);
     }
   }
-  auto output = route->handler(call, *input, services_);
-  if (!output.ok()) return ErrorResponse(output.status(), meta.request_id);
+  auto output = route.handler(call, input, services_);
+  if (!output.ok()) return Failed(output.status(), meta.request_id, std::move(call.key_arns));
   if (!call.authorized) {
     model::WipeOutput(*output);
-    return ErrorResponse(InternalError(std::string(meta.operation) + " answered without an "
-                                       "authorization decision"),
-                         meta.request_id);
+    return Failed(InternalError(std::string(meta.operation) + " answered without an "
+                                "authorization decision"),
+                  meta.request_id, std::move(call.key_arns));
   }
   if constexpr (kCheckResponses) {
-    // The object checked is the one encoded: EncodeResponse only serializes it.
-    if (Status checked = model::CheckResponse(*op, *output); !checked.ok()) {
+    // The object checked is the one the frontend encodes.
+    if (Status checked = model::CheckResponse(op, *output); !checked.ok()) {
       model::WipeOutput(*output);
-      return ErrorResponse(InternalError(std::string(kResponseCheckFailed) + checked.message()),
-                           meta.request_id);
+      return Failed(InternalError(std::string(kResponseCheckFailed) + checked.message()),
+                    meta.request_id, std::move(call.key_arns));
     }
   }
-  return {200, model::EncodeResponse(*output)};
+  return {std::move(output), std::move(call.key_arns)};
+}
+
+std::string_view Dispatcher::AccountOf(const RequestMeta& meta) const {
+  return meta.principal_arn.empty() ? std::string_view(services_.default_account)
+                                    : std::string_view(meta.account);
+}
+
+std::string_view Dispatcher::PrincipalOf(const RequestMeta& meta) const {
+  return meta.principal_arn.empty() ? std::string_view(services_.default_root_arn)
+                                    : std::string_view(meta.principal_arn);
 }
 
 }  // namespace trent::ops

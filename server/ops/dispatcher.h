@@ -1,22 +1,48 @@
-// Routes a decoded request to its operation handler: decode -> validate -> handler -> encode.
+// The operation layer, protocol-neutral: finds the operation, validates its input against the
+// service model, checks grant tokens, authorizes, runs its handler, and answers the output or the
+// AWS error as a value. Frontends (server/http for AWS JSON, server/grpc) turn their requests into
+// its input and its Outcome into their answers.
 #pragma once
 
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "server/ops/api.h"
 #include "server/ops/call.h"
 
+namespace trent::model {
+struct Operation;
+}
+
 namespace trent::ops {
+
+struct Route;
 
 class Dispatcher {
  public:
   explicit Dispatcher(Services& services) : services_(services) {}
-  ApiResponse Dispatch(const RequestMeta& meta, std::string_view body) const;
+
+  // AWS JSON: `body` is the request's JSON text.
+  Outcome Dispatch(const RequestMeta& meta, std::string_view body) const;
+  // Typed frontends: `input` holds the request's members as JSON values, blobs as raw bytes
+  // (pbjson::Blobs::kRaw), in memory from model::RequestStorage; validated as Dispatch does.
+  Outcome DispatchTyped(const RequestMeta& meta, boost::json::object input) const;
+
   // True when `operation` may block its thread (it waits for a durable write, or computes for
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
 
+  // The caller's account and principal: meta's, or the default account's root when the
+  // frontend identified nobody.
+  std::string_view AccountOf(const RequestMeta& meta) const;
+  std::string_view PrincipalOf(const RequestMeta& meta) const;
+
  private:
+  Outcome WithCaller(const RequestMeta& meta, Outcome outcome) const;
+  Outcome Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
+              const boost::json::object& input) const;
+
   Services& services_;
 };
 

@@ -1,5 +1,6 @@
 #include "server/pbjson/message_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -159,9 +160,10 @@ Status SetTimestamp(const pb::FieldDescriptor* f, const json::value& v, pb::Mess
   const pb::Reflection* r = ts->GetReflection();
   const pb::Descriptor* d = ts->GetDescriptor();
   r->SetInt64(ts, d->FindFieldByName("seconds"), static_cast<int64_t>(whole));
-  r->SetInt32(ts, d->FindFieldByName("nanos"),
-              static_cast<int32_t>(std::llround((seconds - whole) * kNanosPerSecond) %
-                                   kNanosPerSecond));
+  // Whole microseconds: a double of epoch seconds holds no finer digits (AWS's times are
+  // milliseconds), and rounding keeps 0.368 from becoming 368000031 ns.
+  const int64_t micros = std::min<int64_t>(std::llround((seconds - whole) * 1e6), 999'999);
+  r->SetInt32(ts, d->FindFieldByName("nanos"), static_cast<int32_t>(micros * 1000));
   return Status::Ok();
 }
 

@@ -53,7 +53,7 @@ struct Server {
     dispatcher = std::make_unique<ops::Dispatcher>(*services);
   }
 
-  ops::ApiResponse Call(std::string_view operation, const std::string& body) {
+  ops::Outcome Call(std::string_view operation, const std::string& body) {
     // No principal: the default account's root, as for a request without known credentials.
     ops::RequestMeta meta;
     meta.operation = operation;
@@ -65,11 +65,13 @@ struct Server {
   }
 };
 
-// The answer's body, parsed, after checking it against the operation's output shape.
-json::object CheckedAnswer(std::string_view operation, const ops::ApiResponse& answer) {
-  INFO(operation << " answered " << answer.http_status << " " << answer.body);
-  REQUIRE(answer.http_status == 200);
-  json::value v = json::parse(answer.body);
+// The answer's output, encoded as the AWS JSON frontend encodes it and parsed again, after
+// checking it against the operation's output shape.
+json::object CheckedAnswer(std::string_view operation, ops::Outcome answer) {
+  INFO(operation << " answered " << AwsErrorType(answer.output.status().code()) << " "
+                 << answer.output.status().message());
+  REQUIRE(answer.output.ok());
+  json::value v = json::parse(model::EncodeResponse(*answer.output));
   REQUIRE(v.is_object());
   const model::Operation* op = model::FindOperation(operation);
   REQUIRE(op != nullptr);
@@ -125,7 +127,7 @@ TEST_CASE("every answer of every implemented operation matches its output shape"
       call("CreateKey", "{}").at("KeyMetadata").at("Arn").as_string()));
   for (const model::Operation& op : model::Operations()) {
     if (answered.count(op.name)) continue;
-    ops::ApiResponse answer = server.Call(op.name, R"({"KeyId":)" + fresh + "}");
-    if (answer.http_status == 200) CheckedAnswer(op.name, answer);
+    ops::Outcome answer = server.Call(op.name, R"({"KeyId":)" + fresh + "}");
+    if (answer.output.ok()) CheckedAnswer(op.name, std::move(answer));
   }
 }

@@ -1,0 +1,48 @@
+// The gRPC frontend: trent.v1.KeyManagementService (proto/trent/v1/kms.proto) through the same
+// operation layer as the AWS JSON frontend, plus grpc.health.v1.Health and server reflection.
+// server/grpc/*.cpp are the only files that include grpcpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "server/auth/identity_store.h"
+#include "server/ops/dispatcher.h"
+#include "server/records/record.h"
+
+namespace trent::grpcfront {
+
+// Metadata a gRPC caller sends to say who it is (gRPC requests carry no SigV4 signature):
+// the access key id of one of --credentials-file's identities, and the region of the request.
+// With --auth strict the identity's secret (and session token, for temporary credentials) must
+// come too; without it, an unknown or absent access key is the default account's root.
+inline constexpr char kAccessKeyIdHeader[] = "trent-access-key-id";
+inline constexpr char kSecretAccessKeyHeader[] = "trent-secret-access-key";
+inline constexpr char kSessionTokenHeader[] = "trent-session-token";
+inline constexpr char kRegionHeader[] = "trent-region";
+
+struct GrpcOptions {
+  std::string address;  // HOST:PORT; port 0 picks a free one
+  std::string default_region = "us-east-1";
+  const auth::IdentityStore* identities = nullptr;  // null: every caller is the default root
+  bool verify_credentials = false;                  // --auth strict
+  const Clock* clock = nullptr;                     // record times
+  records::RecordSink* records = nullptr;           // null: records go nowhere
+};
+
+class GrpcServer {
+ public:
+  // Builds, binds and starts serving on gRPC's own threads; an error when the address cannot be
+  // bound.
+  static Result<std::unique_ptr<GrpcServer>> Start(const GrpcOptions& options,
+                                                   const ops::Dispatcher& dispatcher);
+  virtual ~GrpcServer() = default;
+  virtual uint16_t port() const = 0;
+  // Stops accepting calls, lets those in flight finish (up to a few seconds), then returns.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace trent::grpcfront

@@ -311,6 +311,8 @@ int Serve(const Config& config) {
     grpc_options.verify_credentials = config.strict_auth;
     grpc_options.clock = &clock;
     grpc_options.records = &records;
+    grpc_options.admin = &admin_service;
+    grpc_options.admin_allow_remote = config.admin_allow_remote;
     auto started = grpcfront::GrpcServer::Start(grpc_options, dispatcher);
     if (!started.ok()) return fail(started.status());
     grpc_server = std::move(*started);

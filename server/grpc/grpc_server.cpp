@@ -1,6 +1,7 @@
 #include "server/grpc/grpc_server.h"
 
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -10,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/uuid.h"
+#include "server/grpc/admin_rpcs.h"
 #include "server/grpc/errors.h"
+#include "server/grpc/peer.h"
 #include "server/model/codec.h"
 #include "server/pbjson/message_json.h"
 #include "trent/v1/kms.grpc.pb.h"
@@ -28,20 +31,6 @@ std::string_view Metadata(const grpc::ServerContext& ctx, std::string_view name)
   const auto& md = ctx.client_metadata();
   auto it = md.find(grpc::string_ref(name.data(), name.size()));
   return it == md.end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
-}
-
-// The peer's IP address from gRPC's "ipv4:127.0.0.1:5000" / "ipv6:[::1]:5000" form.
-std::string PeerIp(const std::string& peer) {
-  std::string_view p = peer;
-  if (p.starts_with("ipv4:")) {
-    p.remove_prefix(5);
-    return std::string(p.substr(0, p.rfind(':')));
-  }
-  if (p.starts_with("ipv6:[")) {
-    p.remove_prefix(6);
-    return std::string(p.substr(0, p.find(']')));
-  }
-  return std::string(p);
 }
 
 class KmsService final : public v1::KeyManagementService::Service {
@@ -136,7 +125,9 @@ class KmsService final : public v1::KeyManagementService::Service {
 class Server final : public GrpcServer {
  public:
   Server(const GrpcOptions& options, const ops::Dispatcher& dispatcher)
-      : options_(options), kms_(options_, dispatcher) {}
+      : options_(options), kms_(options_, dispatcher) {
+    if (options_.admin) admin_.emplace(*options_.admin, options_.admin_allow_remote);
+  }
 
   Status Start() {
     grpc::EnableDefaultHealthCheckService(true);
@@ -144,6 +135,7 @@ class Server final : public GrpcServer {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&kms_);
+    if (admin_) builder.RegisterService(&*admin_);
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
       return InternalError("cannot serve gRPC on " + options_.address +
@@ -152,6 +144,7 @@ class Server final : public GrpcServer {
     // "" is the server as a whole; each service answers by its own name too.
     grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
     health->SetServingStatus(v1::KeyManagementService::service_full_name(), true);
+    if (admin_) health->SetServingStatus(v1::Admin::service_full_name(), true);
     health->SetServingStatus(true);
     return Status::Ok();
   }
@@ -171,6 +164,7 @@ class Server final : public GrpcServer {
  private:
   const GrpcOptions options_;
   KmsService kms_;
+  std::optional<AdminRpcs> admin_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };

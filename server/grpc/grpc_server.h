@@ -1,5 +1,6 @@
 // The gRPC frontend: trent.v1.KeyManagementService (proto/trent/v1/kms.proto) through the same
-// operation layer as the AWS JSON frontend, plus grpc.health.v1.Health and server reflection.
+// operation layer as the AWS JSON frontend, trent.v1.Admin (proto/trent/v1/admin.proto) when
+// given the admin service, plus grpc.health.v1.Health and server reflection.
 // server/grpc/*.cpp are the only files that include grpcpp.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "server/admin/admin_service.h"
 #include "server/auth/identity_store.h"
 #include "server/ops/dispatcher.h"
 #include "server/records/record.h"
@@ -31,6 +33,8 @@ struct GrpcOptions {
   bool verify_credentials = false;                  // --auth strict
   const Clock* clock = nullptr;                     // record times
   records::RecordSink* records = nullptr;           // null: records go nowhere
+  admin::AdminService* admin = nullptr;             // null: no trent.v1.Admin service
+  bool admin_allow_remote = false;                  // --admin-allow-remote
 };
 
 class GrpcServer {

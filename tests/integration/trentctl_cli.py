@@ -75,6 +75,13 @@ class Trentctl(harness.TrentdTestCase):
         listed = json.loads(self.ctl("kms", "ListKeys"))
         self.assertIn(key_id, [k["KeyId"] for k in listed["Keys"]])
 
+    def test_kms_region(self):
+        made = json.loads(self.ctl("--region", "us-west-2", "kms", "CreateKey"))["KeyMetadata"]
+        self.assertTrue(made["Arn"].startswith("arn:aws:kms:us-west-2:111122223333:key/"), made)
+        west = self.server.client(region="us-west-2")
+        self.assertEqual(west.describe_key(KeyId=made["KeyId"])["KeyMetadata"]["Arn"], made["Arn"])
+        self.assertIn(made["KeyId"], self.ctl("keys", "--region", "us-west-2"))
+
     def test_kms_aws_errors(self):
         stderr = self.ctl_fails(EXIT_SERVER_ERROR, "kms", "DescribeKey", '{"KeyId":"alias/none"}')
         with self.assertRaises(Exception) as cm:
@@ -199,6 +206,34 @@ class Trentctl(harness.TrentdTestCase):
             reader.join(timeout=10)
             proc.stdout.close()
             proc.stderr.close()
+
+
+class TrentctlIdentity(harness.TrentdTestCase):
+    """The caller's identity sent as call metadata, under --auth strict."""
+
+    grpc = True
+    auth = "strict"
+    identities = [{"access_key_id": "AKIDTRENTCTL", "secret_access_key": "trentctl-secret",
+                   "account_id": "444455556666", "arn": "arn:aws:iam::444455556666:user/ctl"}]
+
+    def run_ctl(self, *args):
+        return subprocess.run([trentctl_path(), "--server", self.server.grpc_target, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_credentials(self):
+        proc = self.run_ctl("kms", "ListKeys")
+        self.assertEqual(proc.returncode, EXIT_SERVER_ERROR, proc.stderr)
+        self.assertTrue(proc.stderr.startswith("MissingAuthenticationTokenException: "),
+                        proc.stderr)
+        proc = self.run_ctl("--access-key-id", "AKIDTRENTCTL", "--secret-access-key", "wrong",
+                            "kms", "ListKeys")
+        self.assertEqual(proc.returncode, EXIT_SERVER_ERROR, proc.stderr)
+        self.assertTrue(proc.stderr.startswith("InvalidSignatureException: "), proc.stderr)
+        proc = self.run_ctl("--access-key-id", "AKIDTRENTCTL", "--secret-access-key",
+                            "trentctl-secret", "kms", "CreateKey")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        arn = json.loads(proc.stdout)["KeyMetadata"]["Arn"]
+        self.assertTrue(arn.startswith("arn:aws:kms:us-east-1:444455556666:key/"), arn)
 
 
 class TrentctlReset(harness.TrentdTestCase):

@@ -146,7 +146,7 @@ int RunTail(const Options& options, int limit, bool follow) {
   request.set_limit(limit);
   request.set_follow(follow);
   // Following has no deadline: it streams until the user interrupts trentctl.
-  auto context = follow ? std::make_unique<grpc::ClientContext>() : NewContext(options);
+  auto context = NewContext(options, /*deadline=*/!follow);
   std::unique_ptr<grpc::ClientReader<v1::RequestRecord>> reader =
       Admin(options)->StreamRecords(context.get(), request);
   v1::RequestRecord record;

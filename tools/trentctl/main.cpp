@@ -55,6 +55,14 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json, "print JSON documents instead of readable text");
   app.add_option("--timeout", timeout_seconds, "seconds to wait for each answer")
       ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--region", options.region, "the region of KMS requests (default: trentd's)");
+  app.add_option("--access-key-id", options.access_key_id,
+                 "call as this identity of trentd's --credentials-file (default: the default "
+                 "account's root)");
+  app.add_option("--secret-access-key", options.secret_access_key,
+                 "the identity's secret (trentd --auth strict)");
+  app.add_option("--session-token", options.session_token,
+                 "the identity's session token, for temporary credentials (--auth strict)");
 
   app.add_subcommand("health", "print SERVING when trentd is ready (exit 1 otherwise)");
   Scope keys_scope;

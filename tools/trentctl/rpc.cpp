@@ -4,6 +4,7 @@
 #include <string>
 
 #include "google/rpc/status.pb.h"
+#include "server/grpc/metadata.h"
 
 namespace trent::ctl {
 namespace {
@@ -44,9 +45,16 @@ std::string ErrorReason(const grpc::Status& status) {
 
 }  // namespace
 
-std::unique_ptr<grpc::ClientContext> NewContext(const Options& options) {
+std::unique_ptr<grpc::ClientContext> NewContext(const Options& options, bool deadline) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + options.timeout);
+  if (deadline) context->set_deadline(std::chrono::system_clock::now() + options.timeout);
+  using namespace grpcfront;
+  for (const auto& [name, value] : {std::pair{kAccessKeyIdHeader, &options.access_key_id},
+                                    std::pair{kSecretAccessKeyHeader, &options.secret_access_key},
+                                    std::pair{kSessionTokenHeader, &options.session_token},
+                                    std::pair{kRegionHeader, &options.region}}) {
+    if (*value) context->AddMetadata(name, **value);
+  }
   return context;
 }
 

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <grpcpp/grpcpp.h>
 
@@ -21,10 +23,13 @@ struct Options {
   std::shared_ptr<grpc::Channel> channel;
   bool json = false;                   // --json: JSON documents instead of readable text
   std::chrono::seconds timeout{30};    // per call (tail --follow has none)
+  // Who calls, and in which region (server/grpc/metadata.h); unset: trentd's defaults.
+  std::optional<std::string> access_key_id, secret_access_key, session_token, region;
 };
 
-// A context whose deadline is `options.timeout` from now.
-std::unique_ptr<grpc::ClientContext> NewContext(const Options& options);
+// A context for one call: the caller's metadata, and a deadline `options.timeout` from now
+// unless `deadline` is false.
+std::unique_ptr<grpc::ClientContext> NewContext(const Options& options, bool deadline = true);
 
 // Prints a failed call to stderr and returns its exit code: "<AwsErrorType>: <message>" when the
 // status carries a google.rpc.ErrorInfo (its reason), "<GRPC_CODE>: <message>" otherwise.

@@ -329,7 +329,10 @@ int Serve(const Config& config) {
     std::cout << "trentd gRPC listening on " << host << ":" << grpc_server->port() << std::endl;
   }
   (*server)->Run();
-  if (grpc_server) grpc_server->Shutdown();
+  if (grpc_server) {
+    records.Close();  // ends StreamRecords calls that follow
+    grpc_server->Shutdown();
+  }
   // Every request has finished: the last uses they recorded are all stored now.
   usage_flusher.Stop();
   spdlog::info("stopped");

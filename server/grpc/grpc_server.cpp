@@ -11,11 +11,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/uuid.h"
-#include "server/grpc/admin_rpcs.h"
+#include "server/admin/access.h"
+#include "server/admin/to_proto.h"
 #include "server/grpc/errors.h"
-#include "server/grpc/peer.h"
 #include "server/model/codec.h"
 #include "server/pbjson/message_json.h"
+#include "trent/v1/admin.grpc.pb.h"
 #include "trent/v1/kms.grpc.pb.h"
 
 namespace trent::grpcfront {
@@ -31,6 +32,20 @@ std::string_view Metadata(const grpc::ServerContext& ctx, std::string_view name)
   const auto& md = ctx.client_metadata();
   auto it = md.find(grpc::string_ref(name.data(), name.size()));
   return it == md.end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
+}
+
+// The peer's IP address from gRPC's "ipv4:127.0.0.1:5000" / "ipv6:[::1]:5000" form.
+std::string PeerIp(const std::string& peer) {
+  std::string_view p = peer;
+  if (p.starts_with("ipv4:")) {
+    p.remove_prefix(5);
+    return std::string(p.substr(0, p.rfind(':')));
+  }
+  if (p.starts_with("ipv6:[")) {
+    p.remove_prefix(6);
+    return std::string(p.substr(0, p.find(']')));
+  }
+  return std::string(p);
 }
 
 class KmsService final : public v1::KeyManagementService::Service {
@@ -122,11 +137,83 @@ class KmsService final : public v1::KeyManagementService::Service {
   const ops::Dispatcher& dispatcher_;
 };
 
+// trent.v1.Admin: each method checks the peer, then is AdminService's.
+class AdminRpcs final : public v1::Admin::Service {
+ public:
+  explicit AdminRpcs(const GrpcOptions& options) : options_(options), admin_(*options.admin) {}
+
+  grpc::Status Health(grpc::ServerContext* ctx, const v1::HealthRequest* request,
+                      v1::HealthResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.Health(*request); }, response);
+  }
+  grpc::Status Reset(grpc::ServerContext* ctx, const v1::ResetRequest* request,
+                     v1::ResetResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.Reset(*request); }, response);
+  }
+  grpc::Status ListKeyStates(grpc::ServerContext* ctx, const v1::ListKeyStatesRequest* request,
+                             v1::ListKeyStatesResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.ListKeyStates(*request); }, response);
+  }
+  grpc::Status GetClock(grpc::ServerContext* ctx, const v1::GetClockRequest* request,
+                        v1::ClockResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.GetClock(*request); }, response);
+  }
+  grpc::Status AdvanceClock(grpc::ServerContext* ctx, const v1::AdvanceClockRequest* request,
+                            v1::ClockResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.AdvanceClock(*request); }, response);
+  }
+
+  // The recent records, then (with follow) each new one until the client ends the call or
+  // trentd stops.
+  grpc::Status StreamRecords(grpc::ServerContext* ctx, const v1::StreamRecordsRequest* request,
+                             grpc::ServerWriter<v1::RequestRecord>* writer) override {
+    if (Status allowed = Allowed(*ctx); !allowed.ok()) return ToGrpcStatus(allowed);
+    auto stream = admin_.StreamRecords(*request);
+    if (!stream.ok()) return ToGrpcStatus(stream.status());
+    for (const v1::RequestRecord& record : stream->recent) {
+      if (!writer->Write(record)) return grpc::Status::OK;
+    }
+    if (!stream->live) return grpc::Status::OK;
+    v1::RequestRecord record;
+    while (!ctx->IsCancelled() && !stream->live->closed()) {
+      for (const records::RequestRecord& next : stream->live->Next(kFollowPoll)) {
+        record.Clear();
+        admin::ToProto(next, &record);
+        if (!writer->Write(record)) return grpc::Status::OK;
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  // How long a follower waits for records before it looks whether its call is still on.
+  static constexpr auto kFollowPoll = std::chrono::milliseconds(250);
+
+  Status Allowed(const grpc::ServerContext& ctx) const {
+    const std::string peer = PeerIp(ctx.peer());
+    if (admin::AdminAllowed(peer, options_.admin_allow_remote)) return Status::Ok();
+    return admin::AdminRefused(peer);
+  }
+
+  // Runs `method` for an allowed peer and answers its result.
+  template <typename Method, typename Response>
+  grpc::Status Answer(const grpc::ServerContext& ctx, Method method, Response* response) const {
+    if (Status allowed = Allowed(ctx); !allowed.ok()) return ToGrpcStatus(allowed);
+    Result<Response> result = method();
+    if (!result.ok()) return ToGrpcStatus(result.status());
+    *response = std::move(result).value();
+    return grpc::Status::OK;
+  }
+
+  const GrpcOptions& options_;
+  admin::AdminService& admin_;
+};
+
 class Server final : public GrpcServer {
  public:
   Server(const GrpcOptions& options, const ops::Dispatcher& dispatcher)
       : options_(options), kms_(options_, dispatcher) {
-    if (options_.admin) admin_.emplace(*options_.admin, options_.admin_allow_remote);
+    if (options_.admin) admin_.emplace(options_);
   }
 
   Status Start() {

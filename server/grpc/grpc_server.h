@@ -1,6 +1,7 @@
 // The gRPC frontend: trent.v1.KeyManagementService (proto/trent/v1/kms.proto) through the same
-// operation layer as the AWS JSON frontend, trent.v1.Admin (proto/trent/v1/admin.proto) when
-// given the admin service, plus grpc.health.v1.Health and server reflection.
+// operation layer as the AWS JSON frontend, trent.v1.Admin (proto/trent/v1/admin.proto) through
+// the same AdminService as /_trent/v1/ over HTTP, plus grpc.health.v1.Health and server
+// reflection.
 // server/grpc/*.cpp are the only files that include grpcpp.
 #pragma once
 
@@ -25,8 +26,10 @@ struct GrpcOptions {
   bool verify_credentials = false;                  // --auth strict
   const Clock* clock = nullptr;                     // record times
   records::RecordSink* records = nullptr;           // null: records go nowhere
-  admin::AdminService* admin = nullptr;             // null: no trent.v1.Admin service
-  bool admin_allow_remote = false;                  // --admin-allow-remote
+  // The admin API (trent.v1.Admin); null: not served. Loopback peers only, unless
+  // admin_allow_remote (admin::AdminAllowed, as over HTTP).
+  admin::AdminService* admin = nullptr;
+  bool admin_allow_remote = false;
 };
 
 class GrpcServer {

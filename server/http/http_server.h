@@ -44,9 +44,9 @@ struct ServerOptions {
 // not block, unless `blocks` says the operation may (e.g. it waits for a durable write): then it
 // runs on one of the blocking threads, the network thread serves other connections meanwhile,
 // and the answer is written from the network thread again.
+// `serve` answers with the operation layer's Outcome, which this frontend encodes as AWS JSON.
 // Requests to a path under admin::kAdminPathPrefix go to `admin` instead, on a blocking thread,
 // with the peer's address (who may call the admin API is the admin module's to decide).
-// `serve` answers with the operation layer's Outcome, which this frontend encodes as AWS JSON.
 struct Handler {
   std::function<ops::Outcome(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks

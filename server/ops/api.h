@@ -33,11 +33,11 @@ struct RequestMeta {
 // keys the request acted on.
 struct Outcome {
   Result<boost::json::object> output = boost::json::object();
-  std::vector<std::string> key_arns;
+  std::vector<std::string> key_arns = {};
   // The caller as the operation layer saw it (the default account's root when the frontend
   // identified nobody). Views into the RequestMeta or the Dispatcher: valid while both are.
-  std::string_view account;
-  std::string_view principal_arn;
+  std::string_view account = {};
+  std::string_view principal_arn = {};
 };
 
 // The request's record (records/record.h) from what the frontend knew and what the operation

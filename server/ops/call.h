@@ -37,7 +37,7 @@ struct Call {
   mutable bool authorized = false;
   // The keys the request acted on (ARNs), for its record: each key authorization was asked for
   // (allowed or not), and the key CreateKey made.
-  mutable std::vector<std::string> key_arns;
+  mutable std::vector<std::string> key_arns = {};
 };
 
 // The long-lived parts handlers act through.

@@ -108,11 +108,17 @@ const Route* FindRoute(std::string_view operation) {
 // for it is not documented; the text is the model's description of the error.
 Outcome Failed(const Status& status, std::string_view request_id,
                std::vector<std::string> key_arns = {}) {
-  if (status.code() != ErrorCode::kInternal) return {status, std::move(key_arns)};
+  Outcome outcome;
+  outcome.key_arns = std::move(key_arns);
+  if (status.code() != ErrorCode::kInternal) {
+    outcome.output = status;
+    return outcome;
+  }
   spdlog::error("request {}: internal error: {}", request_id, status.message());
-  return {InternalError("The request was rejected because an internal exception occurred. The "
-                        "request can be retried. Request id: " + std::string(request_id) + "."),
-          std::move(key_arns)};
+  outcome.output = InternalError("The request was rejected because an internal exception occurred. "
+                                 "The request can be retried. Request id: " +
+                                 std::string(request_id) + ".");
+  return outcome;
 }
 
 // The operation and its route, or the error for an operation that is not one of the model's, or
@@ -187,7 +193,10 @@ Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, con
                     meta.request_id, std::move(call.key_arns));
     }
   }
-  return {std::move(output), std::move(call.key_arns)};
+  Outcome outcome;
+  outcome.output = std::move(output);
+  outcome.key_arns = std::move(call.key_arns);
+  return outcome;
 }
 
 std::string_view Dispatcher::AccountOf(const RequestMeta& meta) const {

@@ -5,6 +5,8 @@
 #
 # Environment read here:
 #   BENCH_TRENTD        trentd binary to measure (default: a Release build in build-bench/)
+#   BENCH_GRPC_LOAD     the gRPC load client, for scripts/bench (default: trent-grpc-load beside
+#                       BENCH_TRENTD, or the one built in build-bench/)
 #   BENCH_TRENTD_FLAGS  extra trentd flags, split on spaces (e.g. "--key-cache-size 50000")
 #   LOCALKMS_BIN        the local-kms peer (default /tmp/peer-localkms/bin/local-kms); "none"
 #                       measures trentd alone
@@ -97,22 +99,29 @@ cleanup() {
 }
 
 # Sets trentd_bin: BENCH_TRENTD, or a Release build in build-bench/ (through ccache if present).
+# With `grpc`, also grpc_load_bin (BENCH_GRPC_LOAD, or trent-grpc-load beside trentd).
 find_trentd() {
+  local want_grpc=${1:-} targets=(trentd)
+  [[ $want_grpc == grpc ]] && targets+=(trent-grpc-load)
   if [[ -n ${BENCH_TRENTD:-} ]]; then
     [[ -x $BENCH_TRENTD ]] || die "BENCH_TRENTD=$BENCH_TRENTD is not an executable"
     trentd_bin=$BENCH_TRENTD
-    return
+  else
+    local build_dir="$bench_root/build-bench" launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    log "building ${targets[*]} (Release) in build-bench/"
+    if ! { cmake -S "$bench_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+             -DTRENT_CHECK_RESPONSES=OFF "${launcher[@]}" &&
+           cmake --build "$build_dir" --target "${targets[@]}" -j"$(nproc)"; } >"$work/build.log" 2>&1; then
+      tail -n 40 "$work/build.log" >&2
+      die "building ${targets[*]} failed (log above)"
+    fi
+    trentd_bin="$build_dir/trentd"
   fi
-  local build_dir="$bench_root/build-bench" launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  log "building trentd (Release) in build-bench/"
-  if ! { cmake -S "$bench_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-           -DTRENT_CHECK_RESPONSES=OFF "${launcher[@]}" &&
-         cmake --build "$build_dir" --target trentd -j"$(nproc)"; } >"$work/build.log" 2>&1; then
-    tail -n 40 "$work/build.log" >&2
-    die "building trentd failed (log above)"
-  fi
-  trentd_bin="$build_dir/trentd"
+  [[ $want_grpc == grpc ]] || return 0
+  grpc_load_bin=${BENCH_GRPC_LOAD:-$(dirname "$trentd_bin")/trent-grpc-load}
+  [[ -x $grpc_load_bin ]] ||
+    die "no gRPC load client at $grpc_load_bin (build the trent-grpc-load target, or set BENCH_GRPC_LOAD)"
 }
 
 # Sets trentd_flags. The benchmarks create far more keys than AWS's per-account quota allows,
@@ -138,23 +147,29 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # Starts trentd on a free port with the data dir $1 (kept across restarts); sets addr
 # (HOST:PORT), trentd_pid and trentd_start_seconds (process start to the readiness line).
+# With $2 = grpc, trentd also serves gRPC on a free port (--grpc-listen), and grpc_addr is set.
 start_trentd() {
-  local data_dir=$1 out="$work/trentd.out" started line='' i
+  local data_dir=$1 want_grpc=${2:-} out="$work/trentd.out" started line='' grpc_line='' i
+  local grpc_flags=()
+  [[ $want_grpc == grpc ]] && grpc_flags=(--grpc-listen 127.0.0.1:0)
   : >"$out"
   started=$EPOCHREALTIME
-  "$trentd_bin" --listen 127.0.0.1:0 --data-dir "$data_dir" "${trentd_flags[@]}" \
+  "$trentd_bin" --listen 127.0.0.1:0 "${grpc_flags[@]}" --data-dir "$data_dir" "${trentd_flags[@]}" \
     > >(stamp_lines >"$out") 2>>"$work/trentd.err" &
   trentd_pid=$!
   pids+=("$trentd_pid")
   for ((i = 0; i < 30000; i++)); do  # 300 s: a start over a million keys may be slow
     line=$(grep -m1 '^[0-9.]* trentd listening on ' "$out" || true)
-    [[ -n $line ]] && break
+    [[ $want_grpc == grpc ]] && grpc_line=$(grep -m1 '^[0-9.]* trentd gRPC listening on ' "$out" || true)
+    [[ -n $line && ( $want_grpc != grpc || -n $grpc_line ) ]] && break
     alive "$trentd_pid" || { tail -n 20 "$work/trentd.err" >&2; die "trentd exited before it was ready"; }
     sleep 0.01
   done
-  [[ -n $line ]] || die "trentd did not print its readiness line within 300 s"
+  [[ -n $line && ( $want_grpc != grpc || -n $grpc_line ) ]] ||
+    die "trentd did not print its readiness lines within 300 s"
   trentd_start_seconds=$(elapsed "$started" "${line%% *}")
   addr=${line##* }
+  grpc_addr=${grpc_line##* }
 }
 
 # Starts local-kms on a free loopback port with a fresh data dir; sets addr and localkms_pid.
@@ -204,12 +219,19 @@ start_wrk() {
 # Waits for the wrk started as <label> (pid $2) and checks it; sets result_rps, result_p50_us,
 # result_p99_us, result_requests. Any error response or socket error fails the whole run.
 finish_wrk() {
-  local label=$1 pid=$2 out="$work/wrk-$1.txt" status=0 result kv kept=() other
+  local label=$1 pid=$2 out="$work/wrk-$1.txt" status=0 kept=() other
   wait "$pid" || status=$?
   for other in "${pids[@]}"; do [[ $other == "$pid" ]] || kept+=("$other"); done
   pids=("${kept[@]}")
   [[ $status == 0 ]] || { cat "$out" >&2; die "wrk failed on $label (status $status)"; }
-  result=$(grep -m1 '^BENCH_RESULT ' "$out") || { cat "$out" >&2; die "no result from wrk on $label"; }
+  read_result "$label" "$out"
+}
+
+# Reads the BENCH_RESULT line of a load client's output (label, file): the wrk scripts
+# (common.lua) and trent-grpc-load print the same form. Sets the result_* variables.
+read_result() {
+  local label=$1 out=$2 result kv
+  result=$(grep -m1 '^BENCH_RESULT ' "$out") || { cat "$out" >&2; die "no result from the load client on $label"; }
   for kv in ${result#BENCH_RESULT }; do
     case $kv in
       rps=*) result_rps=${kv#*=} ;;
@@ -218,7 +240,7 @@ finish_wrk() {
       requests=*) result_requests=${kv#*=}
                   [[ $result_requests -gt 0 ]] || die "$label: no request completed" ;;
       error_responses=*) [[ ${kv#*=} == 0 ]] ||
-        { cat "$out" >&2; die "$label: ${kv#*=} error responses (HTTP >= 400)"; } ;;
+        { cat "$out" >&2; die "$label: ${kv#*=} error responses"; } ;;
       socket_errors=*) [[ ${kv#*=} == 0 ]] ||
         { cat "$out" >&2; die "$label: ${kv#*=} socket errors (connect, read, write or 2 s timeout)"; } ;;
     esac
@@ -228,6 +250,19 @@ finish_wrk() {
 run_wrk() {
   start_wrk "$@"
   finish_wrk "$1" "$wrk_pid"
+}
+
+# Encrypt of BENCH_PLAINTEXT's size under BENCH_CONTEXT over gRPC at $grpc_addr with
+# trent-grpc-load: label, channels (one connection each, one call in flight), seconds. Sets the
+# result_* variables as run_wrk does.
+run_grpc_load() {
+  local label=$1 channels=$2 seconds=$3 out="$work/grpc-load-$1.txt" size
+  size=$(printf '%s' "$BENCH_PLAINTEXT" | base64 -d | wc -c)
+  "$grpc_load_bin" --server "$grpc_addr" --key-id "$BENCH_KEY_ID" --channels "$channels" \
+    --concurrency 1 --seconds "$seconds" --plaintext-size "$size" \
+    --encryption-context "$BENCH_CONTEXT" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "trent-grpc-load failed on $label"; }
+  read_result "$label" "$out"
 }
 
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }

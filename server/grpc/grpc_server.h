@@ -13,19 +13,11 @@
 #include "common/status.h"
 #include "server/admin/admin_service.h"
 #include "server/auth/identity_store.h"
+#include "server/grpc/metadata.h"
 #include "server/ops/dispatcher.h"
 #include "server/records/record.h"
 
 namespace trent::grpcfront {
-
-// Metadata a gRPC caller sends to say who it is (gRPC requests carry no SigV4 signature):
-// the access key id of one of --credentials-file's identities, and the region of the request.
-// With --auth strict the identity's secret (and session token, for temporary credentials) must
-// come too; without it, an unknown or absent access key is the default account's root.
-inline constexpr char kAccessKeyIdHeader[] = "trent-access-key-id";
-inline constexpr char kSecretAccessKeyHeader[] = "trent-secret-access-key";
-inline constexpr char kSessionTokenHeader[] = "trent-session-token";
-inline constexpr char kRegionHeader[] = "trent-region";
 
 struct GrpcOptions {
   std::string address;  // HOST:PORT; port 0 picks a free one

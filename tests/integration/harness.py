@@ -2,7 +2,8 @@
 temporary data directory, make boto3 clients pointed at it, and check AWS errors.
 
 The environment names the programs under test (set by tests/integration/CMakeLists.txt):
-TRENTD (the server binary), TRENT_AWS (the aws CLI), TRENT_NODE (node).
+TRENTD (the server binary), TRENTCTL (its command-line client), TRENT_AWS (the aws CLI),
+TRENT_NODE (node), TRENT_PROTO_PY (the Python modules protoc made of proto/).
 """
 
 import ctypes
@@ -18,6 +19,8 @@ import time
 import unittest
 
 READY_PREFIX = "trentd listening on "
+# With --grpc-listen, trentd prints this line after READY_PREFIX's.
+GRPC_READY_PREFIX = "trentd gRPC listening on "
 START_TIMEOUT = 30.0
 # In a sanitizer build (scripts/test --asan, --tsan) each runtime writes its reports to
 # <workdir>/sanitizer.<pid> instead of stderr; any such file fails the test (SanitizerError).
@@ -99,10 +102,11 @@ class ResponseCheckError(AssertionError):
 class Trentd:
     """One trentd process on 127.0.0.1:<free port>, with a data dir that outlives restarts."""
 
-    def __init__(self, extra_args=(), data_dir=None, identities=None, auth=None):
+    def __init__(self, extra_args=(), data_dir=None, identities=None, auth=None, grpc=False):
         """`identities`: dicts of access_key_id, secret_access_key, account_id, arn and optional
         session_token and policies (a list of JSON texts), written to a --credentials-file;
-        `auth`: "strict" or "off" (--auth)."""
+        `auth`: "strict" or "off" (--auth); `grpc`: also serve gRPC on a free port
+        (--grpc-listen 127.0.0.1:0; its port is grpc_port)."""
         self.workdir = tempfile.mkdtemp(prefix="trent-it-")
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         self.extra_args = list(extra_args)
@@ -112,13 +116,20 @@ class Trentd:
             self.extra_args += ["--credentials-file", path]
         if auth is not None:
             self.extra_args += ["--auth", auth]
+        self.grpc = grpc
         self.proc = None
         self.port = None
+        self.grpc_port = None
         self.starts = 0
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def grpc_target(self):
+        """HOST:PORT of the gRPC frontend (grpc=True)."""
+        return f"127.0.0.1:{self.grpc_port}"
 
     def start(self, listen="127.0.0.1:0"):
         assert self.proc is None, "already running"
@@ -127,6 +138,9 @@ class Trentd:
         self.stderr_path = os.path.join(self.workdir, f"stderr.{self.starts}")
         cmd = [trentd_path(), "--listen", listen, "--data-dir", self.data_dir,
                "--log-level", "warn"] + self.extra_args
+        if self.grpc:
+            cmd += ["--grpc-listen", "127.0.0.1:0"]
+        prefixes = [READY_PREFIX] + ([GRPC_READY_PREFIX] if self.grpc else [])
         env = client_environment()
         log_path = os.path.join(self.workdir, "sanitizer")
         for name in SANITIZER_OPTION_VARIABLES:
@@ -137,11 +151,15 @@ class Trentd:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             with open(self.stdout_path, "r", errors="replace") as f:
-                line = f.readline()
-            if line.endswith("\n"):
-                if not line.startswith(READY_PREFIX):
-                    self._fail_start(f"unexpected first stdout line {line!r}")
-                self.port = int(line[len(READY_PREFIX):].strip().rsplit(":", 1)[1])
+                lines = [line for line in f.readlines()[:len(prefixes)] if line.endswith("\n")]
+            for line, prefix in zip(lines, prefixes):
+                if not line.startswith(prefix):
+                    self._fail_start(f"unexpected stdout line {line!r}, expected {prefix!r}...")
+            if len(lines) == len(prefixes):
+                ports = [int(line[len(prefix):].strip().rsplit(":", 1)[1])
+                         for line, prefix in zip(lines, prefixes)]
+                self.port = ports[0]
+                self.grpc_port = ports[1] if self.grpc else None
                 return self
             if self.proc.poll() is not None:
                 self._fail_start(f"exited with code {self.proc.returncode} before it was ready")
@@ -338,10 +356,12 @@ class TrentdTestCase(unittest.TestCase):
     trentd_args = ()
     identities = None  # see Trentd
     auth = None
+    grpc = False
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Trentd(cls.trentd_args, identities=cls.identities, auth=cls.auth)
+        cls.server = Trentd(cls.trentd_args, identities=cls.identities, auth=cls.auth,
+                            grpc=cls.grpc)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.kms = cls.server.client()

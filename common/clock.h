@@ -7,7 +7,8 @@
 
 namespace trent {
 
-constexpr int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
+constexpr int64_t kMillisPerSecond = 1000;
+constexpr int64_t kMillisPerDay = 24LL * 60 * 60 * kMillisPerSecond;
 
 class Clock {
  public:

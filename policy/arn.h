@@ -6,6 +6,10 @@
 
 namespace trent::policy {
 
+// The prefixes of IAM and STS principal ARNs in the aws partition.
+inline constexpr std::string_view kIamArnPrefix = "arn:aws:iam::";
+inline constexpr std::string_view kStsArnPrefix = "arn:aws:sts::";
+
 // Whether `s` is a 12-digit account id.
 bool IsAccountId(std::string_view s);
 

@@ -15,8 +15,6 @@
 namespace trent::policy {
 namespace {
 
-Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
-
 struct OpName {
   std::string_view name;
   ConditionOp op;
@@ -289,12 +287,12 @@ Status CompileCondition(std::string_view op_text, std::string_view key,
   }
   const auto found = std::find_if(kOps.begin(), kOps.end(),
                                   [&](const OpName& o) { return o.name == name; });
-  if (found == kOps.end()) return Malformed(messages::kUnknownConditionOperator);
+  if (found == kOps.end()) return messages::Malformed(messages::kUnknownConditionOperator);
   c.op = found->op;
   if (c.op == ConditionOp::kNull && (c.if_exists || c.qualifier != SetQualifier::kNone)) {
-    return Malformed(messages::kUnknownConditionOperator);
+    return messages::Malformed(messages::kUnknownConditionOperator);
   }
-  if (key.empty() || values.empty()) return Malformed(messages::kInvalidCondition);
+  if (key.empty() || values.empty()) return messages::Malformed(messages::kInvalidCondition);
   c.key = std::string(key);
   for (std::string& text : values) {
     ConditionValue v;
@@ -327,7 +325,7 @@ Status CompileCondition(std::string_view op_text, std::string_view key,
       default:
         break;
     }
-    if (!valid) return Malformed(messages::kInvalidConditionValue);
+    if (!valid) return messages::Malformed(messages::kInvalidConditionValue);
     v.text = std::move(text);
     c.values.push_back(std::move(v));
   }

@@ -10,9 +10,6 @@
 namespace trent::policy {
 namespace {
 
-constexpr std::string_view kIamArnPrefix = "arn:aws:iam::";
-constexpr std::string_view kStsArnPrefix = "arn:aws:sts::";
-
 // The operations whose requests carry an encryption context: the only ones a grant's
 // constraints apply to (the service model's GrantConstraints: "Grant constraints are not
 // applied to operations that do not support an encryption context").

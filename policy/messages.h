@@ -1,6 +1,8 @@
 // The reasons given in MalformedPolicyDocumentException, each defined once.
 #pragma once
 
+#include "common/status.h"
+
 namespace trent::policy::messages {
 
 // AWS KMS's texts, as its answers quote them:
@@ -47,5 +49,8 @@ inline constexpr const char* kIdentityPrincipal =
     "Policy document should not specify a principal.";
 inline constexpr const char* kIdentityNoAction = "Policy statement must contain actions.";
 inline constexpr const char* kIdentityNoResource = "Policy statement must contain resources.";
+
+// MalformedPolicyDocumentException with `reason`.
+inline Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
 
 }  // namespace trent::policy::messages

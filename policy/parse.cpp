@@ -16,8 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
-
 // A JSON string, or each string of a non-empty array of strings; false for anything else.
 bool StringList(const json::value& v, std::vector<std::string_view>& out) {
   if (const json::string* s = v.if_string()) {
@@ -83,20 +81,20 @@ bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
 Status ParsePrincipal(const json::value& v, PrincipalList& out) {
   if (const json::string* s = v.if_string()) {
     // Only "*" may stand alone; any other principal names its kind ({"AWS": ...}).
-    if (*s != "*") return Malformed(messages::kInvalidPrincipals);
+    if (*s != "*") return messages::Malformed(messages::kInvalidPrincipals);
     out.any = true;
     return Status::Ok();
   }
   const json::object* o = v.if_object();
-  if (o == nullptr) return Malformed(messages::kInvalidPrincipals);
+  if (o == nullptr) return messages::Malformed(messages::kInvalidPrincipals);
   // {} or {"AWS": []} names nobody: KMS's answer is the one for a missing principal.
-  if (o->empty()) return Malformed(messages::kNoPrincipal);
+  if (o->empty()) return messages::Malformed(messages::kNoPrincipal);
   for (const auto& [kind, values] : *o) {
     if (const json::array* a = values.if_array(); a != nullptr && a->empty()) {
-      return Malformed(messages::kNoPrincipal);
+      return messages::Malformed(messages::kNoPrincipal);
     }
     std::vector<std::string_view> list;
-    if (!StringList(values, list)) return Malformed(messages::kInvalidPrincipals);
+    if (!StringList(values, list)) return messages::Malformed(messages::kInvalidPrincipals);
     for (std::string_view p : list) {
       bool valid;
       if (kind == "AWS") {
@@ -108,7 +106,7 @@ Status ParsePrincipal(const json::value& v, PrincipalList& out) {
       } else {
         valid = false;
       }
-      if (!valid) return Malformed(messages::kInvalidPrincipals);
+      if (!valid) return messages::Malformed(messages::kInvalidPrincipals);
     }
   }
   return Status::Ok();
@@ -126,14 +124,14 @@ void AddPattern(std::string value, PatternList& out) {
 
 Status ParseActions(const json::value& v, PatternList& out) {
   std::vector<std::string_view> list;
-  if (!StringList(v, list)) return Malformed(messages::kInvalidAction);
+  if (!StringList(v, list)) return messages::Malformed(messages::kInvalidAction);
   for (std::string_view action : list) {
     // "*" or "<service>:<action pattern>"; action names are case-insensitive.
     if (action != "*") {
       const size_t colon = action.find(':');
       if (colon == 0 || colon == std::string_view::npos || colon + 1 == action.size() ||
           action.find(':', colon + 1) != std::string_view::npos) {
-        return Malformed(messages::kInvalidAction);
+        return messages::Malformed(messages::kInvalidAction);
       }
     }
     AddPattern(AsciiLower(action), out);
@@ -143,10 +141,10 @@ Status ParseActions(const json::value& v, PatternList& out) {
 
 Status ParseResources(const json::value& v, PatternList& out) {
   std::vector<std::string_view> list;
-  if (!StringList(v, list)) return Malformed(messages::kInvalidResource);
+  if (!StringList(v, list)) return messages::Malformed(messages::kInvalidResource);
   for (std::string_view resource : list) {
     if (resource != "*" && !resource.starts_with("arn:")) {
-      return Malformed(messages::kInvalidResource);
+      return messages::Malformed(messages::kInvalidResource);
     }
     AddPattern(std::string(resource), out);
   }
@@ -160,23 +158,23 @@ std::string ConditionValueText(const json::value& v) {
 
 Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
   const json::object* ops = v.if_object();
-  if (ops == nullptr) return Malformed(messages::kInvalidCondition);
+  if (ops == nullptr) return messages::Malformed(messages::kInvalidCondition);
   for (const auto& [op, block] : *ops) {
     const json::object* keys = block.if_object();
-    if (keys == nullptr) return Malformed(messages::kInvalidCondition);
+    if (keys == nullptr) return messages::Malformed(messages::kInvalidCondition);
     for (const auto& [key, values] : *keys) {
       std::vector<std::string> texts;
       if (const json::array* a = values.if_array()) {
         for (const json::value& item : *a) {
           if (!item.is_string() && !item.is_number() && !item.is_bool()) {
-            return Malformed(messages::kInvalidCondition);
+            return messages::Malformed(messages::kInvalidCondition);
           }
           texts.push_back(ConditionValueText(item));
         }
       } else if (values.is_string() || values.is_number() || values.is_bool()) {
         texts.push_back(ConditionValueText(values));
       } else {
-        return Malformed(messages::kInvalidCondition);
+        return messages::Malformed(messages::kInvalidCondition);
       }
       TRY_STATUS(CompileCondition(std::string_view(op.data(), op.size()),
                                   std::string_view(key.data(), key.size()), std::move(texts),
@@ -189,51 +187,51 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
 Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Malformed(messages::kElementType);
+  if (o == nullptr) return messages::Malformed(messages::kElementType);
   Statement st;
   bool has_effect = false, has_action = false, has_resource = false;
   for (const auto& [name, value] : *o) {
     if (name == "Sid") {
       const json::string* s = value.if_string();
-      if (s == nullptr) return Malformed(messages::kElementType);
+      if (s == nullptr) return messages::Malformed(messages::kElementType);
       if (!s->empty() && !sids.emplace(s->data(), s->size()).second) {
-        return Malformed(messages::kDuplicateSid);
+        return messages::Malformed(messages::kDuplicateSid);
       }
     } else if (name == "Effect") {
       const json::string* s = value.if_string();
-      if (s == nullptr || (*s != "Allow" && *s != "Deny")) return Malformed(messages::kEffect);
+      if (s == nullptr || (*s != "Allow" && *s != "Deny")) return messages::Malformed(messages::kEffect);
       st.deny = *s == "Deny";
       has_effect = true;
     } else if (name == "Principal" || name == "NotPrincipal") {
-      if (kind == Kind::kIdentityPolicy) return Malformed(messages::kIdentityPrincipal);
-      if (st.has_principal) return Malformed(messages::kElementTwice);
+      if (kind == Kind::kIdentityPolicy) return messages::Malformed(messages::kIdentityPrincipal);
+      if (st.has_principal) return messages::Malformed(messages::kElementTwice);
       st.has_principal = true;
       st.not_principal = name == "NotPrincipal";
       TRY_STATUS(ParsePrincipal(value, st.principals));
     } else if (name == "Action" || name == "NotAction") {
-      if (has_action) return Malformed(messages::kElementTwice);
+      if (has_action) return messages::Malformed(messages::kElementTwice);
       has_action = true;
       st.not_action = name == "NotAction";
       TRY_STATUS(ParseActions(value, st.actions));
     } else if (name == "Resource" || name == "NotResource") {
-      if (has_resource) return Malformed(messages::kElementTwice);
+      if (has_resource) return messages::Malformed(messages::kElementTwice);
       has_resource = true;
       st.not_resource = name == "NotResource";
       TRY_STATUS(ParseResources(value, st.resources));
     } else if (name == "Condition") {
       TRY_STATUS(ParseCondition(value, st.conditions));
     } else {
-      return Malformed(messages::kUnknownElement);
+      return messages::Malformed(messages::kUnknownElement);
     }
   }
-  if (!has_effect) return Malformed(messages::kEffect);
+  if (!has_effect) return messages::Malformed(messages::kEffect);
   if (kind == Kind::kKeyPolicy) {
-    if (!st.has_principal) return Malformed(messages::kNoPrincipal);
-    if (!has_action) return Malformed(messages::kNoAction);
-    if (!has_resource) return Malformed(messages::kNoResource);
+    if (!st.has_principal) return messages::Malformed(messages::kNoPrincipal);
+    if (!has_action) return messages::Malformed(messages::kNoAction);
+    if (!has_resource) return messages::Malformed(messages::kNoResource);
   } else {
-    if (!has_action) return Malformed(messages::kIdentityNoAction);
-    if (!has_resource) return Malformed(messages::kIdentityNoResource);
+    if (!has_action) return messages::Malformed(messages::kIdentityNoAction);
+    if (!has_resource) return messages::Malformed(messages::kIdentityNoResource);
   }
   out.push_back(std::move(st));
   return Status::Ok();
@@ -245,7 +243,7 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
   boost::system::error_code ec;
   json::value root = json::parse(text, ec);
   const json::object* o = ec ? nullptr : root.if_object();
-  if (o == nullptr) return Malformed(messages::kNotJson);
+  if (o == nullptr) return messages::Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
   std::set<std::string> sids;
   bool has_statement = false;
@@ -253,10 +251,10 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
     if (name == "Version") {
       const json::string* s = value.if_string();
       if (s == nullptr || (*s != "2012-10-17" && *s != "2008-10-17")) {
-        return Malformed(messages::kVersion);
+        return messages::Malformed(messages::kVersion);
       }
     } else if (name == "Id") {
-      if (!value.is_string()) return Malformed(messages::kElementType);
+      if (!value.is_string()) return messages::Malformed(messages::kElementType);
     } else if (name == "Statement") {
       if (const json::array* a = value.if_array()) {
         has_statement = !a->empty();
@@ -268,10 +266,10 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
         TRY_STATUS(ParseStatement(value, kind, sids, document->statements));
       }
     } else {
-      return Malformed(messages::kUnknownElement);
+      return messages::Malformed(messages::kUnknownElement);
     }
   }
-  if (!has_statement) return Malformed(messages::kNoStatement);
+  if (!has_statement) return messages::Malformed(messages::kNoStatement);
   return DocumentPtr(std::move(document));
 }
 

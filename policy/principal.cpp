@@ -4,7 +4,6 @@
 namespace trent::policy {
 namespace {
 
-constexpr std::string_view kIamArnPrefix = "arn:aws:iam::";
 constexpr std::string_view kRootSuffix = ":root";
 
 }  // namespace

@@ -8,7 +8,7 @@ char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 // Greedy matching with one backtrack point (the last `*` seen): each `*` only ever advances,
 // so the work is O(pattern * text) in the worst case and linear for the patterns policies use.
 template <bool kIgnoreCase>
-bool Match(std::string_view pattern, std::string_view text) {
+bool GreedyMatch(std::string_view pattern, std::string_view text) {
   size_t p = 0, t = 0;
   size_t star = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
@@ -37,11 +37,11 @@ bool Match(std::string_view pattern, std::string_view text) {
 }  // namespace
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  return Match<false>(pattern, text);
+  return GreedyMatch<false>(pattern, text);
 }
 
 bool WildcardMatchIgnoreCase(std::string_view lower_pattern, std::string_view text) {
-  return Match<true>(lower_pattern, text);
+  return GreedyMatch<true>(lower_pattern, text);
 }
 
 bool HasWildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/version.h"
 #include "server/admin/to_proto.h"
 
@@ -16,7 +17,6 @@ namespace {
 // The furthest one AdvanceClock moves: 100 years, far beyond any KMS date (the longest, a
 // rotation period, is 2560 days).
 constexpr int64_t kMaxAdvanceSeconds = 100LL * 366 * 24 * 60 * 60;
-constexpr int64_t kMillisPerSecond = 1000;
 constexpr size_t kAccountIdDigits = 12;
 
 Status CheckAccount(const std::string& account) {

@@ -3,12 +3,12 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "server/kms/last_usage.h"
 
 namespace trent::admin {
 namespace {
 
-constexpr int64_t kMillisPerSecond = 1000;
 constexpr int32_t kNanosPerMilli = 1'000'000;
 
 void ToProto(const kms::KeyVersion& version, v1::KeyVersionState* out) {

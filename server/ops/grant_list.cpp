@@ -7,8 +7,7 @@
 namespace trent::ops {
 namespace {
 
-constexpr int64_t kDefaultLimit = 50;
-constexpr int64_t kMaxLimit = 100;
+constexpr PageLimits kGrantPages{.default_size = 50, .max_size = 100};
 constexpr size_t kGrantIdSize = 64;
 
 boost::json::object ContextObject(const policy::ContextPairs& pairs) {
@@ -52,8 +51,7 @@ Result<Output> GrantPage(const Input& in, std::span<const GrantOfKey> grants) {
   if (static_cast<uint64_t>(first) > grants.size()) {
     return Status(ErrorCode::kInvalidMarker, "Could not parse marker " + std::string(*marker));
   }
-  const size_t limit =
-      static_cast<size_t>(std::min(GetInt(in, "Limit").value_or(kDefaultLimit), kMaxLimit));
+  const size_t limit = PageSize(in, kGrantPages);
   const size_t end = std::min(grants.size(), static_cast<size_t>(first) + limit);
   boost::json::array entries;
   entries.reserve(end - static_cast<size_t>(first));

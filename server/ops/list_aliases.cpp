@@ -12,16 +12,15 @@ namespace {
 // AWS's default page size, and its largest: the model allows Limit up to 1000 (a type shared
 // with other operations), AWS documents 1..100 for ListAliases and "might return fewer": a
 // larger Limit gets 100.
-constexpr int64_t kDefaultLimit = 50;
-constexpr int64_t kMaxLimit = 100;
+constexpr PageLimits kAliasPages{.default_size = 50, .max_size = 100};
 
 // One entry of the list: an alias, or a predefined AWS alias that has no key yet.
-struct Entry {
+struct ListedAlias {
   std::string_view name;
   kms::AliasPtr alias;  // nullptr: predefined, without a key
 };
 
-boost::json::object Describe(const Call& call, const Entry& entry) {
+boost::json::object AliasListEntry(const Call& call, const ListedAlias& entry) {
   boost::json::object out;
   out["AliasName"] = entry.name;
   if (!entry.alias) {
@@ -40,11 +39,10 @@ boost::json::object Describe(const Call& call, const Entry& entry) {
 // In name order; the marker is the name of the last alias returned. Without a KeyId, the list
 // includes the predefined AWS aliases that have no key yet (without TargetKeyId), as AWS's does.
 Result<Output> ListAliases(const Call& call, const Input& in, Services& s) {
-  size_t limit =
-      static_cast<size_t>(std::min(GetInt(in, "Limit").value_or(kDefaultLimit), kMaxLimit));
+  size_t limit = PageSize(in, kAliasPages);
   std::string_view after = GetString(in, "Marker").value_or("");
   std::vector<kms::AliasPtr> aliases;
-  std::vector<Entry> entries;
+  std::vector<ListedAlias> entries;
   if (auto key_ref = GetString(in, "KeyId")) {
     TRY(kms::KeyPtr key, FindKeyIdOnlyUnauthorized(call, *key_ref, s));
     for (kms::AliasPtr& alias : s.keys.AliasesOf(key->id)) {
@@ -62,12 +60,12 @@ Result<Output> ListAliases(const Call& call, const Input& in, Services& s) {
   }
   for (const kms::AliasPtr& alias : aliases) entries.push_back({alias->name, alias});
   std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+            [](const ListedAlias& a, const ListedAlias& b) { return a.name < b.name; });
   bool truncated = entries.size() > limit;
   if (truncated) entries.resize(limit);
   boost::json::array list;
   list.reserve(entries.size());
-  for (const Entry& entry : entries) list.push_back(Describe(call, entry));
+  for (const ListedAlias& entry : entries) list.push_back(AliasListEntry(call, entry));
   Output out;
   out["Aliases"] = std::move(list);
   out["Truncated"] = truncated;

@@ -6,9 +6,9 @@
 namespace trent::ops {
 namespace {
 
-constexpr int64_t kDefaultLimit = 100;
+constexpr PageLimits kRotationPages{.default_size = 100, .max_size = 1000};
 
-boost::json::object Describe(const kms::Key& key, const kms::KeyVersion& version) {
+boost::json::object RotationListEntry(const kms::Key& key, const kms::KeyVersion& version) {
   boost::json::object entry;
   entry["KeyId"] = key.arn;
   entry["KeyMaterialId"] = version.key_material_id;
@@ -30,7 +30,7 @@ Result<Output> ListKeyRotations(const Call& call, const Input& in, Services& s) 
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(kms::RequireRotatable(*key));
   const bool all = GetString(in, "IncludeKeyMaterial").value_or("") == "ALL_KEY_MATERIAL";
-  const auto limit = static_cast<size_t>(GetInt(in, "Limit").value_or(kDefaultLimit));
+  const size_t limit = PageSize(in, kRotationPages);
   auto first = key->versions.begin();
   if (!all) ++first;  // the first material is no rotation
   if (auto marker = GetString(in, "Marker")) {
@@ -45,7 +45,7 @@ Result<Output> ListKeyRotations(const Call& call, const Input& in, Services& s) 
   boost::json::array rotations;
   auto it = first;
   for (; it != key->versions.end() && rotations.size() < limit; ++it) {
-    rotations.push_back(Describe(*key, **it));
+    rotations.push_back(RotationListEntry(*key, **it));
   }
   const bool truncated = it != key->versions.end();
   Output out;

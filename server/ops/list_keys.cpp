@@ -3,13 +3,13 @@
 namespace trent::ops {
 namespace {
 
-constexpr int64_t kDefaultLimit = 100;
+constexpr PageLimits kKeyPages{.default_size = 100, .max_size = 1000};
 
 }  // namespace
 
 Result<Output> ListKeys(const Call& call, const Input& in, Services& s) {
   TRY(int64_t after, ParseMarker(GetString(in, "Marker")));  // the seq of the last key returned
-  size_t limit = static_cast<size_t>(GetInt(in, "Limit").value_or(kDefaultLimit));
+  size_t limit = PageSize(in, kKeyPages);
   // One more than asked tells whether the list goes on.
   std::vector<kms::KeyPtr> keys = s.keys.List(call.account, call.region, after, limit + 1);
   bool truncated = keys.size() > limit;

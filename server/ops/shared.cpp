@@ -1,5 +1,6 @@
 #include "server/ops/shared.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -21,6 +22,11 @@ std::optional<std::string_view> GetString(const Input& in, std::string_view name
   auto it = in.find(name);
   if (it == in.end() || !it->value().is_string()) return std::nullopt;
   return std::string_view(it->value().get_string());
+}
+
+size_t PageSize(const Input& in, PageLimits limits) {
+  return static_cast<size_t>(
+      std::min(GetInt(in, "Limit").value_or(limits.default_size), limits.max_size));
 }
 
 std::optional<int64_t> GetInt(const Input& in, std::string_view name) {

@@ -26,6 +26,15 @@ void PutBlob(Output& out, std::string_view name, std::string_view bytes);
 // (kms::CheckTags); empty when absent.
 Result<std::vector<kms::Tag>> ReadTags(const Input& in);
 
+// How many entries a List* page holds: the request's Limit, else the operation's default, and
+// never more than the largest page AWS returns for it (the model's Limit range is shared by
+// operations whose documented pages are smaller).
+struct PageLimits {
+  int64_t default_size;
+  int64_t max_size;
+};
+size_t PageSize(const Input& in, PageLimits limits);
+
 // A paging marker that trent made from a position (a number >= 0); 0 when absent.
 // InvalidMarkerException when it is not one. AWS's text for a marker it cannot read is not
 // recorded anywhere public: this one is trent's.

@@ -22,9 +22,20 @@ bool Secret(const Shape& shape) {
   return false;
 }
 
-// Null when nothing is left of `value`.
-boost::json::value View(const Shape& shape, const boost::json::value& value) {
-  if (Secret(shape)) return nullptr;
+// Takes `bytes` from `budget`; false (and the budget spent) when it does not hold them.
+bool Spend(size_t bytes, size_t& budget) {
+  if (bytes > budget) {
+    budget = 0;
+    return false;
+  }
+  budget -= bytes;
+  return true;
+}
+
+// Null when nothing is left of `value`. Every name and text kept is taken from `budget`; once
+// it is spent, nothing more is kept.
+boost::json::value View(const Shape& shape, const boost::json::value& value, size_t& budget) {
+  if (Secret(shape) || budget == 0) return nullptr;
   switch (shape.type) {
     case ShapeType::kStructure: {
       const boost::json::object* in = value.if_object();
@@ -33,7 +44,8 @@ boost::json::value View(const Shape& shape, const boost::json::value& value) {
       for (const Member& member : MembersOf(shape)) {
         const boost::json::value* field = in->if_contains(member.name);
         if (!field || field->is_null()) continue;
-        boost::json::value kept = View(ShapeAt(member.shape), *field);
+        if (!Spend(std::string_view(member.path).size(), budget)) break;
+        boost::json::value kept = View(ShapeAt(member.shape), *field, budget);
         if (!kept.is_null()) out[member.path] = std::move(kept);
       }
       if (out.empty()) return nullptr;
@@ -44,8 +56,11 @@ boost::json::value View(const Shape& shape, const boost::json::value& value) {
       const Shape& element = ShapeAt(shape.element);
       if (!in || Secret(element)) return nullptr;
       boost::json::array out;
-      out.reserve(in->size());
-      for (const boost::json::value& item : *in) out.push_back(View(element, item));
+      for (const boost::json::value& item : *in) {
+        boost::json::value kept = View(element, item, budget);
+        if (kept.is_null()) break;
+        out.push_back(std::move(kept));
+      }
       return out;
     }
     case ShapeType::kMap: {
@@ -53,11 +68,19 @@ boost::json::value View(const Shape& shape, const boost::json::value& value) {
       const Shape& element = ShapeAt(shape.element);
       if (!in || Secret(element) || Secret(ShapeAt(shape.key))) return nullptr;
       boost::json::object out;
-      for (const auto& entry : *in) out[entry.key()] = View(element, entry.value());
+      for (const auto& entry : *in) {
+        if (!Spend(entry.key().size(), budget)) break;
+        boost::json::value kept = View(element, entry.value(), budget);
+        if (kept.is_null()) break;
+        out[entry.key()] = std::move(kept);
+      }
       return out;
     }
-    default:
+    case ShapeType::kString:
+      if (!Spend(value.is_string() ? value.get_string().size() : 0, budget)) return nullptr;
       return value;
+    default:
+      return Spend(8, budget) ? value : nullptr;
   }
 }
 
@@ -65,7 +88,8 @@ boost::json::value View(const Shape& shape, const boost::json::value& value) {
 
 boost::json::value LoggableView(uint16_t shape, const boost::json::value& value) {
   if (shape == kNoShape) return nullptr;
-  return View(ShapeAt(shape), value);
+  size_t budget = kLoggableBudget;
+  return View(ShapeAt(shape), value, budget);
 }
 
 }  // namespace trent::model

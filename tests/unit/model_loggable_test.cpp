@@ -1,6 +1,8 @@
 // model::LoggableView: what the audit log keeps of requests and answers, by the service model.
 #include <catch.hpp>
 
+#include <string>
+
 #include <boost/json.hpp>
 
 #include "server/model/codec.h"
@@ -57,4 +59,18 @@ TEST_CASE("Nested structures and lists keep their shape; nothing left is null") 
   CHECK(RequestView("Decrypt", R"({"CiphertextBlob":"AAAA"})").is_null());
   // Members the shape does not have are not kept.
   CHECK(RequestView("ListKeys", R"({"Plaintext":"c2VjcmV0"})").is_null());
+}
+
+TEST_CASE("A view keeps at most about kLoggableBudget bytes: the first members, not the rest") {
+  json::object context;
+  for (int i = 0; i < 2000; ++i) context[std::to_string(100000 + i)] = std::string(20, 'v');
+  const json::object request{{"KeyId", "alias/a"}, {"EncryptionContext", context}};
+  const trent::model::Operation* op = FindOperation("Encrypt");
+  REQUIRE(op != nullptr);
+  const json::value view = LoggableView(op->input, request);
+  const json::object& kept = view.at("encryptionContext").as_object();
+  CHECK(kept.size() > 100);
+  CHECK(kept.size() < 2000);
+  CHECK(kept.contains("100000"));
+  CHECK(json::serialize(view).size() < trent::model::kLoggableBudget * 2);
 }

@@ -267,7 +267,8 @@ int Serve(const Config& config) {
   const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   kms::KeyCrypto crypto(**keys);
   ops::Services services{**keys, crypto, usage, clock, config.default_account};
-  ops::Dispatcher dispatcher(services);
+  ops::Dispatcher dispatcher(
+      services, config.audit_log.empty() ? ops::AuditViews::kOff : ops::AuditViews::kOn);
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
   kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
   records::RecordHub records(kRecentRecords, kRecordQueue);

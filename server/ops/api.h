@@ -40,7 +40,8 @@ struct Outcome {
   std::string_view account = {};
   std::string_view principal_arn = {};
   // For the audit record (model/loggable.h): the request's members, and for an operation that
-  // changes something the answer's, without blobs or sensitive values; null when none.
+  // changes something the answer's, without blobs or sensitive values; null when none, or when
+  // the Dispatcher makes no audit views.
   boost::json::value request_parameters = nullptr;
   boost::json::value response_elements = nullptr;
   bool read_only = true;  // whether the operation only reads (CloudTrail's readOnly)

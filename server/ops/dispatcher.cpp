@@ -173,6 +173,7 @@ Outcome Dispatcher::WithCaller(const RequestMeta& meta, Outcome outcome) const {
 Outcome Dispatcher::Complete(const RequestMeta& meta, const model::Operation& op,
                              const boost::json::object& input, Outcome outcome) const {
   outcome = WithCaller(meta, std::move(outcome));
+  if (views_ == AuditViews::kOff) return outcome;
   outcome.request_parameters = model::LoggableView(op.input, input);
   // As CloudTrail records KMS calls: the answer of a call that changes something (CreateKey's
   // key metadata, CreateGrant's grant id), none for the calls that only read or compute.

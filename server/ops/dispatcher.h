@@ -19,9 +19,14 @@ namespace trent::ops {
 
 struct Route;
 
+// Whether each Outcome carries the audit views of its request and answer (model/loggable.h):
+// they cost a few percent of a small operation's CPU, so only when an audit log is kept.
+enum class AuditViews { kOff, kOn };
+
 class Dispatcher {
  public:
-  explicit Dispatcher(Services& services) : services_(services) {}
+  explicit Dispatcher(Services& services, AuditViews views = AuditViews::kOff)
+      : services_(services), views_(views) {}
 
   // AWS JSON: `body` is the request's JSON text.
   Outcome Dispatch(const RequestMeta& meta, std::string_view body) const;
@@ -49,6 +54,7 @@ class Dispatcher {
               const boost::json::object& input) const;
 
   Services& services_;
+  const AuditViews views_;
 };
 
 }  // namespace trent::ops

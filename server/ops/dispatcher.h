@@ -32,6 +32,8 @@ class Dispatcher {
   // True when `operation` may block its thread (it waits for a durable write, or computes for
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
+  // True when `operation` changes nothing that is stored (CloudTrail's readOnly).
+  static bool ReadOnly(std::string_view operation);
 
   // The caller's account and principal: meta's, or the default account's root when the
   // frontend identified nobody.
@@ -40,6 +42,9 @@ class Dispatcher {
 
  private:
   Outcome WithCaller(const RequestMeta& meta, Outcome outcome) const;
+  // WithCaller, and the audit record's views of the request and the answer.
+  Outcome Complete(const RequestMeta& meta, const model::Operation& op,
+                   const boost::json::object& input, Outcome outcome) const;
   Outcome Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
               const boost::json::object& input) const;
 

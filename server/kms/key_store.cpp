@@ -898,6 +898,13 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
           return;
         }
       }
+      // Only a chosen key id (a seed's) can be taken; refused here, it cannot fail the batch's
+      // transaction for the other changes in it.
+      if (Current(c.created->id, staged)) {
+        c.outcome = Status(ErrorCode::kAlreadyExists,
+                           "A key with id " + c.created->id + " exists already.");
+        return;
+      }
       if (CountedByQuota(*c.created)) {
         int64_t& keys = CountOf(*c.created, counted);
         if (keys >= key_quota_) {

@@ -44,6 +44,17 @@ Status Bad(const std::string& entry, const std::string& what) {
   return ValidationError(entry + ": " + what);
 }
 
+// A value from the file for a message: quoted when it is short printable text; else only its
+// size, so that key material put in the wrong place (or a broken indentation that turns the
+// lines after it into one name) never reaches a message or a log line.
+constexpr size_t kMaxShown = 48;
+std::string Shown(std::string_view value) {
+  const bool printable = std::all_of(value.begin(), value.end(),
+                                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+  if (printable && value.size() <= kMaxShown) return "'" + std::string(value) + "'";
+  return "a value of " + std::to_string(value.size()) + " bytes (not shown)";
+}
+
 std::string Indexed(const std::string& base, size_t i) {
   return base + "[" + std::to_string(i) + "]";
 }
@@ -58,7 +69,7 @@ Status RequireMap(const Node& node, const std::string& entry,
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string list;
       for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Bad(entry, "unknown field '" + name + "' (expected " + list + ")");
+      return Bad(entry, "unknown field " + Shown(name) + " (expected " + list + ")");
     }
   }
   return Status::Ok();
@@ -227,7 +238,7 @@ Status ReadCommon(const Node& item, const Node& metadata, const std::string& ent
         return c >= 'A' && c <= 'F';
       })) {
     return Bad(entry, "Metadata.KeyId must be a key id in lowercase "
-                      "(1234abcd-12ab-34cd-56ef-1234567890ab), got '" + *id + "'");
+                      "(1234abcd-12ab-34cd-56ef-1234567890ab), got " + Shown(*id));
   }
   if (!ids.insert(*id).second) return Bad(entry, "KeyId " + *id + " is seeded twice");
   key.spec.key_id = *id;
@@ -276,14 +287,14 @@ Status ReadSpecAndUsage(const Node& metadata, const std::string& entry,
   const std::string name = spec_name.value_or(std::string(default_spec));
   const kms::KeySpecTraits* traits = kms::FindKeySpec(name);
   if (!traits || !std::string_view(name).starts_with(spec_prefix)) {
-    return Bad(entry, "Metadata.KeySpec '" + name + "' is not a key spec of this section");
+    return Bad(entry, "Metadata.KeySpec " + Shown(name) + " is not a key spec of this section");
   }
   if (!traits->kind) return Bad(entry, std::string(traits->unsupported));
   key.spec.key_spec = name;
   TRY(std::optional<std::string> usage, Text(metadata, "KeyUsage", entry));
   key.spec.key_usage = usage.value_or(std::string(traits->usages.front()));
   if (!traits->allows(key.spec.key_usage)) {
-    return Bad(entry, "Metadata.KeyUsage " + key.spec.key_usage + " is not a usage of " + name);
+    return Bad(entry, "Metadata.KeyUsage " + Shown(key.spec.key_usage) + " is not a usage of " + name);
   }
   return Status::Ok();
 }
@@ -292,7 +303,7 @@ Result<std::string> ReadOrigin(const Node& metadata, const std::string& entry) {
   TRY(std::optional<std::string> origin, Text(metadata, "Origin", entry));
   if (!origin || *origin == kms::kOriginAwsKms) return std::string(kms::kOriginAwsKms);
   if (*origin == kms::kOriginExternal) return std::string(kms::kOriginExternal);
-  return Bad(entry, "Metadata.Origin must be AWS_KMS or EXTERNAL, got '" + *origin + "'");
+  return Bad(entry, "Metadata.Origin must be AWS_KMS or EXTERNAL, got " + Shown(*origin));
 }
 
 // Keys.Symmetric.Aes[i] (local-kms's), and trent's Keys.Symmetric.Hmac[i].
@@ -378,7 +389,7 @@ Result<SeedKey> ReadSymmetric(const Node& item, const std::string& entry, bool h
       std::optional<int64_t> date = ParseDate(*next);
       if (!date) {
         return Bad(entry, "NextKeyRotation must be an ISO 8601 date "
-                          "(2019-09-12T15:19:21+00:00), got '" + *next + "'");
+                          "(2019-09-12T15:19:21+00:00), got " + Shown(*next));
       }
       key.spec.next_rotation_ms = date;
     }
@@ -424,7 +435,7 @@ Status CheckAccount(const std::string& account) {
   if (account.size() != 12 || !std::all_of(account.begin(), account.end(), [](char c) {
         return c >= '0' && c <= '9';
       })) {
-    return Bad("Account", "must be 12 digits, got '" + account + "'");
+    return Bad("Account", "must be 12 digits, got " + Shown(account));
   }
   return Status::Ok();
 }
@@ -433,8 +444,8 @@ Status CheckRegion(const std::string& region) {
   if (region.empty() || !std::all_of(region.begin(), region.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
       })) {
-    return Bad("Region", "must be a region name (lowercase letters, digits, -), got '" +
-                             region + "'");
+    return Bad("Region", "must be a region name (lowercase letters, digits, -), got " +
+                             Shown(region));
   }
   return Status::Ok();
 }
@@ -529,7 +540,7 @@ Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
     }
     if (!names.insert(*name).second) return Bad(alias.entry, *name + " is seeded twice");
     if (!kms::IsKeyUuid(*target)) {
-      return Bad(alias.entry, "TargetKeyId must be a key id, got '" + *target + "'");
+      return Bad(alias.entry, "TargetKeyId must be a key id, got " + Shown(*target));
     }
     alias.name = *name;
     alias.target_key_id = *target;
@@ -574,10 +585,16 @@ Result<Seed> Parse(std::string_view text, const SeedDefaults& defaults) {
     return ParseDocument(root, defaults);
   } catch (const YAML::Exception& e) {
     // e.msg alone: what() repeats the position.
+    // yaml-cpp's message may quote a character of the text (an unknown escape): only printable
+    // text passes, so that the message stays one line.
+    std::string why = e.msg;
+    for (char& c : why) {
+      if (c < 0x20 || c > 0x7e) c = '?';
+    }
     return ValidationError("not YAML: line " + std::to_string(e.mark.line + 1) + ", column " +
-                           std::to_string(e.mark.column + 1) + ": " + e.msg);
+                           std::to_string(e.mark.column + 1) + ": " + why.substr(0, kMaxShown * 2));
   } catch (const std::exception& e) {
-    return ValidationError(std::string("not a seed: ") + e.what());
+    return ValidationError("not a seed: " + Shown(e.what()));
   }
 }
 

@@ -343,7 +343,7 @@ class BadSeeds(unittest.TestCase):
 
     def test_ecc_usage_the_curve_lacks(self):
         self.start_fails(LOCAL_KMS_SEED.replace("KeyUsage: SIGN_VERIFY\n", "KeyUsage: ENCRYPT_DECRYPT\n"),
-                         "Keys.Asymmetric.Ecc[0]: Metadata.KeyUsage ENCRYPT_DECRYPT is not a "
+                         "Keys.Asymmetric.Ecc[0]: Metadata.KeyUsage 'ENCRYPT_DECRYPT' is not a "
                          "usage of ECC_NIST_P256")
 
     def test_alias_to_no_key(self):

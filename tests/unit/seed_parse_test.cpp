@@ -131,6 +131,16 @@ TEST_CASE("errors name the entry") {
         "Aliases[1]: alias/a is seeded twice");
 }
 
+TEST_CASE("a message never holds a long value from the file") {
+  // A bad indentation turns the lines after it into one field name.
+  const std::string text = "Keys:\n  Symmetric:\n    \"  - " + kMaterial + "\": 1\n";
+  CHECK(ErrorOf(text) ==
+        "Keys.Symmetric: unknown field a value of 68 bytes (not shown) (expected Aes, Hmac)");
+  CHECK(ErrorOf(Aes("", ", Origin: " + kMaterial)) ==
+        "Keys.Symmetric.Aes[0]: Metadata.Origin must be AWS_KMS or EXTERNAL, got a value of 64 "
+        "bytes (not shown)");
+}
+
 TEST_CASE("a message never holds key material") {
   const std::string secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd";
   const std::string message = ErrorOf(Aes("        BackingKeys: [" + secret + "]\n"));

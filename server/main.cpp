@@ -245,6 +245,7 @@ int Serve(const Config& config) {
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto parsed = seed::Parse(text, seed_defaults);
+    SecureWipe(text.data(), text.size());  // it may hold key material
     if (!parsed.ok()) return seed_failed(parsed.status());
     seeded = std::move(parsed).value();
   }

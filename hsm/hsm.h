@@ -188,6 +188,9 @@ class Hsm {
 
   // Human-readable description of the module and token, for the startup log line.
   virtual std::string Describe() const = 0;
+
+  // How many sessions trent holds open with the module (for the metrics).
+  virtual size_t OpenSessions() const = 0;
 };
 
 }  // namespace trent::hsm

@@ -824,6 +824,12 @@ class Pkcs11Hsm final : public Hsm {
 
   std::string Describe() const override { return description_; }
 
+  size_t OpenSessions() const override {
+    size_t open = session_ != CK_INVALID_HANDLE ? 1 : 0;
+    for (const Lane& lane : lanes_) open += lane.session != CK_INVALID_HANDLE ? 1 : 0;
+    return open;
+  }
+
   Result<KeyProtection> Inspect(KeyHandle key) {
     CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, token = CK_TRUE;
     CK_BBOOL flags[7] = {};

@@ -68,6 +68,23 @@ Status SetLogLevel(Config& c, const std::string& v) {
   return Bad("--log-level must be one of trace, debug, info, warn, error, off; got '" + v + "'");
 }
 
+Status SetLogFormat(Config& c, const std::string& v) {
+  if (v != "text" && v != "json") return Bad("--log-format must be text or json, got '" + v + "'");
+  c.log_json = v == "json";
+  return Status::Ok();
+}
+
+Status SetAuditLogMaxBytes(Config& c, const std::string& v) {
+  TRY(c.audit_log_max_bytes, ParseNumber(v, 4096, INT64_MAX, "--audit-log-max-bytes"));
+  return Status::Ok();
+}
+
+Status SetAuditLogKeep(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 0, 1000, "--audit-log-keep"));
+  c.audit_log_keep = static_cast<int>(n);
+  return Status::Ok();
+}
+
 Status SetThreads(Config& c, const std::string& v) {
   TRY(int64_t n, ParseNumber(v, 1, 256, "--threads"));
   c.threads = static_cast<int>(n);
@@ -128,6 +145,11 @@ const std::map<std::string, Setting>& Settings() {
                         return SetNonEmpty(c.pin_file, "--pin-file", v); }}},
       {"--default-account", {"TRENT_DEFAULT_ACCOUNT", SetAccount}},
       {"--log-level", {"TRENT_LOG_LEVEL", SetLogLevel}},
+      {"--log-format", {"TRENT_LOG_FORMAT", SetLogFormat}},
+      {"--audit-log", {"TRENT_AUDIT_LOG", [](Config& c, const std::string& v) {
+                         return SetNonEmpty(c.audit_log, "--audit-log", v); }}},
+      {"--audit-log-max-bytes", {"TRENT_AUDIT_LOG_MAX_BYTES", SetAuditLogMaxBytes}},
+      {"--audit-log-keep", {"TRENT_AUDIT_LOG_KEEP", SetAuditLogKeep}},
       {"--threads", {"TRENT_THREADS", SetThreads}},
       {"--key-cache-size", {"TRENT_KEY_CACHE_SIZE", SetKeyCacheSize}},
       {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
@@ -179,6 +201,13 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            initialises and owns a SoftHSM token under the data dir
   --default-account ID     12-digit account of every caller (TRENT_DEFAULT_ACCOUNT; default 111122223333)
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
+  --log-format text|json   json: each log line a JSON object with time, level, logger and
+                           message (TRENT_LOG_FORMAT; default text)
+  --audit-log FILE         append every KMS request as a CloudTrail-shaped JSON line, without
+                           plaintexts or key material (TRENT_AUDIT_LOG; default none)
+  --audit-log-max-bytes N  rotate the audit log before it passes N bytes: FILE becomes FILE.1
+                           (TRENT_AUDIT_LOG_MAX_BYTES; default 104857600, at least 4096)
+  --audit-log-keep N       rotated audit logs kept (TRENT_AUDIT_LOG_KEEP; default 5)
   --threads N              network threads (TRENT_THREADS; default half the cores, at least 1)
   --key-cache-size N       key versions kept unwrapped in the HSM, about 10 KB each; others are
                            unwrapped again when used (TRENT_KEY_CACHE_SIZE; default 10000)

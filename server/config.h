@@ -12,6 +12,8 @@ namespace trent {
 // AWS's default quota of customer managed keys per account and Region (adjustable there too).
 constexpr int64_t kDefaultKeyQuota = 100'000;
 constexpr int64_t kDefaultMaxConnections = 4096;
+constexpr int64_t kDefaultAuditLogMaxBytes = 100LL << 20;
+constexpr int kDefaultAuditLogKeep = 5;
 
 struct Config {
   std::string listen_host = "127.0.0.1";
@@ -23,6 +25,10 @@ struct Config {
   std::string pin_file;           // empty: trent owns a SoftHSM token under the data dir
   std::string default_account = "111122223333";
   std::string log_level = "info";
+  bool log_json = false;          // --log-format json: one JSON object per log line
+  std::string audit_log;          // --audit-log FILE: CloudTrail-shaped events; empty: none
+  int64_t audit_log_max_bytes = kDefaultAuditLogMaxBytes;
+  int audit_log_keep = kDefaultAuditLogKeep;
   int threads = 0;                // 0: half the cores (the clients share the machine), at least 1
   size_t key_cache_size = kms::MaterialCache::kDefaultCapacity;  // key versions kept unwrapped
   int64_t key_quota = kDefaultKeyQuota;  // keys per account and region

@@ -23,6 +23,7 @@
 #include "hsm/hsm.h"
 #include "server/admin/admin_json.h"
 #include "server/admin/admin_service.h"
+#include "server/audit/audit_log.h"
 #include "server/auth/identity_store.h"
 #include "server/config.h"
 #include "server/grpc/grpc_server.h"
@@ -32,6 +33,8 @@
 #include "server/kms/key_store.h"
 #include "server/kms/last_usage.h"
 #include "server/kms/usage_flusher.h"
+#include "server/logging.h"
+#include "server/metrics/metrics.h"
 #include "server/ops/dispatcher.h"
 #include "server/records/record_hub.h"
 #include "server/seed/seed.h"
@@ -213,12 +216,6 @@ Result<std::unique_ptr<hsm::Hsm>> OpenHsmForDatabase(const Config& config,
   return hsm;
 }
 
-void SetUpLogging(const Config& config) {
-  auto logger = spdlog::stderr_color_mt("trentd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-}
-
 int Serve(const Config& config) {
   auth::IdentityStore identities;
   if (!config.credentials_file.empty()) {
@@ -254,7 +251,7 @@ int Serve(const Config& config) {
     std::cerr << "trentd: " << dir.message() << "\n";
     return kExitUsage;
   }
-  SetUpLogging(config);
+  SetUpLogging(config.log_level, config.log_json);
   auto fail = [](const Status& st) {
     spdlog::critical("{}", st.message());
     return kExitStartup;
@@ -299,10 +296,21 @@ int Serve(const Config& config) {
   }
   kms::KeyCrypto crypto(**keys);
   ops::Services services{**keys, crypto, usage, clock, config.default_account};
-  ops::Dispatcher dispatcher(services);
+  ops::Dispatcher dispatcher(
+      services, config.audit_log.empty() ? ops::AuditViews::kOff : ops::AuditViews::kOn);
   kms::DeletionSweeper sweeper(**keys, clock, kDeletionSweepInterval);
   kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
   records::RecordHub records(kRecentRecords, kRecordQueue);
+  metrics::Metrics metrics(**keys);
+  // Each record is counted, then kept for the admin API and the audit log.
+  records::ObservedSink record_sink(metrics, records);
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (!config.audit_log.empty()) {
+    auto opened = audit::AuditLog::Open(
+        {config.audit_log, config.audit_log_max_bytes, config.audit_log_keep}, records);
+    if (!opened.ok()) return fail(opened.status());
+    audit_log = std::move(*opened);
+  }
   admin::AdminService admin_service(**keys, records, (*hsm)->Describe(),
                                     test_clock ? &*test_clock : nullptr,
                                     [&sweeper] { sweeper.RunNow(); }, seed_defaults);
@@ -319,7 +327,7 @@ int Serve(const Config& config) {
   options.identities = &identities;
   options.verify_signatures = config.strict_auth;
   options.clock = &clock;
-  options.records = &records;
+  options.records = &record_sink;
   http::Handler handler{[&dispatcher](const ops::RequestMeta& meta, std::string_view body) {
                           return dispatcher.Dispatch(meta, body);
                         },
@@ -329,7 +337,8 @@ int Serve(const Config& config) {
                           admin::JsonAnswer answer = admin::DispatchJson(
                               admin_service, path, body, peer_ip, config.admin_allow_remote);
                           return ops::ApiResponse{answer.http_status, std::move(answer.body)};
-                        }};
+                        },
+                        [&metrics] { return metrics.Scrape(); }};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
   std::unique_ptr<grpcfront::GrpcServer> grpc_server;
@@ -339,7 +348,7 @@ int Serve(const Config& config) {
     grpc_options.identities = &identities;
     grpc_options.verify_credentials = config.strict_auth;
     grpc_options.clock = &clock;
-    grpc_options.records = &records;
+    grpc_options.records = &record_sink;
     grpc_options.admin = &admin_service;
     grpc_options.admin_allow_remote = config.admin_allow_remote;
     auto started = grpcfront::GrpcServer::Start(grpc_options, dispatcher);
@@ -358,10 +367,11 @@ int Serve(const Config& config) {
     std::cout << "trentd gRPC listening on " << host << ":" << grpc_server->port() << std::endl;
   }
   (*server)->Run();
-  if (grpc_server) {
-    records.Close();  // ends StreamRecords calls that follow
-    grpc_server->Shutdown();
-  }
+  // Closing the records first ends StreamRecords calls, which would hold up the gRPC shutdown;
+  // the audit log then writes what it has left.
+  records.Close();
+  if (grpc_server) grpc_server->Shutdown();
+  audit_log.reset();
   // Every request has finished: the last uses they recorded are all stored now.
   usage_flusher.Stop();
   spdlog::info("stopped");

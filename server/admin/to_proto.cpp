@@ -4,6 +4,7 @@
 
 #include "common/bytes.h"
 #include "common/clock.h"
+#include "server/audit/cloudtrail.h"
 #include "server/kms/last_usage.h"
 
 namespace trent::admin {
@@ -63,6 +64,7 @@ void ToProto(const records::RequestRecord& record, v1::RequestRecord* out) {
   out->set_error_code(record.error_code);
   out->set_error_message(record.error_message);
   out->set_latency_us(record.latency_us);
+  out->set_audit_event(audit::CloudTrailEvent(record));
 }
 
 void ToProto(const kms::Key& key, const std::vector<kms::AliasPtr>& aliases,

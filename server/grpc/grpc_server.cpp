@@ -69,6 +69,7 @@ class KmsService final : public v1::KeyManagementService::Service {
     meta.operation = operation;
     NewRequestId(meta.request_id);
     meta.source_ip = PeerIp(ctx.peer());
+    meta.user_agent = Metadata(ctx, kUserAgentHeader);
     ops::Outcome outcome = Identify(ctx, meta);
     if (outcome.output.ok()) {
       // The request's members as the operation layer takes them, in memory wiped when freed.

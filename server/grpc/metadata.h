@@ -12,5 +12,7 @@ inline constexpr char kAccessKeyIdHeader[] = "trent-access-key-id";
 inline constexpr char kSecretAccessKeyHeader[] = "trent-secret-access-key";
 inline constexpr char kSessionTokenHeader[] = "trent-session-token";
 inline constexpr char kRegionHeader[] = "trent-region";
+// gRPC's own: the client library and version.
+inline constexpr char kUserAgentHeader[] = "user-agent";
 
 }  // namespace trent::grpcfront

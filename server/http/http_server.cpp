@@ -57,6 +57,12 @@ using SteadyClock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 constexpr std::string_view kTargetPrefix = "TrentService.";
+constexpr std::string_view kHealthPath = "/healthz";
+constexpr std::string_view kMetricsPath = "/metrics";
+constexpr std::string_view kAwsJsonType = "application/x-amz-json-1.1";
+constexpr std::string_view kJsonType = "application/json";
+// The Prometheus text exposition format.
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
@@ -94,6 +100,10 @@ struct ErrorBodies {
       model::EncodeError({ErrorCode::kInternal, "The server encountered an internal error"});
   std::string no_admin =
       model::EncodeError({ErrorCode::kNotFound, "This server has no admin API."});
+  std::string no_metrics =
+      model::EncodeError({ErrorCode::kNotFound, "This server has no metrics."});
+  std::string healthy = R"({"status":"ok"})";
+  std::string draining = R"({"status":"draining"})";
   std::string too_large;
   std::string header_too_large;
   std::string framing_too_large;
@@ -103,7 +113,7 @@ struct ErrorBodies {
 // count of open connections.
 struct Config {
   Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
-    if (handler.blocks || handler.admin) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
+    if (handler.blocks || handler.admin || handler.metrics) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
   }
 
   const ServerOptions options;
@@ -111,6 +121,7 @@ struct Config {
   const ErrorBodies bodies;
   std::optional<asio::thread_pool> blocking;  // only when some operation blocks
   std::atomic<size_t> open_connections{0};
+  std::atomic<bool> draining{false};  // shutting down: /healthz answers 503
 };
 
 // "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", formatted at most once a second per thread.
@@ -185,13 +196,18 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void ReadMore();
   void Fail(RequestReader::Outcome outcome);
   void Dispatch();
+  // GET or HEAD of /healthz or /metrics; false for any other path.
+  bool DispatchProbe();
+  // Serve() then Answer(), on a blocking thread when `blocks`.
+  void ServeAndAnswer(bool blocks);
   bool Identify();
   bool Serve();
   // Hands the request's record to the record sink, if there is one.
   void Publish(const ops::Outcome& outcome);
   void Answer(bool served);
   bool KeepAlive() const;
-  void Reply(int status, std::string_view body, bool keep_alive);
+  void Reply(int status, std::string_view body, bool keep_alive,
+             std::string_view content_type = kAwsJsonType);
   void OnWritten(error_code ec);
   void WipeResponse();
   void Linger();
@@ -209,7 +225,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   RequestReader reader_;
   ops::RequestMeta meta_;
   SteadyClock::time_point started_;  // when the request was read whole
-  bool admin_request_ = false;  // to the admin API, not a KMS operation
+  // What the request asks for besides a KMS operation.
+  enum class Kind { kKms, kAdmin, kMetrics } kind_ = Kind::kKms;
   ops::ApiResponse response_;
   std::string head_;       // status line and headers of the response being written
   std::string_view body_;  // the body being written: response_.body or a fixed error body
@@ -332,12 +349,14 @@ void Connection::Fail(RequestReader::Outcome outcome) {
 
 void Connection::Dispatch() {
   started_ = SteadyClock::now();
+  kind_ = Kind::kKms;
+  if ((reader_.is_get() || reader_.is_head()) && DispatchProbe()) return;
   if (!reader_.is_post()) {
     Reply(405, config_.bodies.method_not_allowed, KeepAlive());
     return;
   }
-  admin_request_ = reader_.path().starts_with(admin::kAdminPathPrefix);
-  if (admin_request_) {
+  if (reader_.path().starts_with(admin::kAdminPathPrefix)) {
+    kind_ = Kind::kAdmin;
     meta_.operation = reader_.path();  // for the logs
   } else {
     const std::string_view target = reader_.target();
@@ -346,11 +365,36 @@ void Connection::Dispatch() {
       return;
     }
     meta_.operation = target.substr(kTargetPrefix.size());
+    meta_.user_agent.assign(reader_.user_agent());
     if (!Identify()) return;
   }
   // Admin requests may wait for background work (the test clock's AdvanceClock does).
-  const bool blocks =
-      admin_request_ || (config_.handler.blocks && config_.handler.blocks(meta_.operation));
+  const bool blocks = kind_ == Kind::kAdmin ||
+                      (config_.handler.blocks && config_.handler.blocks(meta_.operation));
+  ServeAndAnswer(blocks);
+}
+
+bool Connection::DispatchProbe() {
+  const std::string_view path = reader_.path();
+  if (path == kHealthPath) {
+    // Listening means the HSM and the database are open; only a shutdown makes it unready.
+    const bool draining = config_.draining.load(std::memory_order_relaxed);
+    Reply(draining ? 503 : 200, draining ? config_.bodies.draining : config_.bodies.healthy,
+          KeepAlive(), kJsonType);
+    return true;
+  }
+  if (path != kMetricsPath) return false;
+  if (!config_.handler.metrics) {
+    Reply(404, config_.bodies.no_metrics, KeepAlive());
+    return true;
+  }
+  kind_ = Kind::kMetrics;
+  meta_.operation = path;  // for the logs
+  ServeAndAnswer(true);  // a scrape counts the keys: not on a network thread
+  return true;
+}
+
+void Connection::ServeAndAnswer(bool blocks) {
   if (config_.blocking && blocks) {
     // The worker leaves this connection alone until the answer is posted back; the work guard
     // keeps the worker's io_context running (through a shutdown too) until then.
@@ -406,7 +450,7 @@ bool Connection::Identify() {
 // Runs the handler into response_; false when it threw.
 bool Connection::Serve() {
   try {
-    if (!admin_request_) {
+    if (kind_ == Kind::kKms) {
       ops::Outcome outcome = config_.handler.serve(meta_, reader_.body());
       Publish(outcome);
       if (outcome.output.ok()) {
@@ -415,6 +459,8 @@ bool Connection::Serve() {
         const Status& error = outcome.output.status();
         response_ = {model::HttpStatusOf(error.code()), model::EncodeError(error)};
       }
+    } else if (kind_ == Kind::kMetrics) {
+      response_ = {200, config_.handler.metrics()};
     } else if (config_.handler.admin) {
       response_ = config_.handler.admin(reader_.path(), reader_.body(), meta_.source_ip);
     } else {
@@ -441,13 +487,15 @@ void Connection::Publish(const ops::Outcome& outcome) {
 
 void Connection::Answer(bool served) {
   if (served) {
-    Reply(response_.http_status, response_.body, KeepAlive());
+    Reply(response_.http_status, response_.body, KeepAlive(),
+          kind_ == Kind::kMetrics ? kMetricsType : kAwsJsonType);
   } else {
     Reply(500, config_.bodies.internal, KeepAlive());
   }
 }
 
-void Connection::Reply(int status, std::string_view body, bool keep_alive) {
+void Connection::Reply(int status, std::string_view body, bool keep_alive,
+                       std::string_view content_type) {
   spdlog::debug("request {} {} {}: {} ({} bytes)", meta_.request_id, meta_.source_ip,
                 reader_.target(), status, body.size());
   keep_alive_ = keep_alive;
@@ -459,7 +507,9 @@ void Connection::Reply(int status, std::string_view body, bool keep_alive) {
   head_.append(reason.data(), reason.size());
   head_.append("\r\nx-amzn-RequestId: ");
   head_.append(meta_.request_id);
-  head_.append("\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: ");
+  head_.append("\r\nContent-Type: ");
+  head_.append(content_type);
+  head_.append("\r\nContent-Length: ");
   AppendNumber(head_, body.size());
   head_.append("\r\n");
   head_.append(DateHeader());
@@ -746,6 +796,7 @@ void Server::Run() {
 void Server::BeginShutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
+  config_.draining = true;
   error_code ignored;
   for (auto& listener : listeners_) {
     listener->acceptor.close(ignored);

@@ -47,12 +47,15 @@ struct ServerOptions {
 // `serve` answers with the operation layer's Outcome, which this frontend encodes as AWS JSON.
 // Requests to a path under admin::kAdminPathPrefix go to `admin` instead, on a blocking thread,
 // with the peer's address (who may call the admin API is the admin module's to decide).
+// GET /metrics answers `metrics` (the Prometheus text), on a blocking thread; GET /healthz
+// answers 200 while serving and 503 once a shutdown has begun.
 struct Handler {
   std::function<ops::Outcome(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
   std::function<ops::ApiResponse(std::string_view path, std::string_view body,
                                  std::string_view peer_ip)>
       admin = {};
+  std::function<std::string()> metrics = {};  // empty: /metrics answers 404
 };
 
 class HttpServer {

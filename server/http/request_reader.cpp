@@ -152,6 +152,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     std::string path;           // the request line's target, e.g. "/"
     std::string target;         // X-Amz-Target
     std::string authorization;  // Authorization
+    std::string user_agent;     // User-Agent
     bool keep_headers = false;
     std::string headers;        // "name:value\n" lines, when keep_headers
     Body body;
@@ -176,6 +177,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
     if (fields_.keep_headers) KeepHeader(name_string, value);
     if (name == bhttp::field::authorization) {
       fields_.authorization.assign(value.data(), value.size());
+    } else if (name == bhttp::field::user_agent) {
+      fields_.user_agent.assign(value.data(), value.size());
     } else if (name == bhttp::field::expect) {
       expects_continue_ = beast::iequals(value, "100-continue");
     } else if (name == bhttp::field::unknown && beast::iequals(name_string, "x-amz-target")) {
@@ -240,7 +243,7 @@ RequestReader::RequestReader(const RequestLimits& limits, bool keep_headers)
 RequestReader::~RequestReader() = default;
 
 size_t RequestReader::MemoryBound(const RequestLimits& limits) {
-  // The read buffer, the body, the three header parts kept and the kept header fields: each
+  // The read buffer, the body, the four header parts kept and the kept header fields: each
   // group within the header, but a string may grow to twice what it holds.
   return limits.max_header_bytes + kReadMargin + limits.max_body_bytes +
          4 * limits.max_header_bytes;
@@ -251,6 +254,7 @@ void RequestReader::Start() {
   ClearField(s.fields.path);
   ClearField(s.fields.target);
   ClearField(s.fields.authorization);
+  ClearField(s.fields.user_agent);
   ClearField(s.fields.headers);
   s.fields.body.Clear();
   s.buffer.Trim();
@@ -302,18 +306,20 @@ size_t RequestReader::MemoryInUse() const {
   const State& s = *state_;
   return s.buffer.capacity() + s.fields.body.capacity() + s.fields.path.capacity() +
          s.fields.target.capacity() + s.fields.authorization.capacity() +
-         s.fields.headers.capacity();
+         s.fields.user_agent.capacity() + s.fields.headers.capacity();
 }
 
 bool RequestReader::header_done() const { return state_->parser->is_header_done(); }
 bool RequestReader::is_post() const { return state_->parser->method() == bhttp::verb::post; }
 bool RequestReader::is_head() const { return state_->parser->method() == bhttp::verb::head; }
+bool RequestReader::is_get() const { return state_->parser->method() == bhttp::verb::get; }
 int RequestReader::version() const { return state_->parser->version(); }
 bool RequestReader::keep_alive() const { return state_->parser->keep_alive(); }
 bool RequestReader::expects_continue() const { return state_->parser->expects_continue(); }
 std::string_view RequestReader::path() const { return state_->fields.path; }
 std::string_view RequestReader::target() const { return state_->fields.target; }
 std::string_view RequestReader::authorization() const { return state_->fields.authorization; }
+std::string_view RequestReader::user_agent() const { return state_->fields.user_agent; }
 std::string_view RequestReader::headers() const { return state_->fields.headers; }
 std::string_view RequestReader::body() const { return state_->fields.body.view(); }
 

@@ -58,12 +58,14 @@ class RequestReader {
   bool header_done() const;
   bool is_post() const;
   bool is_head() const;
+  bool is_get() const;
   int version() const;  // 10 or 11
   bool keep_alive() const;
   bool expects_continue() const;
   std::string_view path() const;           // the request line's target, e.g. "/"
   std::string_view target() const;         // X-Amz-Target
   std::string_view authorization() const;  // Authorization
+  std::string_view user_agent() const;     // User-Agent
   // Every header field as "name:value\n" lines, names lower-cased, in arrival order; empty
   // unless the reader keeps headers. Within max_header_bytes, as the header is.
   std::string_view headers() const;

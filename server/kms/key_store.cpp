@@ -762,6 +762,7 @@ void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
     for (Change& c : w->changes) Decide(c, staged, aliases, writes, deleted, counted);
   }
   if (writes.empty()) return;
+  if (commit_observer_) commit_observer_(writes.size());
 
   Status stored = repo_.Apply(writes);
   if (!stored.ok()) {

@@ -180,6 +180,13 @@ class KeyStore {
   Result<MaterialCache::Pin> HandleFor(const Key& key, const KeyVersion& version);
 
   hsm::Hsm& hsm() { return hsm_; }
+  const hsm::Hsm& hsm() const { return hsm_; }
+  MaterialCache::Stats cache_stats() const { return material_.stats(); }
+  // Called with the number of changes of each group commit, on the committing thread (for the
+  // metrics). Set before the store is shared.
+  void SetCommitObserver(std::function<void(size_t changes)> observer) {
+    commit_observer_ = std::move(observer);
+  }
 
  private:
   struct Change;
@@ -236,6 +243,7 @@ class KeyStore {
   storage::KeyRepository& repo_;
   hsm::Hsm& hsm_;
   MaterialCache material_;
+  std::function<void(size_t)> commit_observer_;
   const int64_t key_quota_;
 
   // Callers waiting for their changes to be committed; the one in front commits for all.

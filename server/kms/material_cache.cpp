@@ -50,6 +50,7 @@ Result<MaterialCache::Pin> MaterialCache::Acquire(
     const std::shared_ptr<const KeyVersion>& version) {
   uint32_t at = version->cache_slot.load(std::memory_order_acquire);
   if (at != 0 && at != kForgotten && TryPin(slots_[at - 1], *version)) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
     return Pin(this, &slots_[at - 1], slots_[at - 1].handle);
   }
 
@@ -58,8 +59,10 @@ Result<MaterialCache::Pin> MaterialCache::Acquire(
   at = version->cache_slot.load(std::memory_order_relaxed);
   if (at == kForgotten) return NotFoundError("the key version was deleted");
   if (at != 0 && TryPin(slots_[at - 1], *version)) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
     return Pin(this, &slots_[at - 1], slots_[at - 1].handle);
   }
+  misses_.fetch_add(1, std::memory_order_relaxed);
   TRY(Slot* slot, TakeSlot());
   if (!slot) {
     lock.unlock();

@@ -71,6 +71,15 @@ class MaterialCache {
 
   size_t capacity() const { return capacity_; }
 
+  // Acquisitions served from the cache, and those that unwrapped the material (for the metrics).
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+  };
+  Stats stats() const {
+    return {hits_.load(std::memory_order_relaxed), misses_.load(std::memory_order_relaxed)};
+  }
+
  private:
   // Slot::state: the phase in the low two bits, a "used since the hand passed" bit, and the
   // number of pins above them.
@@ -102,6 +111,8 @@ class MaterialCache {
   std::unique_ptr<Slot[]> slots_;
   std::mutex miss_mu_;
   size_t hand_ = 0;  // the CLOCK hand; guarded by miss_mu_
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace trent::kms

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -439,6 +441,39 @@ json::storage_ptr WipingStorage() {
   return json::storage_ptr(&resource);
 }
 
+// The first block of a request's arena: one buffer per thread, reused from one request to the
+// next, so that a typical request takes nothing from the heap for its JSON tree (each request's
+// one large heap block made glibc consolidate its free lists every time: about 4% of Encrypt's
+// CPU). The arena goes on in heap blocks when the buffer is full; the buffer is wiped when the
+// arena is released, and is taken by one arena at a time (else the arena starts on the heap).
+struct ArenaBuffer {
+  static constexpr size_t kSize = 4096;
+  alignas(std::max_align_t) unsigned char bytes[kSize];
+  std::atomic<bool> taken{false};  // an arena may be released on another thread
+};
+
+class BufferedArena final : public json::memory_resource {
+ public:
+  explicit BufferedArena(ArenaBuffer& buffer)
+      : buffer_(buffer), arena_(buffer.bytes, ArenaBuffer::kSize, WipingStorage()) {
+    buffer_.taken.store(true, std::memory_order_relaxed);
+  }
+  ~BufferedArena() override {
+    SecureWipe(buffer_.bytes, ArenaBuffer::kSize);
+    buffer_.taken.store(false, std::memory_order_release);
+  }
+
+ private:
+  void* do_allocate(size_t n, size_t align) override { return arena_.allocate(n, align); }
+  void do_deallocate(void* p, size_t n, size_t align) override { arena_.deallocate(p, n, align); }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+
+  ArenaBuffer& buffer_;
+  json::monotonic_resource arena_;  // wipes and frees its heap blocks itself
+};
+
 // Wipes a buffer on the stack when the scope ends, however it ends.
 class WipeOnExit {
  public:
@@ -538,6 +573,10 @@ Status ValidateRequest(const Operation& op, json::object& input, BlobForm blobs)
 }
 
 json::storage_ptr RequestStorage(size_t size_hint) {
+  thread_local ArenaBuffer buffer;
+  if (size_hint <= ArenaBuffer::kSize && !buffer.taken.load(std::memory_order_acquire)) {
+    return json::make_shared_resource<BufferedArena>(buffer);
+  }
   return json::make_shared_resource<json::monotonic_resource>(size_hint, WipingStorage());
 }
 

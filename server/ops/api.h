@@ -26,6 +26,7 @@ struct RequestMeta {
   const std::vector<policy::DocumentPtr>* identity_policies = nullptr;
   std::string request_id;       // x-amzn-RequestId of the response
   std::string source_ip;
+  std::string user_agent;       // the client's User-Agent, may be empty
 };
 
 // What the operation layer answers a frontend: the operation's output as a JSON object in the
@@ -38,6 +39,12 @@ struct Outcome {
   // identified nobody). Views into the RequestMeta or the Dispatcher: valid while both are.
   std::string_view account = {};
   std::string_view principal_arn = {};
+  // For the audit record (model/loggable.h): the request's members, and for an operation that
+  // changes something the answer's, without blobs or sensitive values; null when none, or when
+  // the Dispatcher makes no audit views.
+  boost::json::value request_parameters = nullptr;
+  boost::json::value response_elements = nullptr;
+  bool read_only = true;  // whether the operation only reads (CloudTrail's readOnly)
 };
 
 // The request's record (records/record.h) from what the frontend knew and what the operation

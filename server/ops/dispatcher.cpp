@@ -7,7 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include "server/model/codec.h"
+#include "server/model/loggable.h"
 #include "server/model/response_check.h"
+#include "server/model/service_model.h"
 #include "server/ops/authorize.h"
 #include "server/ops/handlers.h"
 #include "server/ops/shared.h"
@@ -148,7 +150,8 @@ Outcome Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) con
   if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
   auto input = model::DecodeRequest(*found->first, body);
   if (!input.ok()) return WithCaller(meta, Failed(input.status(), meta.request_id));
-  return WithCaller(meta, Run(meta, *found->first, *found->second, *input));
+  return Complete(meta, *found->first, *input,
+                  Run(meta, *found->first, *found->second, *input));
 }
 
 Outcome Dispatcher::DispatchTyped(const RequestMeta& meta, boost::json::object input) const {
@@ -156,13 +159,37 @@ Outcome Dispatcher::DispatchTyped(const RequestMeta& meta, boost::json::object i
   if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
   Status valid = model::ValidateRequest(*found->first, input, model::BlobForm::kRaw);
   if (!valid.ok()) return WithCaller(meta, Failed(valid, meta.request_id));
-  return WithCaller(meta, Run(meta, *found->first, *found->second, input));
+  return Complete(meta, *found->first, input,
+                  Run(meta, *found->first, *found->second, input));
 }
 
 Outcome Dispatcher::WithCaller(const RequestMeta& meta, Outcome outcome) const {
   outcome.account = AccountOf(meta);
   outcome.principal_arn = PrincipalOf(meta);
+  outcome.read_only = ReadOnly(meta.operation);
   return outcome;
+}
+
+Outcome Dispatcher::Complete(const RequestMeta& meta, const model::Operation& op,
+                             const boost::json::object& input, Outcome outcome) const {
+  outcome = WithCaller(meta, std::move(outcome));
+  if (views_ == AuditViews::kOff) return outcome;
+  outcome.request_parameters = model::LoggableView(op.input, input);
+  // As CloudTrail records KMS calls: the answer of a call that changes something (CreateKey's
+  // key metadata, CreateGrant's grant id), none for the calls that only read or compute.
+  if (!outcome.read_only && outcome.output.ok()) {
+    outcome.response_elements = model::LoggableView(op.output, *outcome.output);
+  }
+  return outcome;
+}
+
+bool Dispatcher::ReadOnly(std::string_view operation) {
+  if (const Route* route = FindRoute(operation)) return route->blocking != Blocking::kWrites;
+  // An operation trent does not implement yet: by its name.
+  for (std::string_view reader : {"Describe", "Get", "List"}) {
+    if (operation.starts_with(reader)) return true;
+  }
+  return false;
 }
 
 Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, const Route& route,

@@ -19,9 +19,14 @@ namespace trent::ops {
 
 struct Route;
 
+// Whether each Outcome carries the audit views of its request and answer (model/loggable.h):
+// they cost a few percent of a small operation's CPU, so only when an audit log is kept.
+enum class AuditViews { kOff, kOn };
+
 class Dispatcher {
  public:
-  explicit Dispatcher(Services& services) : services_(services) {}
+  explicit Dispatcher(Services& services, AuditViews views = AuditViews::kOff)
+      : services_(services), views_(views) {}
 
   // AWS JSON: `body` is the request's JSON text.
   Outcome Dispatch(const RequestMeta& meta, std::string_view body) const;
@@ -32,6 +37,8 @@ class Dispatcher {
   // True when `operation` may block its thread (it waits for a durable write, or computes for
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
+  // True when `operation` changes nothing that is stored (CloudTrail's readOnly).
+  static bool ReadOnly(std::string_view operation);
 
   // The caller's account and principal: meta's, or the default account's root when the
   // frontend identified nobody.
@@ -40,10 +47,14 @@ class Dispatcher {
 
  private:
   Outcome WithCaller(const RequestMeta& meta, Outcome outcome) const;
+  // WithCaller, and the audit record's views of the request and the answer.
+  Outcome Complete(const RequestMeta& meta, const model::Operation& op,
+                   const boost::json::object& input, Outcome outcome) const;
   Outcome Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
               const boost::json::object& input) const;
 
   Services& services_;
+  const AuditViews views_;
 };
 
 }  // namespace trent::ops

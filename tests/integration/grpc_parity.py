@@ -1,12 +1,15 @@
 """Every operation trent implements (the routes of server/ops/dispatcher.cpp), over gRPC
-(trentd --grpc-listen, Python grpcio) and over HTTP (AWS JSON 1.1), with the answers compared:
-the same members and values, except what differs by nature (new ids, fresh ciphertexts and
-random bytes), which is checked another way (a ciphertext made over one protocol is decrypted
-over the other); and the same AWS error type and message for bad requests."""
+(trentd --grpc-listen) and over HTTP (AWS JSON 1.1), with the answers compared: the same members
+and values, except what differs by nature (new ids, fresh ciphertexts and random bytes), which is
+checked another way (a ciphertext made over one protocol is decrypted over the other); and the
+same AWS error type and message for bad requests. It all runs twice: with a gRPC client in Python
+(grpcio) and with the one in C++ (trentctl kms, which prints the AWS JSON answer or the AWS
+error)."""
 
 import base64
+import json
 import os
-import re
+import subprocess
 import uuid
 
 from cryptography.hazmat.primitives import serialization
@@ -15,21 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import grpc_kms
 import harness
 
-DISPATCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "server", "ops",
-                          "dispatcher.cpp")
 ROLE = "arn:aws:iam::111122223333:role/parity"
 CONTEXT = {"purpose": "parity"}
 PLAINTEXT = base64.b64encode(b"the same secret over both protocols").decode()
 MESSAGE = base64.b64encode(b"a message to sign").decode()
-
-
-def implemented_operations():
-    """The operations of the dispatcher's route table (kHandlers)."""
-    with open(DISPATCHER) as f:
-        text = f.read()
-    table = text[text.index("kHandlers"):]
-    table = table[:table.index("}};")]
-    return set(re.findall(r'\{"(\w+)",', table))
 
 
 def without_empty(value):
@@ -65,12 +57,13 @@ def replaced(value, replacements):
 
 
 class GrpcParity(harness.TrentdTestCase):
+    """gRPC through Python's grpcio."""
     grpc = True
-    covered = set()
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.covered = set()
         cls.rpc = grpc_kms.Kms(cls.server.grpc_target)
         cls.addClassCleanup(cls.rpc.close)
         cls.key = cls.new_key_id()
@@ -80,7 +73,7 @@ class GrpcParity(harness.TrentdTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        missing = implemented_operations() - cls.covered
+        missing = harness.implemented_operations() - cls.covered
         super().tearDownClass()
         if missing:
             raise AssertionError(f"operations not compared over gRPC and HTTP: {sorted(missing)}")
@@ -247,7 +240,9 @@ class GrpcParity(harness.TrentdTestCase):
             self.assertEqual(over_http, over_grpc, operation)
         # What both calls left: the same state.
         http_meta = self.server.kms_call("DescribeKey", {"KeyId": a})[1]["KeyMetadata"]
-        grpc_meta = replaced(self.rpc.call("DescribeKey", {"KeyId": b})["KeyMetadata"], same)
+        described = self.grpc("DescribeKey", {"KeyId": b})
+        self.assertEqual(described[0], "ok", described)
+        grpc_meta = replaced(described[1]["KeyMetadata"], same)
         mask = ("CreationDate", "CurrentKeyMaterialId")
         self.assertEqual(masked(without_empty(http_meta), mask),
                          masked(without_empty(grpc_meta), mask))
@@ -324,6 +319,21 @@ class GrpcParity(harness.TrentdTestCase):
                                              "TargetKeyId": self.key}, "NotAuthorizedException")
         self.assertSameError("CreateCustomKeyStore", {"CustomKeyStoreName": "parity"},
                              "UnsupportedOperationException")
+
+
+class GrpcParityTrentctl(GrpcParity):
+    """gRPC through trentctl, the C++ client: `trentctl kms <Operation> '<AWS JSON>'`."""
+
+    def grpc(self, operation, request):
+        proc = subprocess.run([os.environ["TRENTCTL"], "--server", self.server.grpc_target,
+                               "--json", "kms", operation, json.dumps(request)],
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode == 0:
+            return ("ok", json.loads(proc.stdout))
+        # An AWS error: exit 1 and "<type>: <message>" on stderr.
+        self.assertEqual(proc.returncode, 1, f"trentctl kms {operation}: {proc.stderr}")
+        error_type, _, message = proc.stderr.rstrip("\n").partition(": ")
+        return ("error", error_type, message)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import ctypes
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,9 @@ SANITIZER_OPTION_VARIABLES = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "
 # with this text (server/ops/dispatcher.cpp). Any such line fails the test (ResponseCheckError).
 RESPONSE_CHECK_FAILED = "response check failed: "
 
+DISPATCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "server", "ops",
+                          "dispatcher.cpp")
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -49,6 +53,15 @@ def _die_with_parent():
     # trentd must not outlive a test runner that is killed (ctest timeout): PR_SET_PDEATHSIG.
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL)
+
+
+def implemented_operations():
+    """The operations trent implements: those of the dispatcher's route table (kHandlers)."""
+    with open(DISPATCHER) as f:
+        text = f.read()
+    table = text[text.index("kHandlers"):]
+    table = table[:table.index("}};")]
+    return set(re.findall(r'\{"(\w+)",', table))
 
 
 def client_environment():

@@ -131,6 +131,15 @@ class Hsm {
   // wrapped under the domain key; the module's objects are destroyed before this returns.
   virtual Result<GeneratedKey> GenerateKey(KeyKind kind) = 0;
 
+  // Key material given from outside (a seed file) held as GenerateKey's is: the module makes
+  // a sensitive session object of it, wraps it under the domain key and destroys the object
+  // before this returns. `material`: for kAes256, the 32-byte key; for an HMAC kind, its key
+  // (from the kind's digest size up to 64 bytes for HMAC-224/256, 128 for HMAC-384/512, as AWS
+  // takes imported HMAC material); for a key pair, the private key as unencrypted DER PKCS#8
+  // of that kind (RSA of its size, EC on its curve). Other material is kValidation; Ed25519
+  // private keys are not imported (kUnsupported).
+  virtual Result<GeneratedKey> ImportKey(KeyKind kind, const SecretBytes& material) = 0;
+
   // Unwraps a stored key into the module as a sensitive, non-extractable session object
   // (with, for a key pair, a session object of its public key). The handle stays valid until
   // DestroyKey or shutdown. Bytes not wrapped under this token's domain key fail with kInternal.

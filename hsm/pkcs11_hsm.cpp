@@ -26,6 +26,7 @@
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
+#include "hsm/private_key.h"
 #include "hsm/public_key.h"
 #include "hsm/spin_wait_mutex.h"
 // Last: p11.h defines macros.
@@ -411,6 +412,32 @@ class Pkcs11Hsm final : public Hsm {
     }
     if (HeldInToken(kind)) return GenerateTokenKeyPair(spec);
     return GenerateKeyPair(spec);
+  }
+
+  Result<GeneratedKey> ImportKey(KeyKind kind, const SecretBytes& material) override {
+    const KindSpec& spec = SpecOf(kind);
+    if (const Capability c = Supports(kind); !c.offered) {
+      return UnsupportedError(std::string(spec.name) + " keys: the module does not offer " +
+                              c.missing);
+    }
+    if (spec.secret_class == CKO_SECRET_KEY) {
+      // AWS's sizes of imported HMAC material: the digest size up to its block size.
+      const size_t max_bytes =
+          spec.key_type == CKK_AES ? spec.secret_bytes : spec.secret_bytes <= 32 ? 64 : 128;
+      if (material.size() < spec.secret_bytes || material.size() > max_bytes) {
+        return ValidationError(std::string(spec.name) + " key material must be " +
+                               (max_bytes == spec.secret_bytes
+                                    ? std::to_string(max_bytes)
+                                    : std::to_string(spec.secret_bytes) + " to " +
+                                          std::to_string(max_bytes)) +
+                               " bytes, not " + std::to_string(material.size()));
+      }
+      TRY(Bytes wrapped, ImportSecret(spec, material));
+      return GeneratedKey{std::move(wrapped), {}};
+    }
+    if (spec.key_type == CKK_RSA) return ImportRsa(spec, material);
+    if (spec.key_type == CKK_EC) return ImportEc(spec, material);
+    return UnsupportedError(std::string("trent does not import ") + spec.name + " private keys");
   }
 
   Result<KeyHandle> UnwrapKey(const StoredKey& key) override {
@@ -1095,6 +1122,92 @@ class Pkcs11Hsm final : public Hsm {
     if (!wrapped.ok()) return wrapped.status();
     if (destroy_rv != CKR_OK) return CallFailed("C_DestroyObject (temporary key)", destroy_rv);
     return wrapped;
+  }
+
+  // The attributes every imported object shares: a session object, sensitive, of no use;
+  // extractable only so that C_WrapKey accepts it, and destroyed right after the wrap (as
+  // GenerateSecret's and GenerateKeyPair's are).
+  static void AppendImportAttributes(std::vector<CK_ATTRIBUTE>& tmpl) {
+    for (CK_ATTRIBUTE_TYPE type : {CKA_TOKEN, CKA_PRIVATE, CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP,
+                                   CKA_DERIVE}) {
+      tmpl.push_back(Attr(type, kFalse));
+    }
+    tmpl.push_back(Attr(CKA_SENSITIVE, kTrue));
+    tmpl.push_back(Attr(CKA_EXTRACTABLE, kTrue));
+  }
+
+  // Creates an object from `tmpl`, wraps it under the domain key and destroys it.
+  Result<Bytes> CreateAndWrap(std::vector<CK_ATTRIBUTE>& tmpl, const KindSpec& spec) {
+    std::lock_guard lock(mu_);
+    CK_OBJECT_HANDLE temp;
+    const CK_RV rv = p11_->C_CreateObject(session_, tmpl.data(), tmpl.size(), &temp);
+    if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT) {
+      return ValidationError(std::string("the module refuses this ") + spec.name +
+                             " key material (" + CkrName(rv) + ")");
+    }
+    if (rv != CKR_OK) return CallFailed("C_CreateObject", spec.name, rv);
+    Result<Bytes> wrapped = Wrap(temp, spec.name);
+    const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
+    if (!wrapped.ok()) return wrapped.status();
+    if (destroy_rv != CKR_OK) return CallFailed("C_DestroyObject (imported key)", destroy_rv);
+    return wrapped;
+  }
+
+  Result<Bytes> ImportSecret(const KindSpec& spec, const SecretBytes& material) {
+    std::vector<CK_ATTRIBUTE> tmpl = {
+        Attr(CKA_CLASS, kSecretKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        {CKA_VALUE, const_cast<uint8_t*>(material.data()), material.size()},
+        Attr(CKA_ENCRYPT, kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+    };
+    AppendImportAttributes(tmpl);
+    return CreateAndWrap(tmpl, spec);
+  }
+
+  Result<GeneratedKey> ImportRsa(const KindSpec& spec, const SecretBytes& material) {
+    TRY(RsaPrivateParts parts, ParseRsaPrivateKey(material));
+    if (parts.modulus.size() * 8 != spec.rsa_bits) {
+      return ValidationError("the private key is an RSA key of " +
+                             std::to_string(parts.modulus.size() * 8) + " bits, not " +
+                             std::to_string(spec.rsa_bits));
+    }
+    auto secret = [](CK_ATTRIBUTE_TYPE type, const SecretBytes& b) {
+      return CK_ATTRIBUTE{type, const_cast<uint8_t*>(b.data()), b.size()};
+    };
+    std::vector<CK_ATTRIBUTE> tmpl = {
+        Attr(CKA_CLASS, kPrivateKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        {CKA_MODULUS, parts.modulus.data(), parts.modulus.size()},
+        {CKA_PUBLIC_EXPONENT, parts.public_exponent.data(), parts.public_exponent.size()},
+        secret(CKA_PRIVATE_EXPONENT, parts.private_exponent),
+        secret(CKA_PRIME_1, parts.prime1),
+        secret(CKA_PRIME_2, parts.prime2),
+        secret(CKA_EXPONENT_1, parts.exponent1),
+        secret(CKA_EXPONENT_2, parts.exponent2),
+        secret(CKA_COEFFICIENT, parts.coefficient),
+    };
+    AppendImportAttributes(tmpl);
+    TRY(Bytes wrapped, CreateAndWrap(tmpl, spec));
+    return GeneratedKey{std::move(wrapped), std::move(parts.spki)};
+  }
+
+  Result<GeneratedKey> ImportEc(const KindSpec& spec, const SecretBytes& material) {
+    TRY(EcPrivateParts parts, ParseEcPrivateKey(material, spec.field_bytes));
+    if (parts.group != spec.openssl_group) {
+      return ValidationError("the private key is on curve " + parts.group + ", not " +
+                             spec.openssl_group);
+    }
+    std::vector<CK_ATTRIBUTE> tmpl = {
+        Attr(CKA_CLASS, kPrivateKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+        {CKA_VALUE, parts.value.data(), parts.value.size()},
+    };
+    AppendImportAttributes(tmpl);
+    TRY(Bytes wrapped, CreateAndWrap(tmpl, spec));
+    return GeneratedKey{std::move(wrapped), std::move(parts.spki)};
   }
 
   // A raw EC or Ed25519 point from CKA_EC_POINT: PKCS#11 says a DER OCTET STRING (SoftHSM

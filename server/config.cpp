@@ -158,6 +158,8 @@ const std::map<std::string, Setting>& Settings() {
       {"--credentials-file", {"TRENT_CREDENTIALS_FILE", [](Config& c, const std::string& v) {
                                 return SetNonEmpty(c.credentials_file, "--credentials-file", v); }}},
       {"--auth", {"TRENT_AUTH", SetAuth}},
+      {"--seed", {"TRENT_SEED", [](Config& c, const std::string& v) {
+                    return SetNonEmpty(c.seed_file, "--seed", v); }}},
   };
   return kSettings;
 }
@@ -225,14 +227,19 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --auth strict|off        strict: verify every request's SigV4 signature against the
                            credentials file, with AWS's errors (TRENT_AUTH; default off, where
                            any credentials are accepted unverified)
+  --seed FILE              at start, before serving, create the keys (with their material,
+                           imported into the HSM, or generated there), aliases, tags and key
+                           policies of this YAML file (TRENT_SEED): local-kms's seed format,
+                           or trent's extension of it (see the README). Keys and aliases that
+                           exist already are left as they are; a bad file stops trentd
   --test-clock             FOR TESTS ONLY: trentd's clock can be moved forward through the
                            admin API, POST /_trent/v1/AdvanceClock {"seconds": N} and
                            POST /_trent/v1/GetClock on the same port, to see rotation and
                            deletion dates pass (TRENT_TEST_CLOCK=1; default off, and those two
                            methods answer UnsupportedOperationException)
   --admin-allow-remote     the admin API (POST /_trent/v1/<Method>: Health, Reset,
-                           ListKeyStates, GetClock, AdvanceClock, StreamRecords) answers clients
-                           at any address (TRENT_ADMIN_ALLOW_REMOTE=1; default off: loopback
+                           ListKeyStates, GetClock, AdvanceClock, StreamRecords, ApplySeed)
+                           answers clients at any address (TRENT_ADMIN_ALLOW_REMOTE=1; default off: loopback
                            clients only, others get AccessDeniedException, HTTP 403)
   --help                   this text
 )";

@@ -37,6 +37,7 @@
 #include "server/metrics/metrics.h"
 #include "server/ops/dispatcher.h"
 #include "server/records/record_hub.h"
+#include "server/seed/seed.h"
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
 #include "storage/usage_repository.h"
@@ -225,6 +226,26 @@ int Serve(const Config& config) {
     }
     identities = std::move(loaded).value();
   }
+  // Where seeded keys go when the seed names no Account or Region: the default account, and
+  // the region of requests that name none.
+  const seed::SeedDefaults seed_defaults{config.default_account,
+                                         http::ServerOptions{}.default_region};
+  std::optional<seed::Seed> seeded;
+  auto seed_failed = [&config](const Status& st) {
+    std::cerr << "trentd: seed " << config.seed_file << ": " << st.message() << "\n";
+    return kExitUsage;
+  };
+  if (!config.seed_file.empty()) {
+    std::ifstream in(config.seed_file, std::ios::binary);
+    if (!in || fs::is_directory(config.seed_file)) {
+      return seed_failed(InternalError("cannot read the file"));
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = seed::Parse(text, seed_defaults);
+    SecureWipe(text.data(), text.size());  // it may hold key material
+    if (!parsed.ok()) return seed_failed(parsed.status());
+    seeded = std::move(parsed).value();
+  }
   Status dir = PrepareDataDir(config.data_dir);
   if (!dir.ok()) {
     std::cerr << "trentd: " << dir.message() << "\n";
@@ -265,6 +286,14 @@ int Serve(const Config& config) {
     spdlog::warn("--test-clock: the clock can be moved through the admin API; for tests only");
   }
   const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
+  if (seeded) {
+    auto applied = seed::Apply(*seeded, **keys, clock.NowMillis());
+    if (!applied.ok()) return seed_failed(applied.status());
+    spdlog::info("seed {}: {} keys created, {} existing; {} aliases created, {} existing",
+                 config.seed_file, applied->keys_created, applied->keys_existing,
+                 applied->aliases_created, applied->aliases_existing);
+    seeded.reset();  // the material is wiped with it
+  }
   kms::KeyCrypto crypto(**keys);
   ops::Services services{**keys, crypto, usage, clock, config.default_account};
   ops::Dispatcher dispatcher(
@@ -284,7 +313,7 @@ int Serve(const Config& config) {
   }
   admin::AdminService admin_service(**keys, records, (*hsm)->Describe(),
                                     test_clock ? &*test_clock : nullptr,
-                                    [&sweeper] { sweeper.RunNow(); });
+                                    [&sweeper] { sweeper.RunNow(); }, seed_defaults);
   if (config.admin_allow_remote) {
     spdlog::warn("--admin-allow-remote: the admin API (Reset, ...) answers clients at any address");
   }

@@ -106,6 +106,10 @@ const std::map<std::string_view, JsonMethod>& Methods() {
                                                [&](const auto& r) { return s.AdvanceClock(r); });
        }},
       {"StreamRecords", StreamRecords},
+      {"ApplySeed",
+       [](AdminService& s, std::string_view body) {
+         return Serve<v1::ApplySeedRequest>(body, [&](const auto& r) { return s.ApplySeed(r); });
+       }},
   };
   return kMethods;
 }

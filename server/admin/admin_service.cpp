@@ -136,3 +136,22 @@ Result<RecordStream> AdminService::StreamRecords(const v1::StreamRecordsRequest&
 }
 
 }  // namespace trent::admin
+
+namespace trent::admin {
+
+Result<v1::ApplySeedResponse> AdminService::ApplySeed(const v1::ApplySeedRequest& request) {
+  TRY(seed::Seed parsed, seed::Parse(request.yaml(), seed_defaults_));
+  const int64_t now_ms = test_clock_ ? test_clock_->NowMillis() : SystemClock().NowMillis();
+  TRY(seed::Applied applied, seed::Apply(parsed, keys_, now_ms));
+  spdlog::info("admin ApplySeed: {} keys created, {} existing; {} aliases created, {} existing",
+               applied.keys_created, applied.keys_existing, applied.aliases_created,
+               applied.aliases_existing);
+  v1::ApplySeedResponse out;
+  out.set_keys_created(static_cast<int64_t>(applied.keys_created));
+  out.set_keys_existing(static_cast<int64_t>(applied.keys_existing));
+  out.set_aliases_created(static_cast<int64_t>(applied.aliases_created));
+  out.set_aliases_existing(static_cast<int64_t>(applied.aliases_existing));
+  return out;
+}
+
+}  // namespace trent::admin

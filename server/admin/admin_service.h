@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "server/kms/key_store.h"
 #include "server/records/record_hub.h"
+#include "server/seed/seed.h"
 #include "trent/v1/admin.pb.h"
 
 namespace trent::admin {
@@ -34,13 +35,16 @@ class AdminService {
   // when trentd runs on the system clock; then GetClock and AdvanceClock answer
   // UnsupportedOperationException. `clock_moved` runs after each move of the clock and returns
   // once the background work due by the new time (rotations, deletions) is done.
+  // `seed_defaults`: where ApplySeed puts keys when the seed names no Account or Region.
   AdminService(kms::KeyStore& keys, records::RecordHub& records, std::string hsm_description,
-               TestClock* test_clock, std::function<void()> clock_moved)
+               TestClock* test_clock, std::function<void()> clock_moved,
+               seed::SeedDefaults seed_defaults = {})
       : keys_(keys),
         records_(records),
         hsm_description_(std::move(hsm_description)),
         test_clock_(test_clock),
-        clock_moved_(std::move(clock_moved)) {}
+        clock_moved_(std::move(clock_moved)),
+        seed_defaults_(std::move(seed_defaults)) {}
 
   Result<v1::HealthResponse> Health(const v1::HealthRequest& request) const;
   Result<v1::ResetResponse> Reset(const v1::ResetRequest& request);
@@ -48,6 +52,7 @@ class AdminService {
   Result<v1::ClockResponse> GetClock(const v1::GetClockRequest& request) const;
   Result<v1::ClockResponse> AdvanceClock(const v1::AdvanceClockRequest& request);
   Result<RecordStream> StreamRecords(const v1::StreamRecordsRequest& request);
+  Result<v1::ApplySeedResponse> ApplySeed(const v1::ApplySeedRequest& request);
 
  private:
   Status RequireTestClock(std::string_view method) const;
@@ -58,6 +63,7 @@ class AdminService {
   const std::string hsm_description_;
   TestClock* const test_clock_;
   const std::function<void()> clock_moved_;
+  const seed::SeedDefaults seed_defaults_;
 };
 
 }  // namespace trent::admin

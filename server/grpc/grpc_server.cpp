@@ -151,6 +151,10 @@ class AdminRpcs final : public v1::Admin::Service {
                      v1::ResetResponse* response) override {
     return Answer(*ctx, [&] { return admin_.Reset(*request); }, response);
   }
+  grpc::Status ApplySeed(grpc::ServerContext* ctx, const v1::ApplySeedRequest* request,
+                         v1::ApplySeedResponse* response) override {
+    return Answer(*ctx, [&] { return admin_.ApplySeed(*request); }, response);
+  }
   grpc::Status ListKeyStates(grpc::ServerContext* ctx, const v1::ListKeyStatesRequest* request,
                              v1::ListKeyStatesResponse* response) override {
     return Answer(*ctx, [&] { return admin_.ListKeyStates(*request); }, response);

@@ -21,6 +21,10 @@ namespace trent::kms {
 
 enum class KeyState { kEnabled, kDisabled, kPendingDeletion };
 
+// AWS's Origin values trent's keys have: material made by KMS, or given to it.
+inline constexpr const char* kOriginAwsKms = "AWS_KMS";
+inline constexpr const char* kOriginExternal = "EXTERNAL";
+
 // How a key version came to be: kNone for a key's first material, else the kind of rotation
 // that made it (AWS's RotationType).
 enum class RotationType { kNone, kAutomatic, kOnDemand };
@@ -69,7 +73,7 @@ struct Key {
   std::string description;
   std::string key_usage = kEncryptDecrypt;
   std::string key_spec = kSymmetricDefault;
-  std::string origin = "AWS_KMS";
+  std::string origin = kOriginAwsKms;
   std::string key_manager = "CUSTOMER";
   bool multi_region = false;
   KeyState state = KeyState::kEnabled;

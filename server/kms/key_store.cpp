@@ -1,5 +1,7 @@
 #include "server/kms/key_store.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -475,19 +477,49 @@ Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, hsm::KeyKind kind
   return version;
 }
 
-// A new key made from `spec`, with its first version generated in `hsm`; not stored yet.
+// Given material of `kind` imported into `hsm` as a version of key `key_id`.
+Result<std::shared_ptr<KeyVersion>> ImportVersion(hsm::Hsm& hsm, hsm::KeyKind kind,
+                                                  const std::string& key_id,
+                                                  const SecretBytes& material,
+                                                  RotationType rotation_type, int64_t now_ms) {
+  TRY(hsm::GeneratedKey imported, hsm.ImportKey(kind, material));
+  TRY(SeededIds ids, SeededVersionIds(key_id, material));
+  auto version = std::make_shared<KeyVersion>();
+  version->id = std::move(ids.version_id);
+  version->created_at_ms = now_ms;
+  version->rotation_type = rotation_type;
+  version->kind = kind;
+  version->wrapped_material = std::move(imported.wrapped);
+  version->public_key = std::move(imported.public_key);
+  version->key_material_id = std::move(ids.key_material_id);
+  return version;
+}
+
+// A new key made from `spec`, with its first version generated in `hsm` (or its versions
+// imported, when spec gives material); not stored yet.
 Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int64_t now_ms) {
   const KeySpecTraits* traits = FindKeySpec(spec.key_spec);
   if (!traits || !traits->kind) return InternalError("no key material for " + spec.key_spec);
-  TRY(std::shared_ptr<KeyVersion> version,
-      MakeVersion(hsm, *traits->kind, RotationType::kNone, now_ms));
-
   auto key = std::make_shared<Key>();
   if (spec.key_id.empty()) {
+    if (!spec.material.empty()) return InternalError("given key material needs a key id");
     TRY(key->id, NewUuid());
   } else {
     key->id = spec.key_id;
   }
+  if (spec.material.empty()) {
+    TRY(std::shared_ptr<KeyVersion> version,
+        MakeVersion(hsm, *traits->kind, RotationType::kNone, now_ms));
+    key->versions.push_back(std::move(version));
+  }
+  for (size_t i = 0; i < spec.material.size(); ++i) {
+    // Versions after the first stand for rotations that happened before the seed was made.
+    TRY(std::shared_ptr<KeyVersion> version,
+        ImportVersion(hsm, *traits->kind, key->id, spec.material[i],
+                      i == 0 ? RotationType::kNone : RotationType::kAutomatic, now_ms));
+    key->versions.push_back(std::move(version));
+  }
+  key->origin = spec.origin;
   key->account = spec.account;
   key->region = spec.region;
   key->arn = KeyArn(spec.region, spec.account, key->id);
@@ -509,14 +541,37 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   key->key_manager = spec.key_manager;
   if (spec.rotation_period_days) {
     key->rotation_period_days = spec.rotation_period_days;
-    key->next_rotation_ms = now_ms + *spec.rotation_period_days * kMillisPerDay;
+    key->next_rotation_ms =
+        spec.next_rotation_ms.value_or(now_ms + *spec.rotation_period_days * kMillisPerDay);
   }
-  key->versions.push_back(std::move(version));
   key->last_usage = std::make_shared<LastUsage>(key->id);
   return key;
 }
 
 }  // namespace
+
+Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& material) {
+  auto mac = [&](std::string_view label) -> Result<Bytes> {
+    std::string input(label);
+    input.push_back('\0');
+    input.append(key_id);
+    Bytes out(EVP_MAX_MD_SIZE);
+    unsigned int size = 0;
+    if (!HMAC(EVP_sha256(), material.data(), static_cast<int>(material.size()),
+              reinterpret_cast<const unsigned char*>(input.data()), input.size(), out.data(),
+              &size)) {
+      return InternalError("HMAC-SHA-256 failed for a seeded key version's id");
+    }
+    out.resize(size);
+    return out;
+  };
+  SeededIds ids;
+  TRY(ids.version_id, mac("trent seeded key version id"));
+  ids.version_id.resize(KeyVersion::kIdSize);
+  TRY(Bytes material_id, mac("trent seeded key material id"));
+  ids.key_material_id = HexEncode(material_id);
+  return ids;
+}
 
 Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   // The slow parts (the HSM, randomness) run here, in parallel with the committer.
@@ -843,6 +898,13 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
           else c.outcome = InternalError("alias " + existing->name + " points to no key");
           return;
         }
+      }
+      // Only a chosen key id (a seed's) can be taken; refused here, it cannot fail the batch's
+      // transaction for the other changes in it.
+      if (Current(c.created->id, staged)) {
+        c.outcome = Status(ErrorCode::kAlreadyExists,
+                           "A key with id " + c.created->id + " exists already.");
+        return;
       }
       if (CountedByQuota(*c.created)) {
         int64_t& keys = CountOf(*c.created, counted);

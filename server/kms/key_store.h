@@ -53,9 +53,28 @@ struct NewKeySpec {
   // kAwsKeyManager for AWS managed keys (FindOrCreateAwsManagedKey), which the key quota
   // does not count.
   std::string key_manager = kCustomerKeyManager;
-  // Set: automatic rotation on from the start, with this period (AWS managed keys).
+  // Set: automatic rotation on from the start, with this period (AWS managed keys, seeds).
   std::optional<int32_t> rotation_period_days;
+  // With rotation_period_days: the first rotation's date; unset: one period from creation.
+  std::optional<int64_t> next_rotation_ms;
+  // The key's material when it is given rather than generated (a seed file): one entry per
+  // key version, oldest first (the last is current), each as hsm::Hsm::ImportKey takes it,
+  // imported into the HSM. Such versions' ids and KeyMaterialIds are SeededVersionIds of the
+  // key id and the material, so that the same seed gives the same ids on any data dir. Needs
+  // key_id. Not owned: the caller keeps it alive until Create returns.
+  std::span<const SecretBytes> material;
+  std::string origin = kOriginAwsKms;
 };
+
+// The ids of a key version made from given material: HMAC-SHA-256 keyed with the material,
+// over a label and the key id (the version id: the first KeyVersion::kIdSize bytes of one
+// label's; the KeyMaterialId: the other label's, in hex). The same key id and material give
+// the same ids; they tell nothing of the material.
+struct SeededIds {
+  Bytes version_id;
+  std::string key_material_id;
+};
+Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& material);
 
 // A change to one key. It gets a copy of the key as it is now, under the writer lock, and
 // turns it into the next key, or returns the AWS error that refuses the change (then nothing

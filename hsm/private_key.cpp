@@ -1,0 +1,100 @@
+#include "hsm/private_key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+
+#include "common/openssl_ptr.h"
+#include "hsm/public_key.h"
+
+namespace trent::hsm {
+namespace {
+
+using Pkey = openssl::PkeyPtr;
+
+Result<Pkey> ParsePkcs8(const SecretBytes& der, const char* type) {
+  const unsigned char* p = der.data();
+  Pkey key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+  ERR_clear_error();
+  if (!key || p != der.data() + der.size()) {
+    return ValidationError("not a DER private key");
+  }
+  if (!EVP_PKEY_is_a(key.get(), type)) {
+    return ValidationError(std::string("not an ") + type + " private key");
+  }
+  return key;
+}
+
+// A BIGNUM parameter of `key`, big-endian, at least `min_size` bytes (left-padded).
+Result<SecretBytes> BnParam(EVP_PKEY* key, const char* name, size_t min_size = 0) {
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
+    ERR_clear_error();
+    return ValidationError(std::string("the private key lacks ") + name);
+  }
+  openssl::BnPtr bn(raw);
+  const size_t size = std::max(min_size, static_cast<size_t>(BN_num_bytes(bn.get())));
+  SecretBytes out(size);
+  if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(size)) < 0) {
+    BN_clear(bn.get());
+    return InternalError(std::string("cannot encode ") + name);
+  }
+  BN_clear(bn.get());
+  return out;
+}
+
+Bytes Public(const SecretBytes& b) { return Bytes(b.data(), b.data() + b.size()); }
+
+}  // namespace
+
+Result<RsaPrivateParts> ParseRsaPrivateKey(const SecretBytes& der) {
+  TRY(Pkey key, ParsePkcs8(der, "RSA"));
+  RsaPrivateParts parts;
+  TRY(SecretBytes n, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
+  TRY(SecretBytes e, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
+  parts.modulus = Public(n);
+  parts.public_exponent = Public(e);
+  TRY(parts.private_exponent, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_D));
+  TRY(parts.prime1, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
+  TRY(parts.prime2, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
+  TRY(parts.exponent1, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1));
+  TRY(parts.exponent2, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2));
+  TRY(parts.coefficient, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
+  TRY(parts.spki, RsaSpki(parts.modulus, parts.public_exponent));
+  return parts;
+}
+
+Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_bytes) {
+  TRY(Pkey key, ParsePkcs8(der, "EC"));
+  EcPrivateParts parts;
+  char group[80] = "";
+  size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                     &group_len) != 1) {
+    ERR_clear_error();
+    return ValidationError("the EC private key names no curve");
+  }
+  parts.group.assign(group, group_len);
+  TRY(parts.value, BnParam(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, field_bytes));
+  if (parts.value.size() != field_bytes) {
+    return ValidationError("the EC private key's scalar is longer than its curve");
+  }
+  // The public point uncompressed, whatever form the key came with, as trent stores it.
+  unsigned char point[1 + 2 * 66];
+  size_t point_len = 0;
+  if (EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                     "uncompressed") != 1 ||
+      EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                      &point_len) != 1) {
+    ERR_clear_error();
+    return ValidationError("the EC private key's public point cannot be read");
+  }
+  TRY(parts.spki, EcSpki(parts.group, Bytes(point, point + point_len)));
+  return parts;
+}
+
+}  // namespace trent::hsm

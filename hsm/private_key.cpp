@@ -30,7 +30,7 @@ Result<Pkey> ParsePkcs8(const SecretBytes& der, const char* type) {
 }
 
 // A BIGNUM parameter of `key`, big-endian, at least `min_size` bytes (left-padded).
-Result<SecretBytes> BnParam(EVP_PKEY* key, const char* name, size_t min_size = 0) {
+Result<SecretBytes> SecretBnParam(EVP_PKEY* key, const char* name, size_t min_size = 0) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
     ERR_clear_error();
@@ -54,16 +54,16 @@ Bytes Public(const SecretBytes& b) { return Bytes(b.data(), b.data() + b.size())
 Result<RsaPrivateParts> ParseRsaPrivateKey(const SecretBytes& der) {
   TRY(Pkey key, ParsePkcs8(der, "RSA"));
   RsaPrivateParts parts;
-  TRY(SecretBytes n, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
-  TRY(SecretBytes e, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
+  TRY(SecretBytes n, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
+  TRY(SecretBytes e, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
   parts.modulus = Public(n);
   parts.public_exponent = Public(e);
-  TRY(parts.private_exponent, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_D));
-  TRY(parts.prime1, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
-  TRY(parts.prime2, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
-  TRY(parts.exponent1, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1));
-  TRY(parts.exponent2, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2));
-  TRY(parts.coefficient, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
+  TRY(parts.private_exponent, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_D));
+  TRY(parts.prime1, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
+  TRY(parts.prime2, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
+  TRY(parts.exponent1, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1));
+  TRY(parts.exponent2, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2));
+  TRY(parts.coefficient, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
   TRY(parts.spki, RsaSpki(parts.modulus, parts.public_exponent));
   return parts;
 }
@@ -79,7 +79,7 @@ Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_by
     return ValidationError("the EC private key names no curve");
   }
   parts.group.assign(group, group_len);
-  TRY(parts.value, BnParam(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, field_bytes));
+  TRY(parts.value, SecretBnParam(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, field_bytes));
   if (parts.value.size() != field_bytes) {
     return ValidationError("the EC private key's scalar is longer than its curve");
   }

@@ -136,6 +136,16 @@ Result<std::pair<const model::Operation*, const Route*>> Find(std::string_view o
   return std::make_pair(op, route);
 }
 
+// Whether the operation changes nothing that is stored (CloudTrail's readOnly): by its route, or
+// for an operation trent does not implement (no route), by its name.
+bool ReadOnly(const Route* route, std::string_view operation) {
+  if (route) return route->blocking != Blocking::kWrites;
+  for (std::string_view reader : {"Describe", "Get", "List"}) {
+    if (operation.starts_with(reader)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Dispatcher::Blocks(std::string_view operation) {
@@ -147,32 +157,34 @@ Outcome Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) con
   // An operation trent does not implement is refused before its body is read: the answer does
   // not depend on the body, so reading it would only cost time.
   auto found = Find(meta.operation);
-  if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
-  auto input = model::DecodeRequest(*found->first, body);
-  if (!input.ok()) return WithCaller(meta, Failed(input.status(), meta.request_id));
-  return Complete(meta, *found->first, *input,
-                  Run(meta, *found->first, *found->second, *input));
+  if (!found.ok()) return WithCaller(meta, nullptr, Failed(found.status(), meta.request_id));
+  const auto [op, route] = *found;
+  auto input = model::DecodeRequest(*op, body);
+  if (!input.ok()) return WithCaller(meta, route, Failed(input.status(), meta.request_id));
+  return Complete(meta, *op, *route, *input, Run(meta, *op, *route, *input));
 }
 
 Outcome Dispatcher::DispatchTyped(const RequestMeta& meta, boost::json::object input) const {
   auto found = Find(meta.operation);
-  if (!found.ok()) return WithCaller(meta, Failed(found.status(), meta.request_id));
-  Status valid = model::ValidateRequest(*found->first, input, model::BlobForm::kRaw);
-  if (!valid.ok()) return WithCaller(meta, Failed(valid, meta.request_id));
-  return Complete(meta, *found->first, input,
-                  Run(meta, *found->first, *found->second, input));
+  if (!found.ok()) return WithCaller(meta, nullptr, Failed(found.status(), meta.request_id));
+  const auto [op, route] = *found;
+  Status valid = model::ValidateRequest(*op, input, model::BlobForm::kRaw);
+  if (!valid.ok()) return WithCaller(meta, route, Failed(valid, meta.request_id));
+  return Complete(meta, *op, *route, input, Run(meta, *op, *route, input));
 }
 
-Outcome Dispatcher::WithCaller(const RequestMeta& meta, Outcome outcome) const {
+Outcome Dispatcher::WithCaller(const RequestMeta& meta, const Route* route,
+                               Outcome outcome) const {
   outcome.account = AccountOf(meta);
   outcome.principal_arn = PrincipalOf(meta);
-  outcome.read_only = ReadOnly(meta.operation);
+  outcome.read_only = ReadOnly(route, meta.operation);
   return outcome;
 }
 
 Outcome Dispatcher::Complete(const RequestMeta& meta, const model::Operation& op,
-                             const boost::json::object& input, Outcome outcome) const {
-  outcome = WithCaller(meta, std::move(outcome));
+                             const Route& route, const boost::json::object& input,
+                             Outcome outcome) const {
+  outcome = WithCaller(meta, &route, std::move(outcome));
   if (views_ == AuditViews::kOff) return outcome;
   outcome.request_parameters = model::LoggableView(op.input, input);
   // As CloudTrail records KMS calls: the answer of a call that changes something (CreateKey's
@@ -181,15 +193,6 @@ Outcome Dispatcher::Complete(const RequestMeta& meta, const model::Operation& op
     outcome.response_elements = model::LoggableView(op.output, *outcome.output);
   }
   return outcome;
-}
-
-bool Dispatcher::ReadOnly(std::string_view operation) {
-  if (const Route* route = FindRoute(operation)) return route->blocking != Blocking::kWrites;
-  // An operation trent does not implement yet: by its name.
-  for (std::string_view reader : {"Describe", "Get", "List"}) {
-    if (operation.starts_with(reader)) return true;
-  }
-  return false;
 }
 
 Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, const Route& route,

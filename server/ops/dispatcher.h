@@ -37,8 +37,6 @@ class Dispatcher {
   // True when `operation` may block its thread (it waits for a durable write, or computes for
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
-  // True when `operation` changes nothing that is stored (CloudTrail's readOnly).
-  static bool ReadOnly(std::string_view operation);
 
   // The caller's account and principal: meta's, or the default account's root when the
   // frontend identified nobody.
@@ -46,9 +44,11 @@ class Dispatcher {
   std::string_view PrincipalOf(const RequestMeta& meta) const;
 
  private:
-  Outcome WithCaller(const RequestMeta& meta, Outcome outcome) const;
+  // The caller, and whether the operation only reads; `route` is the operation's, found once by
+  // Dispatch or DispatchTyped (null when trent has none for it).
+  Outcome WithCaller(const RequestMeta& meta, const Route* route, Outcome outcome) const;
   // WithCaller, and the audit record's views of the request and the answer.
-  Outcome Complete(const RequestMeta& meta, const model::Operation& op,
+  Outcome Complete(const RequestMeta& meta, const model::Operation& op, const Route& route,
                    const boost::json::object& input, Outcome outcome) const;
   Outcome Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
               const boost::json::object& input) const;

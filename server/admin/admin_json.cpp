@@ -81,6 +81,17 @@ Result<std::string> StreamRecords(AdminService& service, std::string_view body) 
       });
 }
 
+// As Serve, and the seed's text wiped from the parsed request, applied or refused.
+Result<std::string> ApplySeed(AdminService& service, std::string_view body) {
+  v1::ApplySeedRequest request;
+  Status parsed = ParseJson(body, request);
+  Result<v1::ApplySeedResponse> applied =
+      parsed.ok() ? service.ApplySeed(request) : Result<v1::ApplySeedResponse>(parsed);
+  WipeSeedText(request);
+  TRY(v1::ApplySeedResponse response, std::move(applied));
+  return PrintJson(response);
+}
+
 const std::map<std::string_view, JsonMethod>& Methods() {
   static const std::map<std::string_view, JsonMethod> kMethods = {
       {"Health",
@@ -106,10 +117,7 @@ const std::map<std::string_view, JsonMethod>& Methods() {
                                                [&](const auto& r) { return s.AdvanceClock(r); });
        }},
       {"StreamRecords", StreamRecords},
-      {"ApplySeed",
-       [](AdminService& s, std::string_view body) {
-         return Serve<v1::ApplySeedRequest>(body, [&](const auto& r) { return s.ApplySeed(r); });
-       }},
+      {"ApplySeed", ApplySeed},
   };
   return kMethods;
 }

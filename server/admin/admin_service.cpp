@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/bytes.h"
 #include "common/clock.h"
 #include "common/version.h"
 #include "server/admin/to_proto.h"
@@ -138,6 +139,11 @@ Result<RecordStream> AdminService::StreamRecords(const v1::StreamRecordsRequest&
 }  // namespace trent::admin
 
 namespace trent::admin {
+
+void WipeSeedText(v1::ApplySeedRequest& request) {
+  std::string& yaml = *request.mutable_yaml();
+  SecureWipe(yaml.data(), yaml.size());
+}
 
 Result<v1::ApplySeedResponse> AdminService::ApplySeed(const v1::ApplySeedRequest& request) {
   TRY(seed::Seed parsed, seed::Parse(request.yaml(), seed_defaults_));

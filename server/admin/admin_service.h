@@ -29,6 +29,10 @@ struct RecordStream {
   std::shared_ptr<records::RecordHub::Subscription> live;
 };
 
+// Zeroes the seed text of an ApplySeed request in place (its length kept), as it may hold key
+// material; each frontend calls it once done with the request, whether it was applied or refused.
+void WipeSeedText(v1::ApplySeedRequest& request);
+
 class AdminService {
  public:
   // `hsm_description`: what Health says of the HSM. `test_clock`: the test clock, or nullptr

@@ -153,7 +153,12 @@ class AdminRpcs final : public v1::Admin::Service {
   }
   grpc::Status ApplySeed(grpc::ServerContext* ctx, const v1::ApplySeedRequest* request,
                          v1::ApplySeedResponse* response) override {
-    return Answer(*ctx, [&] { return admin_.ApplySeed(*request); }, response);
+    grpc::Status answer = Answer(*ctx, [&] { return admin_.ApplySeed(*request); }, response);
+    // The seed's text may hold key material: wiped in place, applied or refused. The request is
+    // the message gRPC's handler made for this call and owns; only the pointer given is const.
+    // (The bytes it was parsed from, in gRPC's own buffers, are freed without a wipe.)
+    admin::WipeSeedText(*const_cast<v1::ApplySeedRequest*>(request));
+    return answer;
   }
   grpc::Status ListKeyStates(grpc::ServerContext* ctx, const v1::ListKeyStatesRequest* request,
                              v1::ListKeyStatesResponse* response) override {

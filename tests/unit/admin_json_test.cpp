@@ -185,3 +185,13 @@ TEST_CASE("StreamRecords with follow: the recent records, then each new one once
   ToProto(next[0], &proto);
   CHECK(proto.request_id() == "after");
 }
+
+TEST_CASE("WipeSeedText zeroes the seed's text in place, its length kept") {
+  v1::ApplySeedRequest request;
+  request.set_yaml("Keys:\n  Symmetric:\n    Aes:\n      - BackingKeys: [00112233]\n");
+  const size_t size = request.yaml().size();
+  const char* where = request.yaml().data();
+  WipeSeedText(request);
+  CHECK(request.yaml().data() == where);
+  CHECK(request.yaml() == std::string(size, '\0'));
+}

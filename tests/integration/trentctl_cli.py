@@ -1,8 +1,10 @@
 """trentctl (tools/trentctl), the C++ gRPC client, against a real trentd --grpc-listen: the kms
 command (answers as AWS JSON, AWS errors on stderr), the admin commands (health, keys, reset,
-clock, tail), and the exit codes its --help lists."""
+clock, tail, apply-seed), and the exit codes its --help lists."""
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import queue
@@ -11,11 +13,30 @@ import subprocess
 import threading
 import time
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 import harness
 
 EXIT_SERVER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+
+
+SEED_KEY_ID = "3f6b2a1c-8d4e-4b7a-9c2f-1e0d5a6b7c8d"
+SEED_MATERIAL = "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc"
+SEED = f"""\
+Keys:
+  Symmetric:
+    Aes:
+      - Metadata:
+          KeyId: {SEED_KEY_ID}
+          Description: seeded by trentctl
+        BackingKeys:
+          - {SEED_MATERIAL}
+Aliases:
+  - AliasName: alias/trentctl-seeded
+    TargetKeyId: {SEED_KEY_ID}
+"""
 
 
 def trentctl_path():
@@ -178,6 +199,51 @@ class Trentctl(harness.TrentdTestCase):
         records = [json.loads(line) for line in self.ctl("--json", "tail", "-n", "2").splitlines()]
         self.assertEqual([r["operation"] for r in records], ["DescribeKey", "DescribeKey"])
         self.assertEqual(records[1]["errorCode"], "NotFoundException")
+
+    def test_apply_seed(self):
+        path = os.path.join(self.server.workdir, "trentctl-seed.yaml")
+        with open(path, "w") as f:
+            f.write(SEED)
+        self.assertEqual(self.ctl("apply-seed", path),
+                         "keys: 1 created, 0 existing\naliases: 1 created, 0 existing\n")
+        # Again: nothing new.
+        self.assertEqual(json.loads(self.ctl("--json", "apply-seed", path)),
+                         {"keysCreated": "0", "keysExisting": "1", "aliasesCreated": "0",
+                          "aliasesExisting": "1"})
+        # The key is the seed's, with its material: boto3 over HTTP decrypts a blob made outside
+        # trent with that material, under the version id trent derives from it (seed.py).
+        described = self.kms.describe_key(KeyId="alias/trentctl-seeded")["KeyMetadata"]
+        self.assertEqual((described["KeyId"], described["Description"]),
+                         (SEED_KEY_ID, "seeded by trentctl"))
+        material = bytes.fromhex(SEED_MATERIAL)
+        version = hmac.new(material, b"trent seeded key version id\0" + SEED_KEY_ID.encode(),
+                           hashlib.sha256).digest()[:16]
+        iv = os.urandom(12)
+        header = bytes([1]) + version + iv
+        blob = header + AESGCM(material).encrypt(iv, b"sealed outside", header)
+        self.assertEqual(self.kms.decrypt(CiphertextBlob=blob)["Plaintext"], b"sealed outside")
+        made = self.kms.encrypt(KeyId="alias/trentctl-seeded", Plaintext=b"x")["CiphertextBlob"]
+        self.assertEqual(self.kms.decrypt(CiphertextBlob=made)["Plaintext"], b"x")
+
+    def test_apply_seed_refused(self):
+        other = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+        bad = os.path.join(self.server.workdir, "trentctl-bad-seed.yaml")
+        with open(bad, "w") as f:
+            f.write(SEED.replace(SEED_MATERIAL, "not-hex").replace(SEED_KEY_ID, other)
+                    .replace("alias/trentctl-seeded", "alias/trentctl-refused"))
+        stderr = self.ctl_fails(EXIT_SERVER_ERROR, "apply-seed", bad)
+        self.assertTrue(stderr.startswith("ValidationException: "), stderr)
+        self.assertIn("Keys.Symmetric.Aes[0]: BackingKeys[0]", stderr)
+        self.assertEqual(len(stderr.splitlines()), 1, stderr)
+        self.assertAwsError("NotFoundException", self.kms.describe_key, KeyId=other)
+        self.assertAwsError("NotFoundException", self.kms.describe_key,
+                            KeyId="alias/trentctl-refused")
+        # A file that cannot be read is a usage error; the server is not asked.
+        missing = os.path.join(self.server.workdir, "no-such-seed.yaml")
+        self.assertEqual(self.ctl_fails(EXIT_USAGE, "apply-seed", missing),
+                         f"trentctl: apply-seed: cannot read {missing}\n")
+        self.ctl_fails(EXIT_USAGE, "apply-seed", self.server.workdir)
+        self.ctl_fails(EXIT_USAGE, "apply-seed")
 
     def test_tail_follow(self):
         proc = subprocess.Popen([trentctl_path(), "--server", self.server.grpc_target, "tail",

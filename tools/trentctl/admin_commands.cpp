@@ -1,12 +1,15 @@
 #include "tools/trentctl/admin_commands.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "common/bytes.h"
 #include "tools/trentctl/table.h"
 #include "trent/v1/admin.grpc.pb.h"
 
@@ -42,6 +45,11 @@ void SetScope(const Scope& scope, Request* request) {
   if (scope.region) request->set_region(*scope.region);
 }
 
+// The seed may hold key material.
+void WipeSeed(v1::ApplySeedRequest& request) {
+  SecureWipe(request.mutable_yaml()->data(), request.yaml().size());
+}
+
 std::unique_ptr<v1::Admin::Stub> Admin(const Options& options) {
   return v1::Admin::NewStub(options.channel);
 }
@@ -56,6 +64,20 @@ void PrintRecord(const v1::RequestRecord& r) {
             << (r.operation().empty() ? "-" : r.operation()) << "  " << caller << "  "
             << (keys.empty() ? "-" : Joined(keys, ",")) << "  " << latency << "  " << outcome
             << "\n";
+}
+
+// The whole file at `path` into `text`, read into memory sized once, so that no copy of it
+// (it may hold key material) is left behind by a reallocation; false when it cannot be read.
+bool ReadWhole(const std::string& path, std::string& text) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return false;
+  const std::streamoff size = in.tellg();
+  if (size < 0) return false;
+  text.resize(static_cast<size_t>(size));
+  in.seekg(0);
+  return static_cast<bool>(in.read(text.data(), size));
 }
 
 }  // namespace
@@ -160,6 +182,29 @@ int RunTail(const Options& options, int limit, bool follow) {
   }
   const grpc::Status status = reader->Finish();
   return status.ok() ? kExitOk : ReportFailure(status);
+}
+
+int RunApplySeed(const Options& options, const std::string& path) {
+  v1::ApplySeedRequest request;
+  if (!ReadWhole(path, *request.mutable_yaml())) {
+    std::cerr << "trentctl: apply-seed: cannot read " << path << "\n";
+    WipeSeed(request);
+    return kExitUsage;
+  }
+  v1::ApplySeedResponse answer;
+  const grpc::Status status =
+      Admin(options)->ApplySeed(NewContext(options).get(), request, &answer);
+  WipeSeed(request);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(answer);
+  } else {
+    std::cout << "keys: " << answer.keys_created() << " created, " << answer.keys_existing()
+              << " existing\n"
+              << "aliases: " << answer.aliases_created() << " created, "
+              << answer.aliases_existing() << " existing\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace trent::ctl

@@ -1,4 +1,5 @@
-// trentctl's commands of the trent.v1.Admin service: health, keys, reset, clock, tail.
+// trentctl's commands of the trent.v1.Admin service: health, keys, reset, clock, tail,
+// apply-seed.
 #pragma once
 
 #include <cstdint>
@@ -24,5 +25,8 @@ int RunClock(const Options& options, std::optional<int64_t> advance_seconds);
 // The latest `limit` records (0: all kept), one per line; with follow, new ones until the
 // process is interrupted.
 int RunTail(const Options& options, int limit, bool follow);
+// Applies the seed file at `path` (the YAML of trentd --seed), then prints how many keys and
+// aliases it created and how many it found already there.
+int RunApplySeed(const Options& options, const std::string& path);
 
 }  // namespace trent::ctl

@@ -83,6 +83,12 @@ int main(int argc, char** argv) {
   tail->add_option("--limit,-n", limit, "how many of the latest records (0: every one kept)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
 
+  std::string seed_file;
+  CLI::App* apply_seed = app.add_subcommand(
+      "apply-seed", "create the keys, aliases, tags and policies of a seed file (trentd --seed's "
+                    "YAML) that do not exist yet");
+  apply_seed->add_option("file", seed_file, "the seed file")->required();
+
   CLI::App* kms = app.add_subcommand(
       "kms", "send any KMS operation; prints the answer as its AWS JSON document");
   std::string operation;
@@ -105,6 +111,7 @@ int main(int argc, char** argv) {
   if (keys->parsed()) return RunKeys(options, keys_scope);
   if (reset->parsed()) return RunReset(options, reset_scope);
   if (tail->parsed()) return RunTail(options, limit, follow);
+  if (apply_seed->parsed()) return RunApplySeed(options, seed_file);
   if (clock->parsed()) {
     std::optional<int64_t> seconds;
     if (!advance.empty()) {

@@ -172,6 +172,7 @@ struct Switch {
 
 const std::map<std::string, Switch>& Switches() {
   static const std::map<std::string, Switch> kSwitches = {
+      {"--access-log", {"TRENT_ACCESS_LOG", &Config::access_log}},
       {"--test-clock", {"TRENT_TEST_CLOCK", &Config::test_clock}},
       {"--admin-allow-remote", {"TRENT_ADMIN_ALLOW_REMOTE", &Config::admin_allow_remote}},
   };
@@ -203,6 +204,10 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --log-level LEVEL        trace, debug, info, warn, error or off (TRENT_LOG_LEVEL; default info)
   --log-format text|json   json: each log line a JSON object with time, level, logger and
                            message (TRENT_LOG_FORMAT; default text)
+  --access-log             log one line per KMS request (HTTP and gRPC) at info level: client
+                           address, frontend, operation, OK or the AWS error type, latency in
+                           ms, request id, user agent; never a body (TRENT_ACCESS_LOG=1;
+                           default off)
   --audit-log FILE         append every KMS request as a CloudTrail-shaped JSON line, without
                            plaintexts or key material (TRENT_AUDIT_LOG; default none)
   --audit-log-max-bytes N  rotate the audit log before it passes N bytes: FILE becomes FILE.1

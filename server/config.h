@@ -26,6 +26,7 @@ struct Config {
   std::string default_account = "111122223333";
   std::string log_level = "info";
   bool log_json = false;          // --log-format json: one JSON object per log line
+  bool access_log = false;        // --access-log: one info line per KMS request
   std::string audit_log;          // --audit-log FILE: CloudTrail-shaped events; empty: none
   int64_t audit_log_max_bytes = kDefaultAuditLogMaxBytes;
   int audit_log_keep = kDefaultAuditLogKeep;

@@ -17,12 +17,14 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "server/admin/admin_json.h"
 #include "server/admin/admin_service.h"
+#include "server/audit/access_log.h"
 #include "server/audit/audit_log.h"
 #include "server/auth/identity_store.h"
 #include "server/config.h"
@@ -302,8 +304,12 @@ int Serve(const Config& config) {
   kms::UsageFlusher usage_flusher(usage, **usage_repo, kUsageFlushInterval);
   records::RecordHub records(kRecentRecords, kRecordQueue);
   metrics::Metrics metrics(**keys);
-  // Each record is counted, then kept for the admin API and the audit log.
-  records::ObservedSink record_sink(metrics, records);
+  std::optional<audit::AccessLog> access_log;
+  std::vector<records::RecordObserver*> observers{&metrics};
+  if (config.access_log) observers.push_back(&access_log.emplace());
+  // Each record is counted (and logged, with --access-log), then kept for the admin API and the
+  // audit log.
+  records::ObservedSink record_sink(std::move(observers), records);
   std::unique_ptr<audit::AuditLog> audit_log;
   if (!config.audit_log.empty()) {
     auto opened = audit::AuditLog::Open(

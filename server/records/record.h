@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -40,24 +41,26 @@ class RecordSink {
   virtual void Publish(RequestRecord record) = 0;
 };
 
-// A consumer that looks at each record as it passes, on the serving thread (the metrics).
+// A consumer that looks at each record as it passes, on the serving thread (the metrics, the
+// access log).
 class RecordObserver {
  public:
   virtual ~RecordObserver() = default;
   virtual void Observe(const RequestRecord& record) = 0;
 };
 
-// Shows each record to `observer`, then hands it to `next`.
+// Shows each record to each observer, in order, then hands it to `next`.
 class ObservedSink final : public RecordSink {
  public:
-  ObservedSink(RecordObserver& observer, RecordSink& next) : observer_(observer), next_(next) {}
+  ObservedSink(std::vector<RecordObserver*> observers, RecordSink& next)
+      : observers_(std::move(observers)), next_(next) {}
   void Publish(RequestRecord record) override {
-    observer_.Observe(record);
+    for (RecordObserver* observer : observers_) observer->Observe(record);
     next_.Publish(std::move(record));
   }
 
  private:
-  RecordObserver& observer_;
+  const std::vector<RecordObserver*> observers_;
   RecordSink& next_;
 };
 

@@ -1,8 +1,9 @@
 """What a CI job or a laptop watches trentd with: GET /healthz, GET /metrics (Prometheus text,
-values that move with traffic), JSON log lines (--log-format json), and the audit log
-(--audit-log): one CloudTrail-shaped event per request, rotated by size, also streamed through the
-admin API; and no plaintext, data key, private key or shared secret in the audit log or the logs,
-across every operation trent implements."""
+values that move with traffic), JSON log lines (--log-format json), the access log (--access-log:
+one info line per KMS request), and the audit log (--audit-log): one CloudTrail-shaped event per
+request, rotated by size, also streamed through the admin API; and no plaintext, data key,
+private key or shared secret in the audit log or the logs (access log on), across every operation
+trent implements."""
 
 import base64
 import http.client
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest.mock
 import uuid
 
 from cryptography.hazmat.primitives import serialization
@@ -52,6 +54,25 @@ def parse_metrics(text):
 
 def sample(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def whole_log(server):
+    """trentd's whole stderr so far (Trentd.stderr() keeps only its end)."""
+    with open(server.stderr_path, "r", errors="replace") as f:
+        return f.read()
+
+
+def access_fields(message):
+    """The name=value fields of an access-log line's message, quoted values unescaped."""
+    fields = {}
+    for name, value in re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', message):
+        if value.startswith('"'):
+            value = re.sub(r'\\x([0-9a-f]{2})|\\(.)',
+                           lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(2),
+                           value[1:-1])
+        assert name not in fields, f"{name} twice in {message!r}"
+        fields[name] = value
+    return fields
 
 
 def call(server, operation, body):
@@ -155,6 +176,93 @@ class JsonLogs(harness.TrentdTestCase):
             self.assertIn(entry["level"], ("trace", "debug", "info", "warning", "error",
                                            "critical"))
         self.assertTrue(any("TrentService.Encrypt" in json.loads(l)["message"] for l in lines))
+        # No --access-log: no access lines, at debug level neither.
+        self.assertEqual([l for l in lines if json.loads(l)["logger"] == "access"], [])
+
+
+class AccessLog(harness.TrentdTestCase):
+    """--access-log in the JSON log format: one line per KMS request, over HTTP and gRPC."""
+
+    grpc = True
+    trentd_args = ("--access-log", "--log-format", "json", "--log-level", "info")
+
+    def access_lines(self):
+        entries = [json.loads(line) for line in whole_log(self.server).splitlines()]
+        for entry in entries:
+            self.assertEqual(set(entry), {"time", "level", "logger", "message"}, entry)
+        return [(entry["level"], access_fields(entry["message"])) for entry in entries
+                if entry["logger"] == "access"]
+
+    def trentctl(self, *args):
+        return subprocess.run([os.environ["TRENTCTL"], "--server", self.server.grpc_target, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_one_line_per_kms_request(self):
+        from botocore.exceptions import ClientError
+        made = self.kms.create_key(Description="access logged")
+        key = made["KeyMetadata"]["KeyId"]
+        encrypted = self.kms.encrypt(KeyId=key, Plaintext=b"access secret")
+        with self.assertRaises(ClientError) as cm:
+            self.kms.describe_key(KeyId="alias/not-there")
+        missing = cm.exception.response["ResponseMetadata"]["RequestId"]
+        self.assertEqual(self.trentctl("kms", "GenerateRandom", '{"NumberOfBytes": 8}')
+                         .returncode, 0)
+        self.assertEqual(self.trentctl("kms", "DescribeKey", '{"KeyId": "alias/none"}')
+                         .returncode, 1)
+        # Neither the admin API nor the probes are KMS requests.
+        self.assertEqual(self.server.admin("Health")[0], 200)
+        self.assertEqual(http_get(self.server.port, "/healthz")[0], 200)
+        self.assertEqual(self.trentctl("health").returncode, 0)
+
+        lines = self.access_lines()
+        self.assertEqual([level for level, _ in lines], ["info"] * 5, lines)
+        fields = [f for _, f in lines]
+        for f in fields:
+            self.assertEqual(set(f), {"ip", "frontend", "op", "result", "ms", "request_id",
+                                      "user_agent"}, f)
+            self.assertEqual(f["ip"], "127.0.0.1")
+            self.assertGreaterEqual(float(f["ms"]), 0)
+            self.assertRegex(f["ms"], r"^\d+\.\d{3}$")
+        http, grpc = fields[:3], fields[3:]
+        self.assertEqual([(f["frontend"], f["op"], f["result"], f["request_id"]) for f in http], [
+            ("http", "CreateKey", "OK", made["ResponseMetadata"]["RequestId"]),
+            ("http", "Encrypt", "OK", encrypted["ResponseMetadata"]["RequestId"]),
+            ("http", "DescribeKey", "NotFoundException", missing)])
+        for f in http:
+            self.assertIn("Boto3/", f["user_agent"])
+        self.assertEqual([(f["frontend"], f["op"], f["result"]) for f in grpc], [
+            ("grpc", "GenerateRandom", "OK"), ("grpc", "DescribeKey", "NotFoundException")])
+        for f in grpc:
+            self.assertIn("grpc", f["user_agent"])
+            uuid.UUID(f["request_id"])
+
+
+class AccessLogText(harness.TrentdTestCase):
+    """TRENT_ACCESS_LOG=1 in the readable log format: what the client sends (operation, user
+    agent) is quoted and escaped, so it cannot break the line or forge fields."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.trentd_args = ("--log-level", "info")
+        with unittest.mock.patch.dict(os.environ, {"TRENT_ACCESS_LOG": "1"}):
+            super().setUpClass()
+
+    def test_client_text_escaped(self):
+        agent = 'evil" result=OK\t\\ \xe9'
+        status, answer = self.server.raw_call({
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": 'TrentService.No "Such Op',
+            "User-Agent": agent}, "{}")
+        self.assertEqual((status, answer["__type"]), (400, "UnknownOperationException"))
+        lines = [line for line in whole_log(self.server).splitlines() if "[access]" in line]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("[access] [info] ip=127.0.0.1 frontend=http "
+                      'op="No \\"Such Op" result=UnknownOperationException ms=', lines[0])
+        self.assertTrue(lines[0].endswith(' user_agent="evil\\" result=OK\\x09\\\\ \\xe9"'),
+                        lines[0])
+        fields = access_fields(lines[0].split("[access] [info] ", 1)[1])
+        self.assertEqual((fields["op"], fields["result"], fields["user_agent"]),
+                         ('No "Such Op', "UnknownOperationException", agent))
 
 
 class AuditLog(harness.TrentdTestCase):
@@ -164,7 +272,8 @@ class AuditLog(harness.TrentdTestCase):
     def setUpClass(cls):
         cls.audit_dir = tempfile.mkdtemp(prefix="trent-audit-")
         cls.audit_path = os.path.join(cls.audit_dir, "audit.log")
-        cls.trentd_args = ("--audit-log", cls.audit_path, "--log-level", "debug")
+        # The access log too, so that the secrecy test covers its lines.
+        cls.trentd_args = ("--audit-log", cls.audit_path, "--log-level", "debug", "--access-log")
         super().setUpClass()
 
     def events(self, path=None, count=None):
@@ -341,9 +450,11 @@ class AuditLog(harness.TrentdTestCase):
         self.addCleanup(self.server.start, f"127.0.0.1:{port}")
         with open(self.audit_path, "rb") as f:
             audit = f.read()
-        logs = self.server.stderr().encode()
+        logs = whole_log(self.server).encode()
         self.assertIn(b'"eventName":"DeriveSharedSecret"', audit)
         self.assertIn(b"TrentService.GenerateDataKeyPair", logs)
+        self.assertIn(b"[access] [info] ip=127.0.0.1 frontend=http op=DeriveSharedSecret "
+                      b"result=OK", logs)
         for secret in secrets:
             for form in (secret, base64.b64encode(secret), secret.hex().encode(),
                          secret.hex().upper().encode(), base64.b64encode(secret)[:24]):

@@ -141,6 +141,7 @@ namespace trent::admin {
 
 Result<v1::ApplySeedResponse> AdminService::ApplySeed(const v1::ApplySeedRequest& request) {
   TRY(seed::Seed parsed, seed::Parse(request.yaml(), seed_defaults_));
+  seed::LogWarnings(parsed);
   const int64_t now_ms = test_clock_ ? test_clock_->NowMillis() : SystemClock().NowMillis();
   TRY(seed::Applied applied, seed::Apply(parsed, keys_, now_ms));
   spdlog::info("admin ApplySeed: {} keys created, {} existing; {} aliases created, {} existing",

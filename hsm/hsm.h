@@ -133,11 +133,13 @@ class Hsm {
 
   // Key material given from outside (a seed file) held as GenerateKey's is: the module makes
   // a sensitive session object of it, wraps it under the domain key and destroys the object
-  // before this returns. `material`: for kAes256, the 32-byte key; for an HMAC kind, its key
-  // (from the kind's digest size up to 64 bytes for HMAC-224/256, 128 for HMAC-384/512, as AWS
-  // takes imported HMAC material); for a key pair, the private key as unencrypted DER PKCS#8
-  // of that kind (RSA of its size, EC on its curve). Other material is kValidation; Ed25519
-  // private keys are not imported (kUnsupported).
+  // before this returns; a private key the module cannot wrap (Ed25519 in SoftHSM 2.6.1)
+  // becomes a token object, as a generated one does (DeleteKeyMaterial removes it). Each call
+  // makes a new object: a caller importing the same key twice gets two. `material`: for
+  // kAes256, the 32-byte key; for an HMAC kind, its key (from the kind's digest size up to 64
+  // bytes for HMAC-224/256, 128 for HMAC-384/512, as AWS takes imported HMAC material); for a
+  // key pair, the private key as unencrypted DER PKCS#8 of that kind (RSA of its size, EC on
+  // its curve, Ed25519). Other material is kValidation.
   virtual Result<GeneratedKey> ImportKey(KeyKind kind, const SecretBytes& material) = 0;
 
   // Unwraps a stored key into the module as a sensitive, non-extractable session object
@@ -149,7 +151,8 @@ class Hsm {
   // For a key being deleted for good, after DestroyKey of any handle of it: removes what the
   // module keeps of it beyond the stored bytes. Most keys are only wrapped bytes (nothing to
   // do); a private key the module cannot wrap (Ed25519 in SoftHSM 2.6.1) is kept as a token
-  // object, found by the reference GenerateKey stored in `wrapped`, and is destroyed here.
+  // object, found by the reference GenerateKey or ImportKey stored in `wrapped`, and is
+  // destroyed here.
   virtual Status DeleteKeyMaterial(const StoredKey& key) = 0;
 
   // AES-256-GCM (kGcmIvSize, kGcmTagSize) with an kAes256 key. Encrypt returns ciphertext||tag.

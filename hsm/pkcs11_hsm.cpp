@@ -437,7 +437,7 @@ class Pkcs11Hsm final : public Hsm {
     }
     if (spec.key_type == CKK_RSA) return ImportRsa(spec, material);
     if (spec.key_type == CKK_EC) return ImportEc(spec, material);
-    return UnsupportedError(std::string("trent does not import ") + spec.name + " private keys");
+    return ImportEd25519(spec, material);
   }
 
   Result<KeyHandle> UnwrapKey(const StoredKey& key) override {
@@ -1477,18 +1477,10 @@ class Pkcs11Hsm final : public Hsm {
     return std::optional<CK_OBJECT_HANDLE>(found[0]);
   }
 
-  // A key pair whose private key is made a token object (HeldInToken); its public key is
-  // read from a session object destroyed before this returns.
-  Result<GeneratedKey> GenerateTokenKeyPair(const KindSpec& spec) {
-    TRY(SecretBytes random_id, GenerateRandom(kTokenObjectIdBytes));
-    const Bytes id(random_id.data(), random_id.data() + random_id.size());
-    const CK_ATTRIBUTE pub[] = {
-        Attr(CKA_TOKEN, kFalse),
-        Attr(CKA_PRIVATE, kFalse),
-        Attr(CKA_VERIFY, kFalse),
-        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
-    };
-    const CK_ATTRIBUTE priv[] = {
+  // What a token-held private key is (HeldInToken): sensitive, never extractable, private,
+  // able to sign only, found by `id`. `id` must outlive the attributes.
+  static std::vector<CK_ATTRIBUTE> TokenPrivateKeyAttributes(const Bytes& id) {
+    return {
         Attr(CKA_TOKEN, kTrue),
         Attr(CKA_PRIVATE, kTrue),
         Attr(CKA_SENSITIVE, kTrue),
@@ -1500,14 +1492,58 @@ class Pkcs11Hsm final : public Hsm {
         {CKA_ID, const_cast<uint8_t*>(id.data()), id.size()},
         Attr(CKA_LABEL, kTokenKeyLabel, sizeof kTokenKeyLabel - 1),
     };
+  }
+
+  // A given Ed25519 private key (DER PKCS#8) held as a generated one is: a token object with
+  // a new random CKA_ID when the module cannot wrap it (HeldInToken), else wrapped under the
+  // domain key. Its public key is computed from the given key, not read from the module.
+  Result<GeneratedKey> ImportEd25519(const KindSpec& spec, const SecretBytes& material) {
+    TRY(Ed25519PrivateParts parts, ParseEd25519PrivateKey(material));
+    std::vector<CK_ATTRIBUTE> tmpl = {
+        Attr(CKA_CLASS, kPrivateKeyClass),
+        Attr(CKA_KEY_TYPE, spec.key_type),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+        {CKA_VALUE, parts.value.data(), parts.value.size()},
+    };
+    if (!HeldInToken(spec.kind)) {
+      AppendImportAttributes(tmpl);
+      TRY(Bytes wrapped, CreateAndWrap(tmpl, spec));
+      return GeneratedKey{std::move(wrapped), std::move(parts.spki)};
+    }
+    TRY(SecretBytes random_id, GenerateRandom(kTokenObjectIdBytes));
+    const Bytes id(random_id.data(), random_id.data() + random_id.size());
+    for (const CK_ATTRIBUTE& a : TokenPrivateKeyAttributes(id)) tmpl.push_back(a);
+    std::lock_guard lock(mu_);
+    CK_OBJECT_HANDLE object;
+    const CK_RV rv = p11_->C_CreateObject(session_, tmpl.data(), tmpl.size(), &object);
+    if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT) {
+      return ValidationError(std::string("the module refuses this ") + spec.name +
+                             " key material (" + CkrName(rv) + ")");
+    }
+    if (rv != CKR_OK) return CallFailed("C_CreateObject", spec.name, rv);
+    return GeneratedKey{TokenObjectReference(id), std::move(parts.spki)};
+  }
+
+  // A key pair whose private key is made a token object (HeldInToken); its public key is
+  // read from a session object destroyed before this returns.
+  Result<GeneratedKey> GenerateTokenKeyPair(const KindSpec& spec) {
+    TRY(SecretBytes random_id, GenerateRandom(kTokenObjectIdBytes));
+    const Bytes id(random_id.data(), random_id.data() + random_id.size());
+    const CK_ATTRIBUTE pub[] = {
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+        {CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()},
+    };
+    std::vector<CK_ATTRIBUTE> priv = TokenPrivateKeyAttributes(id);
     CK_MECHANISM gen{spec.generate.type, nullptr, 0};
     Bytes point;
     {
       std::lock_guard lock(mu_);
       CK_OBJECT_HANDLE pub_key, priv_key;
       const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, const_cast<CK_ATTRIBUTE*>(pub),
-                                               std::size(pub), const_cast<CK_ATTRIBUTE*>(priv),
-                                               std::size(priv), &pub_key, &priv_key);
+                                               std::size(pub), priv.data(), priv.size(),
+                                               &pub_key, &priv_key);
       if (rv != CKR_OK) return CallFailed("C_GenerateKeyPair", spec.name, rv);
       Result<Bytes> attr = GetAttribute(pub_key, CKA_EC_POINT, "CKA_EC_POINT");
       const CK_RV destroy_pub = p11_->C_DestroyObject(session_, pub_key);

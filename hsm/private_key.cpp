@@ -97,4 +97,26 @@ Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_by
   return parts;
 }
 
+Result<Ed25519PrivateParts> ParseEd25519PrivateKey(const SecretBytes& der) {
+  TRY(Pkey key, ParsePkcs8(der, "ED25519"));
+  constexpr size_t kEd25519KeyBytes = 32;
+  Ed25519PrivateParts parts;
+  parts.value = SecretBytes(kEd25519KeyBytes);
+  size_t len = parts.value.size();
+  if (EVP_PKEY_get_raw_private_key(key.get(), parts.value.data(), &len) != 1 ||
+      len != kEd25519KeyBytes) {
+    ERR_clear_error();
+    return ValidationError("the Ed25519 private key cannot be read");
+  }
+  Bytes point(kEd25519KeyBytes);
+  len = point.size();
+  if (EVP_PKEY_get_raw_public_key(key.get(), point.data(), &len) != 1 ||
+      len != kEd25519KeyBytes) {
+    ERR_clear_error();
+    return ValidationError("the Ed25519 private key's public key cannot be read");
+  }
+  TRY(parts.spki, Ed25519Spki(point));
+  return parts;
+}
+
 }  // namespace trent::hsm

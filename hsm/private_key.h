@@ -30,9 +30,17 @@ struct EcPrivateParts {
   Bytes spki;
 };
 
+// `value`: the 32-byte private key of RFC 8032 (the seed the signing key is derived from), as
+// PKCS#11 takes it in CKA_VALUE of a CKK_EC_EDWARDS private key.
+struct Ed25519PrivateParts {
+  SecretBytes value;
+  Bytes spki;
+};
+
 // kValidation when `der` is not one unencrypted PKCS#8 private key of that type.
 Result<RsaPrivateParts> ParseRsaPrivateKey(const SecretBytes& der);
 // `field_bytes`: the size of the curve's coordinates, to pad the scalar to.
 Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_bytes);
+Result<Ed25519PrivateParts> ParseEd25519PrivateKey(const SecretBytes& der);
 
 }  // namespace trent::hsm

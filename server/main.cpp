@@ -254,6 +254,7 @@ int Serve(const Config& config) {
     return kExitUsage;
   }
   SetUpLogging(config.log_level, config.log_json);
+  if (seeded) seed::LogWarnings(*seeded);
   auto fail = [](const Status& st) {
     spdlog::critical("{}", st.message());
     return kExitStartup;

@@ -147,6 +147,7 @@ void WipeSeedText(v1::ApplySeedRequest& request) {
 
 Result<v1::ApplySeedResponse> AdminService::ApplySeed(const v1::ApplySeedRequest& request) {
   TRY(seed::Seed parsed, seed::Parse(request.yaml(), seed_defaults_));
+  seed::LogWarnings(parsed);
   const int64_t now_ms = test_clock_ ? test_clock_->NowMillis() : SystemClock().NowMillis();
   TRY(seed::Applied applied, seed::Apply(parsed, keys_, now_ms));
   spdlog::info("admin ApplySeed: {} keys created, {} existing; {} aliases created, {} existing",

@@ -461,6 +461,19 @@ void KeyStore::PublishAlias(const std::string& slot, AliasPtr alias) {
 
 namespace {
 
+// Removes from the HSM what it keeps of versions never stored (a token-held private key; the
+// others are only wrapped bytes, gone with the versions). Best effort: the caller reports the
+// failure that brought it here, and a failure here is logged.
+void DiscardMaterial(hsm::Hsm& hsm,
+                     const std::vector<std::shared_ptr<const KeyVersion>>& versions) {
+  for (const auto& v : versions) {
+    if (Status deleted = hsm.DeleteKeyMaterial(v->stored()); !deleted.ok()) {
+      spdlog::error("cannot remove the HSM material of a key version never stored: {}",
+                    deleted.message());
+    }
+  }
+}
+
 // New key material of `kind` generated in `hsm`, made at `now_ms` by `rotation_type`.
 Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, hsm::KeyKind kind,
                                                 RotationType rotation_type, int64_t now_ms) {
@@ -514,10 +527,14 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   }
   for (size_t i = 0; i < spec.material.size(); ++i) {
     // Versions after the first stand for rotations that happened before the seed was made.
-    TRY(std::shared_ptr<KeyVersion> version,
+    Result<std::shared_ptr<KeyVersion>> version =
         ImportVersion(hsm, *traits->kind, key->id, spec.material[i],
-                      i == 0 ? RotationType::kNone : RotationType::kAutomatic, now_ms));
-    key->versions.push_back(std::move(version));
+                      i == 0 ? RotationType::kNone : RotationType::kAutomatic, now_ms);
+    if (!version.ok()) {
+      DiscardMaterial(hsm, key->versions);
+      return version.status();
+    }
+    key->versions.push_back(*std::move(version));
   }
   key->origin = spec.origin;
   key->account = spec.account;
@@ -576,8 +593,9 @@ Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& m
 Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   // The slow parts (the HSM, randomness) run here, in parallel with the committer.
   TRY(std::shared_ptr<Key> key, MakeKey(hsm_, spec, now_ms));
-  Change change = Change::Creating(std::move(key));
+  Change change = Change::Creating(key);
   Commit({&change, 1});
+  if (!change.outcome.ok()) DiscardMaterial(hsm_, key->versions);
   return change.outcome;
 }
 
@@ -587,10 +605,11 @@ Result<KeyPtr> KeyStore::FindOrCreateAwsManagedKey(const NewKeySpec& spec,
     if (KeyPtr key = Find(alias->target_key_id)) return key;
   }
   TRY(std::shared_ptr<Key> key, MakeKey(hsm_, spec, now_ms));
-  std::string key_id = key->id;
-  Change change = Change::Creating(std::move(key));
-  change.alias = NewAlias(spec.account, spec.region, alias_name, std::move(key_id), now_ms);
+  Change change = Change::Creating(key);
+  change.alias = NewAlias(spec.account, spec.region, alias_name, key->id, now_ms);
   Commit({&change, 1});
+  // Another caller's key won (or the commit failed): this one was never stored.
+  if (!change.outcome.ok() || *change.outcome != key) DiscardMaterial(hsm_, key->versions);
   return change.outcome;
 }
 
@@ -695,6 +714,10 @@ Result<size_t> KeyStore::PurgeExpired(int64_t now_ms) {
 
 Result<size_t> KeyStore::DeleteAll(const KeyScope& scope) {
   return Purge(ListIn(scope), /*unconditional=*/true, 0);
+}
+
+Result<size_t> KeyStore::DeleteKeys(const std::vector<KeyPtr>& keys) {
+  return Purge(keys, /*unconditional=*/true, 0);
 }
 
 Result<size_t> KeyStore::Purge(const std::vector<KeyPtr>& keys, bool unconditional,
@@ -1044,6 +1067,17 @@ std::vector<KeyPtr> KeyStore::ListIn(const KeyScope& scope) const {
     if (entry.key && scope.Contains(*entry.key)) out.push_back(entry.key);
   }
   return out;
+}
+
+int64_t KeyStore::CustomerKeyCount(std::string_view account, std::string_view region) const {
+  int64_t n = 0;
+  ReaderLock lock(mu_);
+  for (const SeqEntry& e : by_seq_) {
+    if (e.key && e.key->account == account && e.key->region == region && CountedByQuota(*e.key)) {
+      ++n;
+    }
+  }
+  return n;
 }
 
 size_t KeyStore::size() const {

@@ -100,7 +100,8 @@ class KeyStore {
   static Result<std::unique_ptr<KeyStore>> Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
                                                 int64_t key_quota, size_t key_cache_size);
 
-  // Generates the first key version in the HSM and stores the key durably.
+  // Generates the first key version in the HSM and stores the key durably. When the key is
+  // not stored (refused, or the disk fails), what the HSM made for it is removed again.
   Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
 
   // The AWS managed key `alias_name` (an "alias/aws/..." name) points to in spec's account and
@@ -118,6 +119,11 @@ class KeyStore {
   std::vector<KeyPtr> ListIn(const KeyScope& scope) const EXCLUDES(mu_);
   // How many keys the store holds, of every account and region.
   size_t size() const EXCLUDES(mu_);
+  // The customer keys of (account, region), every state counted, as the key quota counts them.
+  int64_t CustomerKeyCount(std::string_view account, std::string_view region) const
+      EXCLUDES(mu_);
+  // How many keys the quota lets an account hold in one region.
+  int64_t key_quota() const { return key_quota_; }
 
   // Up to `limit` keys of (account, region) with seq > after_seq, in creation order.
   std::vector<KeyPtr> List(std::string_view account, std::string_view region, int64_t after_seq,
@@ -174,6 +180,9 @@ class KeyStore {
   // grants, as PurgeExpired deletes: in batches, through the same write path, so other writes go
   // on meanwhile. A key created while it runs may be left. Returns how many were deleted.
   Result<size_t> DeleteAll(const KeyScope& scope) EXCLUDES(queue_mu_, write_mu_);
+  // Deletes these keys whatever their state, as DeleteAll does (a seed undoing what it created).
+  // A key gone already is skipped. Returns how many were deleted.
+  Result<size_t> DeleteKeys(const std::vector<KeyPtr>& keys) EXCLUDES(queue_mu_, write_mu_);
 
   // The HSM handle of one of the key's versions, unwrapping it if it is not cached; valid while
   // the pin lives. NotFoundException once the key has been deleted.

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 #include <initializer_list>
+#include <map>
 #include <set>
 
 #include "common/clock.h"
@@ -39,6 +40,8 @@ constexpr int32_t kMaxRotationDays = 2560;
 constexpr int32_t kDefaultRotationDays = 365;
 constexpr size_t kMaxAliasName = 256;
 constexpr size_t kAesKeyBytes = 32;
+// The key spec of an Ed25519 PrivateKeyPem (in Keys.Asymmetric.Ecc, as AWS names it ECC_).
+constexpr std::string_view kEd25519Spec = "ECC_NIST_EDWARDS25519";
 
 Status Bad(const std::string& entry, const std::string& what) {
   return ValidationError(entry + ": " + what);
@@ -59,17 +62,22 @@ std::string Indexed(const std::string& base, size_t i) {
   return base + "[" + std::to_string(i) + "]";
 }
 
-// `node` must be a mapping whose fields are among `allowed`.
+// What parsing carries from entry to entry: the key ids seen, and the warnings so far.
+struct ParseContext {
+  std::set<std::string> ids;
+  std::vector<std::string> warnings;
+};
+
+// `node` must be a mapping. A field not among `allowed` is ignored, as local-kms ignores it,
+// with a warning naming the entry and the field.
 Status RequireMap(const Node& node, const std::string& entry,
-                  std::initializer_list<std::string_view> allowed) {
+                  std::initializer_list<std::string_view> allowed, ParseContext& cx) {
   if (!node.IsMap()) return Bad(entry, "must be a mapping");
   for (const auto& field : node) {
     if (!field.first.IsScalar()) return Bad(entry, "has a field name that is not text");
     const std::string& name = field.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Bad(entry, "unknown field " + Shown(name) + " (expected " + list + ")");
+      cx.warnings.push_back(entry + ": unknown field " + Shown(name) + " ignored");
     }
   }
   return Status::Ok();
@@ -172,8 +180,8 @@ std::optional<int64_t> ParseDate(const std::string& text) {
 
 int NoPassphrase(char*, int, int, void*) { return -1; }
 
-// A PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted) as DER PKCS#8, with the key
-// spec it is.
+// A PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted; Ed25519 in PKCS#8) as DER
+// PKCS#8, with the key spec it is.
 struct PemKey {
   SecretBytes pkcs8;
   std::string key_spec;
@@ -213,9 +221,10 @@ Result<PemKey> ReadPem(const std::string& pem, const std::string& entry) {
       return Bad(entry, "PrivateKeyPem is an EC key on curve " + std::string(name) +
                             ", which no KMS key spec uses");
     }
+  } else if (EVP_PKEY_is_a(key.get(), "ED25519")) {
+    out.key_spec = kEd25519Spec;
   } else {
-    return Bad(entry, "PrivateKeyPem must be an RSA or EC private key (trent does not seed "
-                      "other private keys, such as Ed25519, yet)");
+    return Bad(entry, "PrivateKeyPem must be an RSA, EC or Ed25519 private key");
   }
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, openssl::Deleter<PKCS8_PRIV_KEY_INFO_free>> p8(
       EVP_PKEY2PKCS8(key.get()));
@@ -231,7 +240,7 @@ Result<PemKey> ReadPem(const std::string& pem, const std::string& entry) {
 
 // What every key entry shares: Metadata's KeyId, Description, Enabled; Tags and Policy.
 Status ReadCommon(const Node& item, const Node& metadata, const std::string& entry,
-                  SeedKey& key, std::set<std::string>& ids) {
+                  SeedKey& key, ParseContext& cx) {
   TRY(std::optional<std::string> id, Text(metadata, "KeyId", entry));
   if (!id) return Bad(entry, "Metadata.KeyId is missing");
   if (!kms::IsKeyUuid(*id) || std::any_of(id->begin(), id->end(), [](char c) {
@@ -240,7 +249,7 @@ Status ReadCommon(const Node& item, const Node& metadata, const std::string& ent
     return Bad(entry, "Metadata.KeyId must be a key id in lowercase "
                       "(1234abcd-12ab-34cd-56ef-1234567890ab), got " + Shown(*id));
   }
-  if (!ids.insert(*id).second) return Bad(entry, "KeyId " + *id + " is seeded twice");
+  if (!cx.ids.insert(*id).second) return Bad(entry, "KeyId " + *id + " is seeded twice");
   key.spec.key_id = *id;
   TRY(std::optional<std::string> description, Text(metadata, "Description", entry));
   if (description) {
@@ -254,7 +263,7 @@ Status ReadCommon(const Node& item, const Node& metadata, const std::string& ent
   TRY(Node tags, List(item, "Tags", entry));
   for (size_t i = 0; tags && i < tags.size(); ++i) {
     const std::string where = entry + ".Tags[" + std::to_string(i) + "]";
-    TRY_STATUS(RequireMap(tags[i], where, {"TagKey", "TagValue"}));
+    TRY_STATUS(RequireMap(tags[i], where, {"TagKey", "TagValue"}, cx));
     TRY(std::optional<std::string> tag_key, Text(tags[i], "TagKey", where));
     TRY(std::optional<std::string> tag_value, Text(tags[i], "TagValue", where));
     if (!tag_key || tag_key->empty() || tag_key->size() > kMaxTagKey) {
@@ -308,20 +317,20 @@ Result<std::string> ReadOrigin(const Node& metadata, const std::string& entry) {
 
 // Keys.Symmetric.Aes[i] (local-kms's), and trent's Keys.Symmetric.Hmac[i].
 Result<SeedKey> ReadSymmetric(const Node& item, const std::string& entry, bool hmac,
-                              std::set<std::string>& ids) {
+                              ParseContext& cx) {
   SeedKey key;
   key.entry = entry;
   if (hmac) {
-    TRY_STATUS(RequireMap(item, entry, {"Metadata", "BackingKeys", "Tags", "Policy"}));
+    TRY_STATUS(RequireMap(item, entry, {"Metadata", "BackingKeys", "Tags", "Policy"}, cx));
   } else {
     TRY_STATUS(RequireMap(item, entry, {"Metadata", "BackingKeys", "NextKeyRotation",
-                                        "RotationPeriodInDays", "Tags", "Policy"}));
+                                        "RotationPeriodInDays", "Tags", "Policy"}, cx));
   }
   const Node metadata = item["Metadata"];
   if (!metadata) return Bad(entry, "Metadata is missing");
   TRY_STATUS(RequireMap(metadata, entry + ".Metadata",
-                        {"KeyId", "Description", "Enabled", "Origin", "KeyUsage", "KeySpec"}));
-  TRY_STATUS(ReadCommon(item, metadata, entry, key, ids));
+                        {"KeyId", "Description", "Enabled", "Origin", "KeyUsage", "KeySpec"}, cx));
+  TRY_STATUS(ReadCommon(item, metadata, entry, key, cx));
   if (hmac) {
     TRY(std::optional<std::string> spec, Text(metadata, "KeySpec", entry));
     if (!spec) return Bad(entry, "Metadata.KeySpec is missing (HMAC_224, HMAC_256, ...)");
@@ -399,15 +408,15 @@ Result<SeedKey> ReadSymmetric(const Node& item, const std::string& entry, bool h
 
 // Keys.Asymmetric.Rsa[i] and Keys.Asymmetric.Ecc[i].
 Result<SeedKey> ReadAsymmetric(const Node& item, const std::string& entry,
-                               std::string_view spec_prefix, std::set<std::string>& ids) {
+                               std::string_view spec_prefix, ParseContext& cx) {
   SeedKey key;
   key.entry = entry;
-  TRY_STATUS(RequireMap(item, entry, {"Metadata", "PrivateKeyPem", "Tags", "Policy"}));
+  TRY_STATUS(RequireMap(item, entry, {"Metadata", "PrivateKeyPem", "Tags", "Policy"}, cx));
   const Node metadata = item["Metadata"];
   if (!metadata) return Bad(entry, "Metadata is missing");
   TRY_STATUS(RequireMap(metadata, entry + ".Metadata",
-                        {"KeyId", "Description", "Enabled", "Origin", "KeyUsage", "KeySpec"}));
-  TRY_STATUS(ReadCommon(item, metadata, entry, key, ids));
+                        {"KeyId", "Description", "Enabled", "Origin", "KeyUsage", "KeySpec"}, cx));
+  TRY_STATUS(ReadCommon(item, metadata, entry, key, cx));
   TRY(std::string origin, ReadOrigin(metadata, entry));
   if (origin != kms::kOriginAwsKms) return Bad(entry, "Metadata.Origin must be AWS_KMS");
   TRY(std::optional<std::string> pem, Text(item, "PrivateKeyPem", entry));
@@ -461,14 +470,14 @@ Status ReadSection(const Node& parent, const char* field, const std::string& pat
   return Status::Ok();
 }
 
-Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
+Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults, ParseContext& cx) {
   Seed seed;
   if (!root || root.IsNull()) {
     seed.account = defaults.account;
     seed.region = defaults.region;
     return seed;
   }
-  TRY_STATUS(RequireMap(root, "the seed", {"Keys", "Aliases", "Account", "Region"}));
+  TRY_STATUS(RequireMap(root, "the seed", {"Keys", "Aliases", "Account", "Region"}, cx));
   TRY(std::optional<std::string> account, Text(root, "Account", "the seed"));
   TRY(std::optional<std::string> region, Text(root, "Region", "the seed"));
   seed.account = account.value_or(defaults.account);
@@ -476,9 +485,8 @@ Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
   TRY_STATUS(CheckAccount(seed.account));
   TRY_STATUS(CheckRegion(seed.region));
 
-  std::set<std::string> ids;
   auto aes = [&](const Node& item, const std::string& entry) {
-    return ReadSymmetric(item, entry, false, ids);
+    return ReadSymmetric(item, entry, false, cx);
   };
   const Node keys = root["Keys"];
   if (keys && keys.IsSequence()) {
@@ -488,31 +496,31 @@ Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
       seed.keys.push_back(std::move(key));
     }
   } else if (keys && !keys.IsNull()) {
-    TRY_STATUS(RequireMap(keys, "Keys", {"Symmetric", "Asymmetric"}));
+    TRY_STATUS(RequireMap(keys, "Keys", {"Symmetric", "Asymmetric"}, cx));
     const Node symmetric = keys["Symmetric"];
     if (symmetric && !symmetric.IsNull()) {
-      TRY_STATUS(RequireMap(symmetric, "Keys.Symmetric", {"Aes", "Hmac"}));
+      TRY_STATUS(RequireMap(symmetric, "Keys.Symmetric", {"Aes", "Hmac"}, cx));
       TRY_STATUS(ReadSection(symmetric, "Aes", "Keys.Symmetric", aes, seed));
       TRY_STATUS(ReadSection(
           symmetric, "Hmac", "Keys.Symmetric",
           [&](const Node& item, const std::string& entry) {
-            return ReadSymmetric(item, entry, true, ids);
+            return ReadSymmetric(item, entry, true, cx);
           },
           seed));
     }
     const Node asymmetric = keys["Asymmetric"];
     if (asymmetric && !asymmetric.IsNull()) {
-      TRY_STATUS(RequireMap(asymmetric, "Keys.Asymmetric", {"Rsa", "Ecc"}));
+      TRY_STATUS(RequireMap(asymmetric, "Keys.Asymmetric", {"Rsa", "Ecc"}, cx));
       TRY_STATUS(ReadSection(
           asymmetric, "Rsa", "Keys.Asymmetric",
           [&](const Node& item, const std::string& entry) {
-            return ReadAsymmetric(item, entry, "RSA_", ids);
+            return ReadAsymmetric(item, entry, "RSA_", cx);
           },
           seed));
       TRY_STATUS(ReadSection(
           asymmetric, "Ecc", "Keys.Asymmetric",
           [&](const Node& item, const std::string& entry) {
-            return ReadAsymmetric(item, entry, "ECC_", ids);
+            return ReadAsymmetric(item, entry, "ECC_", cx);
           },
           seed));
     }
@@ -523,7 +531,7 @@ Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
   for (size_t i = 0; aliases && i < aliases.size(); ++i) {
     SeedAlias alias;
     alias.entry = Indexed("Aliases", i);
-    TRY_STATUS(RequireMap(aliases[i], alias.entry, {"AliasName", "TargetKeyId"}));
+    TRY_STATUS(RequireMap(aliases[i], alias.entry, {"AliasName", "TargetKeyId"}, cx));
     TRY(std::optional<std::string> name, Text(aliases[i], "AliasName", alias.entry));
     TRY(std::optional<std::string> target, Text(aliases[i], "TargetKeyId", alias.entry));
     if (!name) return Bad(alias.entry, "AliasName is missing");
@@ -550,6 +558,7 @@ Result<Seed> ParseDocument(const Node& root, const SeedDefaults& defaults) {
     key.spec.account = seed.account;
     key.spec.region = seed.region;
   }
+  seed.warnings = std::move(cx.warnings);
   return seed;
 }
 
@@ -562,6 +571,7 @@ Status CheckSame(const SeedKey& key, const kms::Key& existing) {
   if (existing.account != key.spec.account || existing.region != key.spec.region) {
     return differs("account or region");
   }
+  if (existing.origin != key.spec.origin) return differs("Origin");
   if (existing.key_spec != key.spec.key_spec) return differs("KeySpec");
   if (existing.key_usage != key.spec.key_usage) return differs("KeyUsage");
   for (size_t i = 0; i < key.material.size(); ++i) {
@@ -573,6 +583,116 @@ Status CheckSame(const SeedKey& key, const kms::Key& existing) {
   return Status::Ok();
 }
 
+// What Apply is to create, decided on the store as it is before anything is created.
+struct Plan {
+  std::vector<SeedKey*> keys;
+  std::vector<const SeedAlias*> aliases;
+};
+
+// Every entry checked against the store: what a creation would refuse is refused here, before
+// anything is created. Counts what exists already into `applied`.
+Result<Plan> CheckPlan(Seed& seed, const kms::KeyStore& keys, Applied& applied) {
+  Plan plan;
+  std::set<std::string> new_ids;
+  for (SeedKey& key : seed.keys) {
+    if (kms::KeyPtr existing = keys.Find(key.spec.key_id)) {
+      TRY_STATUS(CheckSame(key, *existing));
+      ++applied.keys_existing;
+      continue;
+    }
+    plan.keys.push_back(&key);
+    new_ids.insert(key.spec.key_id);
+  }
+  if (!plan.keys.empty()) {
+    const int64_t held = keys.CustomerKeyCount(seed.account, seed.region);
+    const int64_t room = std::max<int64_t>(0, keys.key_quota() - held);
+    if (static_cast<int64_t>(plan.keys.size()) > room) {
+      const SeedKey& beyond = *plan.keys[static_cast<size_t>(room)];
+      return Bad(beyond.entry, "the key quota of account " + seed.account + " in " +
+                                   seed.region + " is " + std::to_string(keys.key_quota()) +
+                                   " keys; " + std::to_string(held) +
+                                   " exist and this seed would create " +
+                                   std::to_string(plan.keys.size()));
+    }
+  }
+  std::map<std::string, size_t> new_aliases_of;  // target key id -> aliases this seed adds
+  for (const SeedAlias& alias : seed.aliases) {
+    if (kms::AliasPtr existing = keys.FindAlias(seed.account, seed.region, alias.name)) {
+      if (existing->target_key_id != alias.target_key_id) {
+        spdlog::warn("seed: {}: {} exists already and points to {}, not {}; left as it is",
+                     alias.entry, alias.name, existing->target_key_id, alias.target_key_id);
+      }
+      ++applied.aliases_existing;
+      continue;
+    }
+    size_t& added = new_aliases_of[alias.target_key_id];
+    if (new_ids.count(alias.target_key_id) == 0) {
+      kms::KeyPtr target = keys.Find(alias.target_key_id);
+      if (!target || target->account != seed.account || target->region != seed.region) {
+        return Bad(alias.entry, "TargetKeyId " + alias.target_key_id + " is no key of account " +
+                                    seed.account + " in " + seed.region);
+      }
+      if (Status usable = kms::RequireAliasTarget(*target); !usable.ok()) {
+        return Bad(alias.entry, usable.message());
+      }
+      if (keys.AliasesOf(target->id).size() + added >= kms::kMaxAliasesPerKey) {
+        return Bad(alias.entry, kms::AliasesPerKeyExceeded(*target).message());
+      }
+    } else if (added >= kms::kMaxAliasesPerKey) {
+      return Bad(alias.entry, "key " + alias.target_key_id + " would have more than " +
+                                  std::to_string(kms::kMaxAliasesPerKey) + " aliases");
+    }
+    ++added;
+    plan.aliases.push_back(&alias);
+  }
+  return plan;
+}
+
+// What Apply has created so far, to undo it when a later creation fails.
+struct Creations {
+  std::vector<kms::KeyPtr> keys;
+  std::vector<const SeedAlias*> aliases;
+};
+
+Status CreatePlanned(Seed& seed, const Plan& plan, kms::KeyStore& keys, int64_t now_ms,
+                     Creations& done, Applied& applied) {
+  for (SeedKey* key : plan.keys) {
+    key->spec.material = key->material;
+    Result<kms::KeyPtr> created = keys.Create(key->spec, now_ms);
+    if (!created.ok()) return Bad(key->entry, created.status().message());
+    done.keys.push_back(*created);
+    if (!key->enabled) {
+      Result<kms::KeyPtr> disabled = keys.Update(**created, kms::Disable);
+      if (!disabled.ok()) return Bad(key->entry, disabled.status().message());
+    }
+    ++applied.keys_created;
+  }
+  for (const SeedAlias* alias : plan.aliases) {
+    kms::KeyPtr target = keys.Find(alias->target_key_id);
+    if (!target) {
+      return Bad(alias->entry, "TargetKeyId " + alias->target_key_id + " is no key of account " +
+                                   seed.account + " in " + seed.region);
+    }
+    Status created = keys.CreateAlias(seed.account, seed.region, alias->name, *target, now_ms);
+    if (!created.ok()) return Bad(alias->entry, created.message());
+    done.aliases.push_back(alias);
+    ++applied.aliases_created;
+  }
+  return Status::Ok();
+}
+
+// Removes what `done` lists: the aliases, then the keys (their material in the HSM with them).
+Status UndoCreations(const Seed& seed, kms::KeyStore& keys, const Creations& done) {
+  Status first = Status::Ok();
+  for (auto it = done.aliases.rbegin(); it != done.aliases.rend(); ++it) {
+    Status deleted = keys.DeleteAlias(seed.account, seed.region, (*it)->name);
+    if (!deleted.ok() && first.ok()) first = deleted;
+  }
+  Result<size_t> purged = keys.DeleteKeys(done.keys);
+  if (!purged.ok() && first.ok()) first = purged.status();
+  return first;
+}
+
 }  // namespace
 
 Result<Seed> Parse(std::string_view text, const SeedDefaults& defaults) {
@@ -582,7 +702,8 @@ Result<Seed> Parse(std::string_view text, const SeedDefaults& defaults) {
   }
   try {
     const Node root = YAML::Load(std::string(text));
-    return ParseDocument(root, defaults);
+    ParseContext cx;
+    return ParseDocument(root, defaults, cx);
   } catch (const YAML::Exception& e) {
     // e.msg alone: what() repeats the position.
     // yaml-cpp's message may quote a character of the text (an unknown escape): only printable
@@ -598,42 +719,23 @@ Result<Seed> Parse(std::string_view text, const SeedDefaults& defaults) {
   }
 }
 
+void LogWarnings(const Seed& seed) {
+  for (const std::string& warning : seed.warnings) spdlog::warn("seed: {}", warning);
+}
+
 Result<Applied> Apply(Seed& seed, kms::KeyStore& keys, int64_t now_ms) {
   Applied applied;
-  for (SeedKey& key : seed.keys) {
-    if (kms::KeyPtr existing = keys.Find(key.spec.key_id)) {
-      TRY_STATUS(CheckSame(key, *existing));
-      ++applied.keys_existing;
-      continue;
-    }
-    key.spec.material = key.material;
-    Result<kms::KeyPtr> created = keys.Create(key.spec, now_ms);
-    if (!created.ok()) return Bad(key.entry, created.status().message());
-    if (!key.enabled) {
-      Result<kms::KeyPtr> disabled = keys.Update(**created, kms::Disable);
-      if (!disabled.ok()) return Bad(key.entry, disabled.status().message());
-    }
-    ++applied.keys_created;
+  TRY(Plan plan, CheckPlan(seed, keys, applied));
+  Creations done;
+  Status status = CreatePlanned(seed, plan, keys, now_ms, done, applied);
+  if (status.ok()) return applied;
+  if (Status undone = UndoCreations(seed, keys, done); !undone.ok()) {
+    spdlog::error("seed: undoing a failed seed left {} key(s) and {} alias(es) it created: {}",
+                  done.keys.size(), done.aliases.size(), undone.message());
+    return Status(status.code(), status.message() + " (undoing what the seed created failed: " +
+                                     undone.message() + ")");
   }
-  for (const SeedAlias& alias : seed.aliases) {
-    if (kms::AliasPtr existing = keys.FindAlias(seed.account, seed.region, alias.name)) {
-      if (existing->target_key_id != alias.target_key_id) {
-        spdlog::warn("seed: {}: {} exists already and points to {}, not {}; left as it is",
-                     alias.entry, alias.name, existing->target_key_id, alias.target_key_id);
-      }
-      ++applied.aliases_existing;
-      continue;
-    }
-    kms::KeyPtr target = keys.Find(alias.target_key_id);
-    if (!target || target->account != seed.account || target->region != seed.region) {
-      return Bad(alias.entry, "TargetKeyId " + alias.target_key_id + " is no key of account " +
-                                  seed.account + " in " + seed.region);
-    }
-    Status created = keys.CreateAlias(seed.account, seed.region, alias.name, *target, now_ms);
-    if (!created.ok()) return Bad(alias.entry, created.message());
-    ++applied.aliases_created;
-  }
-  return applied;
+  return status;
 }
 
 }  // namespace trent::seed

@@ -2,9 +2,10 @@
 // arbitrary bytes parsed as a seed. A refusal is ValidationException with a short one-line
 // message; a seed that parses holds only keys with a lowercase key id, a known key spec and a
 // usage that spec allows, material of the sizes ImportKey takes, and aliases named alias/...
-// to key ids.
+// to key ids; each unknown field ignored has a short one-line warning.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "server/kms/identifiers.h"
@@ -35,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (traits->symmetric()) FUZZ_CHECK(material.size() == 32);
       FUZZ_CHECK(material.size() > 0);
     }
+  }
+  // An ignored field's warning: one short line, as a refusal's message.
+  for (const std::string& warning : parsed->warnings) {
+    FUZZ_CHECK(warning.find('\n') == std::string::npos);
+    FUZZ_CHECK(warning.size() < 1024);
   }
   for (const trent::seed::SeedAlias& alias : parsed->aliases) {
     FUZZ_CHECK(alias.name.starts_with("alias/"));

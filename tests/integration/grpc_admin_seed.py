@@ -1,6 +1,7 @@
 """trent.v1.Admin/ApplySeed over gRPC: the same seeding as --seed and POST /_trent/v1/ApplySeed
 (tests/integration/seed.py covers the formats): a seed applied, applied again (nothing new), and
-a bad one refused with the AWS error in the gRPC status, nothing applied."""
+a bad one refused with the AWS error in the gRPC status, nothing applied (also when the
+refused entry comes after a good one)."""
 
 import grpc
 
@@ -60,6 +61,20 @@ class GrpcApplySeed(harness.TrentdTestCase):
         from botocore.exceptions import ClientError
         with self.assertRaises(ClientError):
             self.kms.describe_key(KeyId="0e1d2c3b-4a59-4867-9a8b-7c6d5e4f3a2b")
+
+    def test_seed_refused_late_creates_nothing(self):
+        other = "6e2b3c4d-5e6f-4a70-8b8c-9d0e1f2a3b4c"
+        bad = SEED.replace(KEY_ID, other, 1).replace("alias/grpc-seeded", "alias/grpc-late").replace(
+            f"TargetKeyId: {KEY_ID}", "TargetKeyId: 11111111-2222-4333-8444-555555555555")
+        with self.assertRaises(grpc_kms.AwsError) as cm:
+            self.apply(bad)
+        self.assertEqual(cm.exception.type, "ValidationException")
+        self.assertEqual(cm.exception.message,
+                         "Aliases[0]: TargetKeyId 11111111-2222-4333-8444-555555555555 is no key "
+                         "of account 111122223333 in us-east-1")
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError):
+            self.kms.describe_key(KeyId=other)
 
 
 if __name__ == "__main__":

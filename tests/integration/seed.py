@@ -2,7 +2,10 @@
 backing keys, RSA and EC keys from PEM, aliases) and trent's extension (Region, tags, a key
 policy, HMAC material, keys generated in the HSM); the given material is the keys' material;
 applying a seed again changes nothing; a ciphertext made in one run decrypts in a run started
-from the same seed on an empty data dir; bad files stop trentd with one line naming the entry."""
+from the same seed on an empty data dir; bad files stop trentd with one line naming the entry;
+fields neither format knows are ignored with a warning, as local-kms ignores them. Ed25519 PEM
+keys (Keys.Asymmetric.Ecc) sign as the given key, kept as one token object however often the
+seed is applied. A seed refused midway (at start or over the admin API) changes nothing."""
 
 import base64
 import hashlib
@@ -10,13 +13,14 @@ import hmac
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import textwrap
 import unittest
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import harness
@@ -54,6 +58,9 @@ def indent(text, spaces):
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
+ED_KEY = ed25519.Ed25519PrivateKey.generate()
+ED_ID = "2c9d7e1f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
 # local-kms's README format, unchanged: PKCS#8 for RSA, SEC1 ("EC PRIVATE KEY") for EC.
 LOCAL_KMS_SEED = f"""\
@@ -259,6 +266,193 @@ class SeedFormats(unittest.TestCase):
                          "material (a seed leaves existing keys as they are)")
 
 
+ED_SEED = f"""\
+Keys:
+  Asymmetric:
+    Ecc:
+      - Metadata:
+          KeyId: {ED_ID}
+          Description: an Ed25519 key from a PEM
+        PrivateKeyPem: |
+{indent(pem_block(ED_KEY), 10)}
+Aliases:
+  - AliasName: alias/ed
+    TargetKeyId: {ED_ID}
+"""
+
+
+def token_private_keys(server):
+    """The private key objects in trentd's SoftHSM token, as pkcs11-tool lists them."""
+    with open(os.path.join(server.data_dir, "pin")) as f:
+        pin = f.read().strip()
+    env = dict(os.environ,
+               SOFTHSM2_CONF=os.path.join(server.data_dir, "softhsm", "softhsm2.conf"))
+    done = subprocess.run(
+        ["pkcs11-tool", "--module", SOFTHSM_MODULE, "--token-label", "trent", "--login",
+         "--pin", pin, "--list-objects", "--type", "privkey"],
+        env=env, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise AssertionError(done.stderr)
+    return [line for line in done.stdout.splitlines() if line.startswith("Private Key Object")]
+
+
+@unittest.skipUnless(os.path.exists(SOFTHSM_MODULE) and shutil.which("pkcs11-tool"),
+                     "needs SoftHSM and pkcs11-tool (package opensc)")
+class SeedEd25519(unittest.TestCase):
+    """An Ed25519 PEM key: trent signs as the key, across restarts and empty data dirs."""
+
+    MESSAGE = b"seeded Ed25519"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="trent-seed-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.seed_path = write(self.dir, "seed.yaml", ED_SEED)
+
+    def run_trentd(self, data_dir):
+        server = harness.Trentd(["--seed", self.seed_path], data_dir=data_dir)
+        self.addCleanup(server.close)
+        server.start()
+        return server
+
+    def sign(self, server):
+        kms = server.client()
+        sig = kms.sign(KeyId="alias/ed", Message=self.MESSAGE, MessageType="RAW",
+                       SigningAlgorithm="ED25519_SHA_512")["Signature"]
+        ED_KEY.public_key().verify(sig, self.MESSAGE)  # raises if it does not verify
+        self.assertTrue(kms.verify(KeyId=ED_ID, Message=self.MESSAGE, MessageType="RAW",
+                                   Signature=sig, SigningAlgorithm="ED25519_SHA_512")
+                        ["SignatureValid"])
+        return sig
+
+    def test_signs_as_the_pem_key(self):
+        data_dir = os.path.join(self.dir, "data")
+        server = self.run_trentd(data_dir)
+        kms = server.client()
+        md = kms.describe_key(KeyId=ED_ID)["KeyMetadata"]
+        self.assertEqual((md["KeySpec"], md["KeyUsage"], md["Origin"]),
+                         ("ECC_NIST_EDWARDS25519", "SIGN_VERIFY", "AWS_KMS"))
+        public = kms.get_public_key(KeyId=ED_ID)["PublicKey"]
+        self.assertEqual(public, ED_KEY.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+        signature = self.sign(server)
+        # Ed25519 is deterministic: the PEM key's own signature.
+        self.assertEqual(signature, ED_KEY.sign(self.MESSAGE))
+        tokens = token_private_keys(server)
+        self.assertEqual(len(tokens), 1, tokens)
+
+        # Applied again, over the admin API and by a restart: no second token object.
+        status, answer = server.admin("ApplySeed", {"yaml": ED_SEED})
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer, {"keysCreated": "0", "keysExisting": "1",
+                                  "aliasesCreated": "0", "aliasesExisting": "1"})
+        self.assertEqual(server.stop(), 0)
+        server.start()
+        self.assertEqual(self.sign(server), signature)
+        self.assertEqual(len(token_private_keys(server)), 1)
+
+        # An empty data dir from the same seed: the same key, so the same signature.
+        self.assertEqual(server.stop(), 0)
+        other = self.run_trentd(os.path.join(self.dir, "other"))
+        self.assertEqual(self.sign(other), signature)
+        self.assertEqual(len(token_private_keys(other)), 1)
+
+    def test_a_purged_seeded_key_leaves_the_token(self):
+        server = harness.Trentd(["--seed", self.seed_path, "--test-clock"],
+                                data_dir=os.path.join(self.dir, "data"))
+        self.addCleanup(server.close)
+        server.start()
+        kms = server.client()
+        self.sign(server)
+        self.assertEqual(len(token_private_keys(server)), 1)
+        kms.schedule_key_deletion(KeyId=ED_ID, PendingWindowInDays=7)
+        server.advance_clock(8 * 24 * 3600)  # returns once the deletion is done
+        self.assertEqual(token_private_keys(server), [])
+        with sqlite3.connect(f"file:{server.data_dir}/trent.db?mode=ro", uri=True) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM keys").fetchone()[0], 0)
+
+
+class UnknownFields(unittest.TestCase):
+    """A local-kms file with fields local-kms ignores loads, each field named in a warning."""
+
+    def test_unknown_fields_load_with_a_warning(self):
+        d = tempfile.mkdtemp(prefix="trent-seed-")
+        self.addCleanup(shutil.rmtree, d, True)
+        text = LOCAL_KMS_SEED.replace(
+            "          KeyUsage: SIGN_VERIFY # or ENCRYPT_DECRYPT\n",
+            "          KeyUsage: SIGN_VERIFY # or ENCRYPT_DECRYPT\n          Usage: SIGN_VERIFY\n"
+        ).replace("  - AliasName: alias/test\n", "  - AliasName: alias/test\n    Comment: ci\n")
+        self.assertNotEqual(text, LOCAL_KMS_SEED)
+        server = harness.Trentd(["--seed", write(d, "seed.yaml", text)])
+        self.addCleanup(server.close)
+        server.start()
+        kms = server.client()
+        self.assertEqual(kms.describe_key(KeyId=RSA_ID)["KeyMetadata"]["KeyUsage"], "SIGN_VERIFY")
+        self.assertEqual(kms.describe_key(KeyId="alias/test")["KeyMetadata"]["KeyId"], AES2_ID)
+        log = server.stderr()
+        for line in ("seed: Keys.Asymmetric.Rsa[0].Metadata: unknown field 'Usage' ignored",
+                     "seed: Aliases[1]: unknown field 'Comment' ignored"):
+            self.assertEqual(sum(line in l for l in log.splitlines()), 1, log)
+
+
+class AllOrNothing(unittest.TestCase):
+    """A seed whose third entry is refused leaves the data dir as it was."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="trent-seed-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.data_dir = os.path.join(self.dir, "data")
+        self.server = harness.Trentd([], data_dir=self.data_dir)
+        self.addCleanup(self.server.close)
+        self.server.start()
+        kms = self.server.client()
+        self.existing = kms.create_key()["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName="alias/existing", TargetKeyId=self.existing)
+
+    def contents(self):
+        kms = self.server.client()
+        keys = sorted(k["KeyId"] for k in kms.list_keys()["Keys"])
+        aliases = sorted((a["AliasName"], a.get("TargetKeyId"))
+                         for a in kms.list_aliases()["Aliases"])
+        return keys, aliases
+
+    # Entries in order: Aes[0], Aes[1], Rsa[0], Ecc[0], then Aliases[0], Aliases[1].
+    BAD_ALIAS = LOCAL_KMS_SEED.replace(f"TargetKeyId: {AES2_ID}",
+                                       "TargetKeyId: 11111111-2222-4333-8444-555555555555")
+    BAD_ALIAS_LINE = ("Aliases[1]: TargetKeyId 11111111-2222-4333-8444-555555555555 is no key of "
+                      f"account {ACCOUNT} in us-east-1")
+
+    def test_over_admin_api(self):
+        before = self.contents()
+        status, answer = self.server.admin("ApplySeed", {"yaml": self.BAD_ALIAS})
+        self.assertEqual(status, 400, answer)
+        self.assertEqual(answer["message"], self.BAD_ALIAS_LINE)
+        self.assertEqual(self.contents(), before)
+        # A key id taken by another key (the third entry, Rsa[0]): nothing either.
+        clash = LOCAL_KMS_SEED.replace(RSA_ID, self.existing)
+        status, answer = self.server.admin("ApplySeed", {"yaml": clash})
+        self.assertEqual(status, 400, answer)
+        self.assertEqual(answer["message"],
+                         f"Keys.Asymmetric.Rsa[0]: key {self.existing} exists already with "
+                         "another KeySpec (a seed leaves existing keys as they are)")
+        self.assertEqual(self.contents(), before)
+
+    def test_at_start(self):
+        before = self.contents()
+        self.assertEqual(self.server.stop(), 0)
+        seed_path = write(self.dir, "seed.yaml", self.BAD_ALIAS)
+        proc = subprocess.run(
+            [harness.trentd_path(), "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+             "--seed", seed_path],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+            env=harness.client_environment())
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)
+        # Refused after the logging started (on applying, not parsing): the last line.
+        self.assertEqual(proc.stderr.splitlines()[-1],
+                         f"trentd: seed {seed_path}: {self.BAD_ALIAS_LINE}", proc.stderr)
+        self.server.start()
+        self.assertEqual(self.contents(), before)
+
+
 class SeedRuns(unittest.TestCase):
     """Restarts: the same data dir, and an empty one."""
 
@@ -327,10 +521,10 @@ class BadSeeds(unittest.TestCase):
         self.start_fails(LOCAL_KMS_SEED.replace(CURRENT_MATERIAL, "zz" * 32),
                          "Keys.Symmetric.Aes[0]: BackingKeys[1] is not 32 bytes of hex")
 
-    def test_unknown_field(self):
-        self.start_fails(LOCAL_KMS_SEED.replace("KeyUsage: SIGN_VERIFY # or", "Usage: SIGN_VERIFY #"),
-                         "Keys.Asymmetric.Rsa[0].Metadata: unknown field 'Usage' (expected "
-                         "KeyId, Description, Enabled, Origin, KeyUsage, KeySpec)")
+    def test_known_field_of_the_wrong_type(self):
+        self.start_fails(LOCAL_KMS_SEED.replace(f"BackingKeys:\n          - {AES2_MATERIAL}",
+                                                f"BackingKeys: {AES2_MATERIAL}"),
+                         "Keys.Symmetric.Aes[1]: BackingKeys must be a list")
 
     def test_missing_key_id(self):
         self.start_fails(LOCAL_KMS_SEED.replace(f"KeyId: {ECC_ID}", "Description: x"),

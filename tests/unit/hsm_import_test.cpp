@@ -1,48 +1,32 @@
 // Hsm::ImportKey against a real SoftHSM: the module holds exactly the given key (what it
-// computes matches OpenSSL with that key), keeps no object of the import, and refuses material
-// that is not of the kind.
+// computes matches OpenSSL with that key), keeps no session object of the import (an Ed25519
+// key, which SoftHSM cannot wrap, is one token object), and refuses material that is not of
+// the kind.
 #include <catch.hpp>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/x509.h>
 
+#include <memory>
 #include <string>
 
 #include "common/openssl_ptr.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
+#include "tests/unit/openssl_der.h"
 #include "tests/unit/softhsm_dir.h"
 
 using namespace trent;
 using namespace trent::hsm;
+using trent::testing::Pkcs8;
+using trent::testing::Spki;
 
 namespace {
 
 SecretBytes Filled(size_t n, uint8_t start) {
   SecretBytes out(n);
   for (size_t i = 0; i < n; ++i) out.data()[i] = static_cast<uint8_t>(start + i);
-  return out;
-}
-
-SecretBytes Pkcs8(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  openssl::Pkcs8Ptr p8(EVP_PKEY2PKCS8(key));
-  REQUIRE(p8);
-  const int n = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
-  REQUIRE(n > 0);
-  SecretBytes out(static_cast<size_t>(n));
-  std::copy(der, der + n, out.data());
-  OPENSSL_free(der);
-  return out;
-}
-
-Bytes Spki(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int n = i2d_PUBKEY(key, &der);
-  REQUIRE(n > 0);
-  Bytes out(der, der + n);
-  OPENSSL_free(der);
   return out;
 }
 
@@ -148,6 +132,69 @@ TEST_CASE("imported private keys are the given key pairs") {
         "not an EC private key");
   CHECK(hsm.ImportKey(KeyKind::kRsa2048, Filled(64, 0)).status().message() ==
         "not a DER private key");
-  CHECK(hsm.ImportKey(KeyKind::kEd25519, Filled(48, 0)).status().code() ==
-        ErrorCode::kUnsupportedOperation);
+  CHECK(hsm.ImportKey(KeyKind::kEd25519, Filled(48, 0)).status().message() ==
+        "not a DER private key");
+  CHECK(hsm.ImportKey(KeyKind::kEd25519, Pkcs8(ec.get())).status().message() ==
+        "not an ED25519 private key");
+}
+
+namespace {
+
+// The token's private key objects labelled as trent's token-held keys.
+size_t TokenPrivateKeys(Hsm& hsm) {
+  auto objects = ListModuleObjectsForTesting(hsm);
+  REQUIRE(objects.ok());
+  size_t n = 0;
+  for (const ModuleObject& o : *objects) {
+    if (o.token_object && o.object_class == ModuleObject::Class::kPrivateKey) {
+      CHECK(o.label == "trent-key");
+      CHECK(o.private_object);
+      CHECK(o.sensitive);
+      CHECK_FALSE(o.extractable);
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("an imported Ed25519 key is a token object that signs as the given key") {
+  testing::TempDir dir;
+  auto opened = Hsm::Open(testing::SoftHsmIn(dir.path, "import-test"));
+  REQUIRE(opened.ok());
+  Hsm& hsm = **opened;
+
+  openssl::PkeyPtr ed(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  REQUIRE(ed);
+  REQUIRE(TokenPrivateKeys(hsm) == 0);
+  const GeneratedKey key = MustImport(hsm, KeyKind::kEd25519, Pkcs8(ed.get()));
+  CHECK(key.public_key == Spki(ed.get()));
+  CHECK(TokenPrivateKeys(hsm) == 1);
+  const StoredKey stored{KeyKind::kEd25519, key.wrapped, key.public_key};
+  const KeyHandle handle = MustUnwrap(hsm, KeyKind::kEd25519, key);
+
+  // Ed25519 is deterministic: the module's signature is OpenSSL's with the given key.
+  const std::string message = "seeded Ed25519";
+  auto signature = hsm.Sign(handle, SignScheme::kEd25519, message);
+  REQUIRE(signature.ok());
+  std::unique_ptr<EVP_MD_CTX, openssl::Deleter<EVP_MD_CTX_free>> ctx(EVP_MD_CTX_new());
+  REQUIRE(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, ed.get()) == 1);
+  Bytes expected(64);
+  size_t expected_len = expected.size();
+  REQUIRE(EVP_DigestSign(ctx.get(), expected.data(), &expected_len,
+                         reinterpret_cast<const unsigned char*>(message.data()),
+                         message.size()) == 1);
+  CHECK(*signature == expected);
+
+  // A second import of the same key is a second object; deleting each removes its own.
+  const GeneratedKey again = MustImport(hsm, KeyKind::kEd25519, Pkcs8(ed.get()));
+  CHECK(again.wrapped != key.wrapped);
+  CHECK(TokenPrivateKeys(hsm) == 2);
+  REQUIRE(hsm.DestroyKey(handle).ok());
+  REQUIRE(hsm.DeleteKeyMaterial(stored).ok());
+  CHECK(TokenPrivateKeys(hsm) == 1);
+  REQUIRE(hsm.DeleteKeyMaterial(StoredKey{KeyKind::kEd25519, again.wrapped, again.public_key})
+              .ok());
+  CHECK(TokenPrivateKeys(hsm) == 0);
 }

@@ -12,23 +12,16 @@
 
 #include "common/openssl_ptr.h"
 #include "hsm/public_key.h"
+#include "tests/unit/openssl_der.h"
 
 using trent::Bytes;
 using trent::ErrorCode;
 using trent::SecretBytes;
+using trent::testing::Spki;
 
 namespace {
 
 using Pkey = trent::openssl::PkeyPtr;
-
-Bytes Spki(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int n = i2d_PUBKEY(key, &der);
-  REQUIRE(n > 0);
-  Bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
 
 Bytes OctetParam(EVP_PKEY* key, const char* name) {
   size_t n = 0;

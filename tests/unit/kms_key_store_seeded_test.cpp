@@ -1,15 +1,19 @@
 // Keys made from given material (seeds): imported into a real SoftHSM token, their version ids
 // derived from key id and material, so that two stores on different tokens and databases make
-// and open the same ciphertexts.
+// and open the same ciphertexts; an Ed25519 key a token object that goes when its key does, or
+// when its create is refused.
 #include <catch.hpp>
 
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/openssl_ptr.h"
+#include "hsm/hsm_testing.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
 #include "tests/unit/key_store_fixture.h"
+#include "tests/unit/openssl_der.h"
 
 using namespace trent;
 using namespace trent::kms;
@@ -110,4 +114,35 @@ TEST_CASE("material the HSM refuses fails the create, naming why") {
   rsa.key_spec = "RSA_2048";
   rsa.key_usage = kSignVerify;
   CHECK(open.keys->Create(rsa, 1).status().code() == ErrorCode::kValidation);
+}
+
+TEST_CASE("a seeded Ed25519 key is a token object, removed when its create is refused") {
+  testing::TempDir dir;
+  testing::OpenStore open(dir.path);
+  auto token_keys = [&] {
+    auto objects = hsm::ListModuleObjectsForTesting(*open.hsm);
+    REQUIRE(objects.ok());
+    size_t n = 0;
+    for (const hsm::ModuleObject& o : *objects) {
+      if (o.token_object && o.object_class == hsm::ModuleObject::Class::kPrivateKey) ++n;
+    }
+    return n;
+  };
+  openssl::PkeyPtr ed(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  REQUIRE(ed);
+  std::vector<SecretBytes> material;
+  material.push_back(testing::Pkcs8(ed.get()));
+  NewKeySpec spec = Seeded(material);
+  spec.key_spec = "ECC_NIST_EDWARDS25519";
+  spec.key_usage = kSignVerify;
+  auto key = open.keys->Create(spec, 1);
+  REQUIRE(key.ok());
+  CHECK((*key)->current_version().public_key == testing::Spki(ed.get()));
+  CHECK(token_keys() == 1);
+  // The same id again: refused after the import, whose token object goes again.
+  CHECK(open.keys->Create(spec, 2).status().code() == ErrorCode::kAlreadyExists);
+  CHECK(token_keys() == 1);
+  REQUIRE(open.keys->DeleteKeys({*key}).ok());
+  CHECK(token_keys() == 0);
+  CHECK_FALSE(open.keys->Find(kKeyId));
 }

@@ -36,6 +36,7 @@ namespace trent::hsm {
 namespace {
 
 constexpr char kDomainKeyLabel[] = "trent-domain-wrapping-key";
+constexpr char kVersionKeyLabel[] = "trent-aes-version-key";  // a session object
 // The label of the private keys trent keeps as token objects (see HeldInToken).
 constexpr char kTokenKeyLabel[] = "trent-key";
 constexpr CK_ULONG kAesKeyBytes = 32;
@@ -1927,6 +1928,7 @@ class Pkcs11Hsm final : public Hsm {
         Attr(CKA_UNWRAP, kFalse),
         Attr(CKA_SIGN, kFalse),
         Attr(CKA_VERIFY, kFalse),
+        Attr(CKA_LABEL, kVersionKeyLabel, sizeof kVersionKeyLabel - 1),
     };
     CK_KEY_DERIVATION_STRING_DATA data{
         reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kLabel.data())), kLabel.size()};

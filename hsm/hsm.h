@@ -24,7 +24,7 @@ struct HsmConfig {
   std::string token_label;   // the token to use (created if absent, see below)
   std::string pin;           // the user PIN
   // Bytes wrapped earlier under the domain wrapping key that this token must hold: the
-  // domain key check recorded beside the keys (the wrapped part of any GenerateKey(KeyKind::kAes256) serves).
+  // domain key check recorded beside the keys (from NewDomainKeyCheck).
   // When set, the token and its domain key must already exist: Open initialises no token,
   // creates no domain key, and fails unless the token's domain key unwraps these bytes.
   // When unset (a first start), Open creates what is missing.
@@ -127,9 +127,16 @@ class Hsm {
   // layer does not know counts as not offered.
   virtual Capability OffersMechanisms(std::span<const std::string_view> names) const = 0;
 
-  // A new key of `kind` generated inside the module. Its secret part leaves the module only
-  // wrapped under the domain key; the module's objects are destroyed before this returns.
+  // A new key of `kind` made inside the module. Its secret part leaves the module only
+  // wrapped under the domain key; the module's objects are destroyed before this returns. An
+  // AES-256 key, when the module offers CKM_AES_ECB_ENCRYPT_DATA, is instead derived inside
+  // the module from a key that is itself derived from the domain key: `wrapped` then holds the
+  // derivation's random input, as useless without the domain key as wrapped bytes are.
   virtual Result<GeneratedKey> GenerateKey(KeyKind kind) = 0;
+
+  // A throwaway AES-256 key wrapped under the domain key (never derived): recorded beside the
+  // keys, it lets Open tell the right token's domain key from another (HsmConfig).
+  virtual Result<Bytes> NewDomainKeyCheck() = 0;
 
   // Key material given from outside (a seed file) held as GenerateKey's is: the module makes
   // a sensitive session object of it, wraps it under the domain key and destroys the object
@@ -142,9 +149,11 @@ class Hsm {
   // its curve, Ed25519). Other material is kValidation.
   virtual Result<GeneratedKey> ImportKey(KeyKind kind, const SecretBytes& material) = 0;
 
-  // Unwraps a stored key into the module as a sensitive, non-extractable session object
-  // (with, for a key pair, a session object of its public key). The handle stays valid until
-  // DestroyKey or shutdown. Bytes not wrapped under this token's domain key fail with kInternal.
+  // Unwraps (or derives, see GenerateKey) a stored key into the module as a sensitive,
+  // non-extractable session object (with, for a key pair, a session object of its public key).
+  // The handle stays valid until DestroyKey or shutdown. Bytes not wrapped under this token's
+  // domain key fail with kInternal; a derivation input gives, under another domain key, a key
+  // that decrypts nothing (Open's domain key check is what refuses another token).
   virtual Result<KeyHandle> UnwrapKey(const StoredKey& key) = 0;
   // Only handles from UnwrapKey; anything else is refused.
   virtual Status DestroyKey(KeyHandle handle) = 0;

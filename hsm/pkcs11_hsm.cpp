@@ -36,6 +36,7 @@ namespace trent::hsm {
 namespace {
 
 constexpr char kDomainKeyLabel[] = "trent-domain-wrapping-key";
+constexpr char kVersionKeyLabel[] = "trent-aes-version-key";  // a session object
 // The label of the private keys trent keeps as token objects (see HeldInToken).
 constexpr char kTokenKeyLabel[] = "trent-key";
 constexpr CK_ULONG kAesKeyBytes = 32;
@@ -62,6 +63,7 @@ struct Mech {
 const Mech kAesKeyGen = TRENT_MECH(CKM_AES_KEY_GEN);
 const Mech kAesGcm = TRENT_MECH(CKM_AES_GCM);
 const Mech kAesKeyWrapPad{CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD (0x210A)"};
+const Mech kAesEcbEncryptData = TRENT_MECH(CKM_AES_ECB_ENCRYPT_DATA);
 const Mech kRsaKeyPairGen = TRENT_MECH(CKM_RSA_PKCS_KEY_PAIR_GEN);
 const Mech kEcKeyPairGen = TRENT_MECH(CKM_EC_KEY_PAIR_GEN);
 const Mech kEdwardsKeyPairGen = TRENT_MECH(CKM_EC_EDWARDS_KEY_PAIR_GEN);
@@ -355,6 +357,7 @@ class Pkcs11Hsm final : public Hsm {
                            "new one");
     }
     TRY_STATUS(CopyDomainKeyIntoSession());
+    if (offered_.count(kAesEcbEncryptData.type) != 0) TRY_STATUS(DeriveVersionKey());
     // What the mechanism list cannot tell (session objects only, all destroyed again).
     TRY(oaep_sha256_native_, ProbeOaepSha256());
     TRY(ed25519_wrappable_, ProbeEd25519Wrap());
@@ -406,6 +409,10 @@ class Pkcs11Hsm final : public Hsm {
       return UnsupportedError(std::string(spec.name) + " keys: the module does not offer " +
                               c.missing);
     }
+    if (DerivesVersions(kind)) {
+      TRY(SecretBytes input, GenerateRandom(kDerivationInputBytes));
+      return GeneratedKey{DerivedReference(input), {}};
+    }
     if (spec.secret_class == CKO_SECRET_KEY) {
       TRY(Bytes wrapped, GenerateSecret(spec));
       return GeneratedKey{std::move(wrapped), {}};
@@ -440,8 +447,16 @@ class Pkcs11Hsm final : public Hsm {
     return ImportEd25519(spec, material);
   }
 
+  Result<Bytes> NewDomainKeyCheck() override { return GenerateSecret(SpecOf(KeyKind::kAes256)); }
+
   Result<KeyHandle> UnwrapKey(const StoredKey& key) override {
     const KindSpec& spec = SpecOf(key.kind);
+    if (std::optional<Bytes> input = DerivationInput(key.wrapped)) {
+      if (key.kind != KeyKind::kAes256) {
+        return InternalError(std::string("derived material stored for a ") + spec.name + " key");
+      }
+      return DeriveSecret(spec, *input);
+    }
     if (spec.secret_class == CKO_SECRET_KEY) {
       // SoftHSM records no CKA_VALUE_LEN on unwrap; for AES the size tells (AES-KWP of 32 bytes
       // is 40). A blob that passes KWP's integrity check was wrapped by us, with the kind
@@ -1292,10 +1307,12 @@ class Pkcs11Hsm final : public Hsm {
     return key;
   }
 
-  Result<KeyHandle> UnwrapSecret(const KindSpec& spec, const Bytes& wrapped) {
-    // AES keys encrypt and decrypt; HMAC keys sign and verify. Nothing else.
+  // The attributes of a secret key loaded for use, unwrapped or derived: a session object,
+  // sensitive and non-extractable, for its usage only (AES keys encrypt and decrypt; HMAC keys
+  // sign and verify).
+  static std::vector<CK_ATTRIBUTE> LoadedSecretTemplate(const KindSpec& spec) {
     const bool aes = spec.key_type == CKK_AES;
-    const CK_ATTRIBUTE tmpl[] = {
+    return {
         Attr(CKA_CLASS, kSecretKeyClass),
         Attr(CKA_KEY_TYPE, spec.key_type),
         Attr(CKA_TOKEN, kFalse),
@@ -1314,17 +1331,42 @@ class Pkcs11Hsm final : public Hsm {
         Attr(CKA_VERIFY, aes ? kFalse : kTrue),
         Attr(CKA_DERIVE, kFalse),
     };
+  }
+
+  Result<KeyHandle> UnwrapSecret(const KindSpec& spec, const Bytes& wrapped) {
+    std::vector<CK_ATTRIBUTE> tmpl = LoadedSecretTemplate(spec);
     CK_MECHANISM unwrap{CKM_AES_KEY_WRAP_PAD, nullptr, 0};
 
     std::lock_guard lock(mu_);
     CK_OBJECT_HANDLE key;
     const CK_RV rv =
         p11_->C_UnwrapKey(session_, &unwrap, domain_key_, const_cast<CK_BYTE_PTR>(wrapped.data()),
-                          wrapped.size(), const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl), &key);
+                          wrapped.size(), tmpl.data(), tmpl.size(), &key);
     if (rv != CKR_OK) {
       return InternalError("C_UnwrapKey (AES-KWP) failed: " + CkrName(rv) +
                            " (not wrapped under this token's domain key?)");
     }
+    keys_.emplace(key, KeyEntry{spec.kind});
+    return KeyHandle{key};
+  }
+
+  // See DerivesVersions.
+  Result<KeyHandle> DeriveSecret(const KindSpec& spec, const Bytes& input) {
+    std::vector<CK_ATTRIBUTE> tmpl = LoadedSecretTemplate(spec);
+    tmpl.push_back(Attr(CKA_VALUE_LEN, spec.secret_bytes));
+    CK_KEY_DERIVATION_STRING_DATA data{const_cast<CK_BYTE_PTR>(input.data()), input.size()};
+    CK_MECHANISM derive{CKM_AES_ECB_ENCRYPT_DATA, &data, sizeof data};
+
+    std::lock_guard lock(mu_);
+    if (version_key_ == CK_INVALID_HANDLE) {
+      return InternalError("this key version's material is derived with " +
+                           std::string(kAesEcbEncryptData.name) +
+                           ", which the module does not offer");
+    }
+    CK_OBJECT_HANDLE key;
+    const CK_RV rv =
+        p11_->C_DeriveKey(session_, &derive, version_key_, tmpl.data(), tmpl.size(), &key);
+    if (rv != CKR_OK) return CallFailed("C_DeriveKey", std::string(spec.name) + " key version", rv);
     keys_.emplace(key, KeyEntry{spec.kind});
     return KeyHandle{key};
   }
@@ -1433,29 +1475,61 @@ class Pkcs11Hsm final : public Hsm {
   static constexpr size_t kTokenObjectIdBytes = 16;
 
   static std::optional<Bytes> TokenObjectId(const Bytes& stored) {
-    const size_t prefix = kTokenObjectPrefix.size();
-    if (stored.size() != prefix + 2 * kTokenObjectIdBytes ||
-        std::string_view(reinterpret_cast<const char*>(stored.data()), prefix) !=
-            kTokenObjectPrefix) {
-      return std::nullopt;
-    }
-    Bytes id(kTokenObjectIdBytes);
-    for (size_t i = 0; i < id.size(); ++i) {
-      auto nibble = [](uint8_t c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-      };
-      const int hi = nibble(stored[prefix + 2 * i]), lo = nibble(stored[prefix + 2 * i + 1]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      id[i] = static_cast<uint8_t>(hi << 4 | lo);
-    }
-    return id;
+    return ParseReference(stored, kTokenObjectPrefix, kTokenObjectIdBytes);
   }
 
   static Bytes TokenObjectReference(const Bytes& id) {
-    const std::string stored = std::string(kTokenObjectPrefix) + HexEncode(id);
+    return Reference(kTokenObjectPrefix, id.data(), id.size());
+  }
+
+  // What a key version stores in place of wrapped bytes: `prefix` and `n` bytes in hex.
+  static Bytes Reference(std::string_view prefix, const uint8_t* p, size_t n) {
+    const std::string stored = std::string(prefix) + HexEncode(p, n);
     return Bytes(stored.begin(), stored.end());
+  }
+
+  // The bytes of a Reference with this prefix and size, if `stored` is one.
+  static std::optional<Bytes> ParseReference(const Bytes& stored, std::string_view prefix,
+                                             size_t n) {
+    if (stored.size() != prefix.size() + 2 * n ||
+        std::string_view(reinterpret_cast<const char*>(stored.data()), prefix.size()) != prefix) {
+      return std::nullopt;
+    }
+    auto nibble = [](uint8_t c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    Bytes out(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int hi = nibble(stored[prefix.size() + 2 * i]);
+      const int lo = nibble(stored[prefix.size() + 2 * i + 1]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return out;
+  }
+
+  // AES key versions are derived, not generated and wrapped, when the module offers
+  // CKM_AES_ECB_ENCRYPT_DATA: a version stores a random 32-byte input from the module's
+  // generator, and its key is AES-256-ECB of that input under the version key (two blocks,
+  // 32 bytes), computed inside the module whenever the version is loaded. Creating a key then
+  // costs the module one C_GenerateRandom instead of a key generation, a wrap and a destroy
+  // (about 40% of CreateKey's CPU); loading one costs a C_DeriveKey instead of a C_UnwrapKey.
+  // As with wrapped bytes, what SQLite holds is useless without the token's domain key, and
+  // deleting it deletes the key. Keys imported from a seed, and every other kind, are wrapped.
+  bool DerivesVersions(KeyKind kind) const {
+    return kind == KeyKind::kAes256 && version_key_ != CK_INVALID_HANDLE;
+  }
+
+  static constexpr std::string_view kDerivedPrefix = "pkcs11-derived-aes-256:";
+  static constexpr size_t kDerivationInputBytes = 32;
+
+  static Bytes DerivedReference(const SecretBytes& input) {
+    return Reference(kDerivedPrefix, input.data(), input.size());
+  }
+  static std::optional<Bytes> DerivationInput(const Bytes& stored) {
+    return ParseReference(stored, kDerivedPrefix, kDerivationInputBytes);
   }
 
   // With mu_ held: the token's private key object with this CKA_ID, if any.
@@ -1841,8 +1915,8 @@ class Pkcs11Hsm final : public Hsm {
   // those trent requires anyway, and `check` (a wrapped throwaway key) tells nothing about
   // the domain key.
   Status CheckDomainKey(const Bytes& check) {
-    const Bytes no_public_key;
-    Result<KeyHandle> unwrapped = UnwrapKey(StoredKey{KeyKind::kAes256, check, no_public_key});
+    // Unwrapped, never derived: a derivation succeeds under any domain key.
+    Result<KeyHandle> unwrapped = UnwrapSecret(SpecOf(KeyKind::kAes256), check);
     if (!unwrapped.ok()) {
       return InternalError(
           "the token's domain wrapping key is not the one the database's keys are wrapped "
@@ -1856,13 +1930,49 @@ class Pkcs11Hsm final : public Hsm {
   // miss is mostly that unwrap. The copy stays sensitive, non-extractable and private (SoftHSM
   // refuses to copy a private object as a public one), and goes when the session closes.
   // Wrapping and unwrapping use the copy.
+  // The copy may also derive, once, the version key (DeriveVersionKey).
   Status CopyDomainKeyIntoSession() {
-    const CK_ATTRIBUTE tmpl[] = {Attr(CKA_TOKEN, kFalse)};
+    const bool derive = offered_.count(kAesEcbEncryptData.type) != 0;
+    const CK_ATTRIBUTE tmpl[] = {Attr(CKA_TOKEN, kFalse), Attr(CKA_DERIVE, derive ? kTrue : kFalse)};
     CK_OBJECT_HANDLE copy;
     const CK_RV rv = p11_->C_CopyObject(session_, domain_key_, const_cast<CK_ATTRIBUTE*>(tmpl),
                                         std::size(tmpl), &copy);
     if (rv != CKR_OK) return CallFailed("C_CopyObject (domain wrapping key into the session)", rv);
     domain_key_ = copy;
+    return Status::Ok();
+  }
+
+  // The key AES key versions are derived from (DerivesVersions): itself derived from the domain
+  // key and a fixed label at every start, so it needs no object in the token and no check of
+  // its own (the domain key check covers it). Besides wrapping, this is the domain key's one
+  // use, on this one fixed input.
+  Status DeriveVersionKey() {
+    static constexpr std::string_view kLabel = "trent derives AES key versions 1";
+    static_assert(kLabel.size() == 32, "two AES blocks: ECB takes whole blocks");
+    const CK_ATTRIBUTE tmpl[] = {
+        Attr(CKA_CLASS, kSecretKeyClass),
+        Attr(CKA_KEY_TYPE, kAesKeyType),
+        Attr(CKA_VALUE_LEN, kAesKeyBytes),
+        Attr(CKA_TOKEN, kFalse),
+        Attr(CKA_PRIVATE, kFalse),  // as LoadedSecretTemplate's keys, for the same reason
+        Attr(CKA_SENSITIVE, kTrue),
+        Attr(CKA_EXTRACTABLE, kFalse),
+        Attr(CKA_DERIVE, kTrue),
+        Attr(CKA_ENCRYPT, kFalse),
+        Attr(CKA_DECRYPT, kFalse),
+        Attr(CKA_WRAP, kFalse),
+        Attr(CKA_UNWRAP, kFalse),
+        Attr(CKA_SIGN, kFalse),
+        Attr(CKA_VERIFY, kFalse),
+        Attr(CKA_LABEL, kVersionKeyLabel, sizeof kVersionKeyLabel - 1),
+    };
+    CK_KEY_DERIVATION_STRING_DATA data{
+        reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kLabel.data())), kLabel.size()};
+    CK_MECHANISM derive{CKM_AES_ECB_ENCRYPT_DATA, &data, sizeof data};
+    const CK_RV rv = p11_->C_DeriveKey(session_, &derive, domain_key_,
+                                       const_cast<CK_ATTRIBUTE*>(tmpl), std::size(tmpl),
+                                       &version_key_);
+    if (rv != CKR_OK) return CallFailed("C_DeriveKey (the AES key-version key)", rv);
     return Status::Ok();
   }
 
@@ -1890,6 +2000,9 @@ class Pkcs11Hsm final : public Hsm {
   CK_SLOT_ID slot_ = 0;
   CK_SESSION_HANDLE session_ = CK_INVALID_HANDLE;  // owns the unwrapped keys and the login
   CK_OBJECT_HANDLE domain_key_ = CK_INVALID_HANDLE;  // after Start: the session copy
+  // After Start: the session key AES key versions are derived from, or CK_INVALID_HANDLE when
+  // the module does not offer CKM_AES_ECB_ENCRYPT_DATA (see DerivesVersions).
+  CK_OBJECT_HANDLE version_key_ = CK_INVALID_HANDLE;
   std::string description_;
 
   // Read-only after Start.

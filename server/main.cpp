@@ -212,8 +212,8 @@ Result<std::unique_ptr<hsm::Hsm>> OpenHsmForDatabase(const Config& config,
   TRY(hsm::HsmConfig settings, HsmSettings(config, expected));
   TRY(std::unique_ptr<hsm::Hsm> hsm, hsm::Hsm::Open(settings));
   if (!recorded) {
-    TRY(hsm::GeneratedKey check, hsm->GenerateKey(hsm::KeyKind::kAes256));
-    TRY_STATUS(meta->RecordDomainKeyCheck(check.wrapped));
+    TRY(Bytes check, hsm->NewDomainKeyCheck());
+    TRY_STATUS(meta->RecordDomainKeyCheck(check));
   }
   return hsm;
 }

@@ -118,9 +118,23 @@ class StartupSafety(unittest.TestCase):
         shutil.move(saved, self.tokens)
         self.assert_old_key_works()
 
-    def test_database_from_before_the_check(self):
-        # A database written before the check was recorded is tied to its token by its keys.
+    def test_lost_check_and_only_derived_keys_is_refused(self):
+        # AES keys are derived, and a derivation succeeds under any domain key: they cannot
+        # stand in for a lost check, so trentd refuses rather than trust the token.
         import sqlite3
+        with sqlite3.connect(os.path.join(self.data, DB)) as db:
+            db.execute("DELETE FROM server_meta WHERE name = 'domain_key_check'")
+        db.close()
+        self.assert_refused_untouched(mentions=("is not the one",))
+
+    def test_database_from_before_the_check(self):
+        # A database written before the check was recorded is tied to its token by its keys:
+        # by wrapped material, as every key was then (today's AES keys are derived; an HMAC
+        # key is still wrapped).
+        import sqlite3
+        self.server.start()
+        self.server.client().create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+        self.assertEqual(self.server.stop(), 0)
         with sqlite3.connect(os.path.join(self.data, DB)) as db:
             db.execute("DELETE FROM server_meta WHERE name = 'domain_key_check'")
         db.close()

@@ -68,14 +68,25 @@ std::unique_ptr<Hsm> MustOpen(const HsmConfig& config) {
 
 const Bytes kNoPublicKey;
 
-// An AES-256 key's wrapped bytes.
-Bytes MustWrapAes(Hsm& hsm) {
+// A new AES-256 key's stored bytes (its derivation input, with SoftHSM).
+Bytes MustGenerateAes(Hsm& hsm) {
   auto generated = hsm.GenerateKey(KeyKind::kAes256);
   INFO(generated.status().message());
   REQUIRE(generated.ok());
   CHECK(generated->public_key.empty());
   return generated->wrapped;
 }
+
+// A throwaway AES-256 key wrapped under the domain key.
+Bytes MustWrapAes(Hsm& hsm) {
+  auto check = hsm.NewDomainKeyCheck();
+  INFO(check.status().message());
+  REQUIRE(check.ok());
+  CHECK(check->size() == 40);  // AES-KWP of 32 bytes
+  return *check;
+}
+
+const std::string kDerivedPrefix = "pkcs11-derived-aes-256:";
 
 trent::Result<KeyHandle> UnwrapAes(Hsm& hsm, const Bytes& wrapped) {
   return hsm.UnwrapKey(StoredKey{KeyKind::kAes256, wrapped, kNoPublicKey});
@@ -167,38 +178,65 @@ TEST_CASE("AES-GCM round trips and detects every alteration") {
   SECTION("wrong key") { expect_invalid(MustNewKey(*hsm), kIv, aad, sealed); }
 }
 
-TEST_CASE("generated keys come out wrapped and unwrap into protected session keys") {
+TEST_CASE("generated AES keys are derived, wrapped ones still unwrap, both into protected "
+          "session keys") {
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
-  const Bytes a = MustWrapAes(*hsm);
-  const Bytes b = MustWrapAes(*hsm);
-  CHECK(a.size() == 40);  // AES-KWP of 32 bytes
-  CHECK(a != b);
+  const Bytes derived = MustGenerateAes(*hsm);
+  CHECK(derived.size() == kDerivedPrefix.size() + 64);  // 32 random bytes in hex
+  CHECK(Str(derived).rfind(kDerivedPrefix, 0) == 0);
+  const Bytes other = MustGenerateAes(*hsm);
+  CHECK(derived != other);
+  {
+    // Two inputs, two keys: what one encrypts, the other does not decrypt.
+    auto a = UnwrapAes(*hsm, derived);
+    auto b = UnwrapAes(*hsm, other);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    auto sealed = hsm->EncryptGcm(*a, kIv, "aad", "data");
+    REQUIRE(sealed.ok());
+    auto crossed = hsm->DecryptGcm(*b, kIv, "aad", Str(*sealed));
+    REQUIRE_FALSE(crossed.ok());
+    CHECK(crossed.status().code() == ErrorCode::kInvalidCiphertext);
+    REQUIRE(hsm->DestroyKey(*a).ok());
+    REQUIRE(hsm->DestroyKey(*b).ok());
+  }
+  // A derivation input is refused for any other kind.
+  CHECK_FALSE(hsm->UnwrapKey(StoredKey{KeyKind::kHmac256, derived, kNoPublicKey}).ok());
+  // Bad hex after the prefix is not a derivation input (nor wrapped bytes).
+  Bytes bad_hex = derived;
+  bad_hex.back() = 'g';
+  CHECK_FALSE(UnwrapAes(*hsm, bad_hex).ok());
 
-  auto key = UnwrapAes(*hsm, a);
-  REQUIRE(key.ok());
-  auto ct = hsm->EncryptGcm(*key, kIv, "aad", "data");
-  REQUIRE(ct.ok());
-  // The same wrapped bytes unwrap to the same key.
-  auto again = UnwrapAes(*hsm, a);
-  REQUIRE(again.ok());
-  CHECK(*again != *key);
-  auto pt = hsm->DecryptGcm(*again, kIv, "aad", Str(*ct));
-  REQUIRE(pt.ok());
-  CHECK(pt->view() == "data");
+  for (const Bytes& a : std::vector<Bytes>{derived, MustWrapAes(*hsm)}) {
+    const bool is_derived = Str(a).rfind(kDerivedPrefix, 0) == 0;
+    INFO((is_derived ? "derived" : "wrapped"));
 
-  auto protection = trent::hsm::InspectKeyForTesting(*hsm, *key);
-  INFO(protection.status().message());
-  REQUIRE(protection.ok());
-  CHECK(protection->sensitive);
-  CHECK_FALSE(protection->extractable);
-  CHECK_FALSE(protection->token_object);
-  CHECK(protection->wrap_refused);
+    auto key = UnwrapAes(*hsm, a);
+    REQUIRE(key.ok());
+    auto ct = hsm->EncryptGcm(*key, kIv, "aad", "data");
+    REQUIRE(ct.ok());
+    // The same stored bytes load the same key.
+    auto again = UnwrapAes(*hsm, a);
+    REQUIRE(again.ok());
+    CHECK(*again != *key);
+    auto pt = hsm->DecryptGcm(*again, kIv, "aad", Str(*ct));
+    REQUIRE(pt.ok());
+    CHECK(pt->view() == "data");
 
-  REQUIRE(hsm->DestroyKey(*key).ok());
-  CHECK_FALSE(hsm->EncryptGcm(*key, kIv, "aad", "data").ok());
-  CHECK_FALSE(hsm->DestroyKey(*key).ok());
-  CHECK(hsm->DecryptGcm(*again, kIv, "aad", Str(*ct)).ok());
+    auto protection = trent::hsm::InspectKeyForTesting(*hsm, *key);
+    INFO(protection.status().message());
+    REQUIRE(protection.ok());
+    CHECK(protection->sensitive);
+    CHECK_FALSE(protection->extractable);
+    CHECK_FALSE(protection->token_object);
+    CHECK(protection->wrap_refused);
+
+    REQUIRE(hsm->DestroyKey(*key).ok());
+    CHECK_FALSE(hsm->EncryptGcm(*key, kIv, "aad", "data").ok());
+    CHECK_FALSE(hsm->DestroyKey(*key).ok());
+    CHECK(hsm->DecryptGcm(*again, kIv, "aad", Str(*ct)).ok());
+  }
 }
 
 TEST_CASE("reopening the same token dir reuses the token and the domain key") {
@@ -208,7 +246,8 @@ TEST_CASE("reopening the same token dir reuses the token and the domain key") {
   std::string sealed;
   {
     auto hsm = MustOpen(config);
-    wrapped = MustWrapAes(*hsm);
+    // A derived key (its version key is derived again at the next start) or a wrapped one.
+    wrapped = GENERATE(0, 1) == 0 ? MustGenerateAes(*hsm) : MustWrapAes(*hsm);
     auto key = UnwrapAes(*hsm, wrapped);
     REQUIRE(key.ok());
     auto ct = hsm->EncryptGcm(*key, kIv, "ctx", "kept across restarts");
@@ -228,17 +267,31 @@ TEST_CASE("reopening the same token dir reuses the token and the domain key") {
 }
 
 TEST_CASE("wrapped bytes from another token or garbage do not unwrap") {
-  Bytes foreign;
+  Bytes foreign, foreign_derived;
+  std::string sealed_there;
   {
     TempDir other;
     auto hsm = MustOpen(AutoInitConfig(other, "other-token"));
     foreign = MustWrapAes(*hsm);
+    foreign_derived = MustGenerateAes(*hsm);
+    auto key = UnwrapAes(*hsm, foreign_derived);
+    REQUIRE(key.ok());
+    auto ct = hsm->EncryptGcm(*key, kIv, "aad", "sealed on the other token");
+    REQUIRE(ct.ok());
+    sealed_there = Str(*ct);
   }
   TempDir dir;
   auto hsm = MustOpen(AutoInitConfig(dir));
   auto from_other = UnwrapAes(*hsm, foreign);
   REQUIRE_FALSE(from_other.ok());
   CHECK(from_other.status().code() == ErrorCode::kInternal);
+  // Another token's derivation input loads (derivation cannot tell), but as another key: it
+  // decrypts nothing made there. Open's domain key check is what refuses another token.
+  auto derived_here = UnwrapAes(*hsm, foreign_derived);
+  REQUIRE(derived_here.ok());
+  auto opened = hsm->DecryptGcm(*derived_here, kIv, "aad", sealed_there);
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().code() == ErrorCode::kInvalidCiphertext);
 
   Bytes garbage(40, 0x5a);
   CHECK_FALSE(UnwrapAes(*hsm, garbage).ok());
@@ -383,6 +436,12 @@ TEST_CASE("with a domain key check, Open creates nothing and needs the same doma
     config.token_label = "another-label";
     config.domain_key_check = check;
     open_fails(config, "no initialised token with this label");
+  }
+  SECTION("a derived key's input is no check: a derivation succeeds under any domain key") {
+    auto hsm = MustOpen(config);
+    config.domain_key_check = MustGenerateAes(*hsm);
+    hsm.reset();
+    open_fails(config, "is not the one");
   }
   SECTION("a damaged check is refused") {
     check[5] ^= 1;

@@ -157,7 +157,7 @@ TEST_CASE("every private and secret key object in the module is sensitive and ne
   const std::vector<hsm::ModuleObject>& objects = *listed;
 
   size_t secret = 0, priv = 0, pub = 0, other = 0, token_secret = 0, token_private = 0,
-         domain_keys = 0, token_keys = 0, generated_in_module = 0, unwrapped = 0,
+         domain_keys = 0, version_keys = 0, token_keys = 0, generated_in_module = 0, unwrapped = 0,
          unwrapped_reported_false = 0;
   for (const hsm::ModuleObject& o : objects) {
     INFO(Describe(o));
@@ -179,18 +179,22 @@ TEST_CASE("every private and secret key object in the module is sensitive and ne
         break;
     }
     if (o.label == "trent-domain-wrapping-key") ++domain_keys;
+    if (o.label == "trent-aes-version-key") ++version_keys;
     if (o.label == "trent-key") ++token_keys;
     CHECK(o.sensitive);
     CHECK_FALSE(o.extractable);
     // CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE: PKCS#11 sets them true only on keys
     // that have been sensitive / not extractable since the module made them. Keys generated
-    // in the module are: the domain key (and its session copy: C_CopyObject keeps them), and
-    // the Ed25519 private keys kept in the token. An unwrapped key came in as ciphertext from
-    // outside the module, so the module cannot vouch for its past, and SoftHSM 2.6.1 reports
-    // both false for every unwrapped object (measured here: all 13 of them); that its
-    // material was generated sensitive and has only ever left the module wrapped under the
-    // domain key is what the SQLite checks (tests/integration/hsm_protection.py) show instead.
-    const bool made_here = o.token_object || o.label == "trent-domain-wrapping-key";
+    // in the module are: the domain key (and its session copy: C_CopyObject keeps them), the
+    // AES version key derived from it, and the Ed25519 private keys kept in the token. An
+    // unwrapped key came in as ciphertext from outside the module, so the module cannot vouch
+    // for its past, and SoftHSM 2.6.1 reports both false for every unwrapped object (measured
+    // here: 11 of the 13 loaded versions; the two AES versions, derived in the module, report
+    // both true); that the material was generated sensitive and has only ever left the module
+    // wrapped under the domain key is what the SQLite checks
+    // (tests/integration/hsm_protection.py) show instead.
+    const bool made_here = o.token_object || o.label == "trent-domain-wrapping-key" ||
+                           o.label == "trent-aes-version-key";
     if (made_here) {
       CHECK(o.always_sensitive);
       CHECK(o.never_extractable);
@@ -225,24 +229,26 @@ TEST_CASE("every private and secret key object in the module is sensitive and ne
   CHECK(loaded_secret == 6);   // two AES versions and four HMAC keys
   CHECK(loaded_private == 8);  // three RSA, four EC and one Ed25519 key
   CHECK(other == 0);
-  // The domain key (token) and its session copy, and one per loaded version.
+  // The domain key (token) and its session copy, the AES version key, and one per loaded
+  // version.
   CHECK(domain_keys == 2);
+  CHECK(version_keys == 1);
   CHECK(token_secret == 1);
-  CHECK(secret == 2 + loaded_secret);
+  CHECK(secret == 3 + loaded_secret);
   // Every private key is a loaded version; the Ed25519 one is the token object itself.
   CHECK(priv == loaded_private);
   CHECK(token_private == token_held);
   CHECK(token_keys == token_held);
   CHECK(pub == key_pairs);
   CHECK(objects.size() == secret + priv + pub);
-  CHECK(generated_in_module == 2 + token_held);
+  CHECK(generated_in_module == 3 + token_held);
   CHECK(unwrapped == loaded_secret + loaded_private - token_held);
   // Not a protection property, only what this module reports (see above).
   WARN("unwrapped key objects: " << unwrapped << ", of which SoftHSM reports "
        << unwrapped_reported_false << " with CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE false");
 
-  // Unloaded, the session holds only the domain key's copy, and the token its domain key and
-  // the Ed25519 key's private key.
+  // Unloaded, the session holds only the domain key's copy and the version key, and the token
+  // its domain key and the Ed25519 key's private key.
   pins.clear();
   open.keys.reset();
   auto after = hsm::ListModuleObjectsForTesting(*open.hsm);
@@ -257,7 +263,7 @@ TEST_CASE("every private and secret key object in the module is sensitive and ne
     }
     if (o.object_class == Class::kPublicKey) ++after_public;
   }
-  CHECK(after_secret == 2);
+  CHECK(after_secret == 3);
   CHECK(after_private == token_held);
   CHECK(after_public == 0);
   CHECK(after->size() == after_secret + after_private);

@@ -1151,16 +1151,23 @@ class Pkcs11Hsm final : public Hsm {
     tmpl.push_back(Attr(CKA_EXTRACTABLE, kTrue));
   }
 
-  // Creates an object from `tmpl`, wraps it under the domain key and destroys it.
-  Result<Bytes> CreateAndWrap(std::vector<CK_ATTRIBUTE>& tmpl, const KindSpec& spec) {
-    std::lock_guard lock(mu_);
-    CK_OBJECT_HANDLE temp;
-    const CK_RV rv = p11_->C_CreateObject(session_, tmpl.data(), tmpl.size(), &temp);
+  // With mu_ held: an object made of given key material; material the module refuses is
+  // kValidation.
+  Result<CK_OBJECT_HANDLE> CreateKeyObject(std::vector<CK_ATTRIBUTE>& tmpl, const KindSpec& spec) {
+    CK_OBJECT_HANDLE object;
+    const CK_RV rv = p11_->C_CreateObject(session_, tmpl.data(), tmpl.size(), &object);
     if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT) {
       return ValidationError(std::string("the module refuses this ") + spec.name +
                              " key material (" + CkrName(rv) + ")");
     }
     if (rv != CKR_OK) return CallFailed("C_CreateObject", spec.name, rv);
+    return object;
+  }
+
+  // Creates an object from `tmpl`, wraps it under the domain key and destroys it.
+  Result<Bytes> CreateAndWrap(std::vector<CK_ATTRIBUTE>& tmpl, const KindSpec& spec) {
+    std::lock_guard lock(mu_);
+    TRY(CK_OBJECT_HANDLE temp, CreateKeyObject(tmpl, spec));
     Result<Bytes> wrapped = Wrap(temp, spec.name);
     const CK_RV destroy_rv = p11_->C_DestroyObject(session_, temp);
     if (!wrapped.ok()) return wrapped.status();
@@ -1588,13 +1595,7 @@ class Pkcs11Hsm final : public Hsm {
     const Bytes id(random_id.data(), random_id.data() + random_id.size());
     for (const CK_ATTRIBUTE& a : TokenPrivateKeyAttributes(id)) tmpl.push_back(a);
     std::lock_guard lock(mu_);
-    CK_OBJECT_HANDLE object;
-    const CK_RV rv = p11_->C_CreateObject(session_, tmpl.data(), tmpl.size(), &object);
-    if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT) {
-      return ValidationError(std::string("the module refuses this ") + spec.name +
-                             " key material (" + CkrName(rv) + ")");
-    }
-    if (rv != CKR_OK) return CallFailed("C_CreateObject", spec.name, rv);
+    TRY_STATUS(CreateKeyObject(tmpl, spec).status());
     return GeneratedKey{TokenObjectReference(id), std::move(parts.spki)};
   }
 

@@ -187,6 +187,7 @@ class FailingImports final : public hsm::Hsm {
     return real_.OffersMechanisms(n);
   }
   Result<hsm::GeneratedKey> GenerateKey(hsm::KeyKind k) override { return real_.GenerateKey(k); }
+  Result<Bytes> NewDomainKeyCheck() override { return real_.NewDomainKeyCheck(); }
   Result<hsm::GeneratedKey> ImportKey(hsm::KeyKind k, const SecretBytes& m) override {
     if (++imports_ >= fail_at_) return InternalError("the module failed (a test)");
     return real_.ImportKey(k, m);

@@ -357,7 +357,7 @@ class Pkcs11Hsm final : public Hsm {
                            "new one");
     }
     TRY_STATUS(CopyDomainKeyIntoSession());
-    if (offered_.count(kAesEcbEncryptData.type) != 0) TRY_STATUS(DeriveVersionKey());
+    if (OffersDerivation()) TRY_STATUS(DeriveVersionKey());
     // What the mechanism list cannot tell (session objects only, all destroyed again).
     TRY(oaep_sha256_native_, ProbeOaepSha256());
     TRY(ed25519_wrappable_, ProbeEd25519Wrap());
@@ -1110,9 +1110,10 @@ class Pkcs11Hsm final : public Hsm {
         Attr(CKA_KEY_TYPE, spec.key_type),
         Attr(CKA_VALUE_LEN, spec.secret_bytes),
         Attr(CKA_TOKEN, kFalse),
-        // Not CKA_PRIVATE, for the reason given in UnwrapSecret: SoftHSM would encrypt the value
-        // under the token key here and decrypt it again in C_WrapKey (60 -> 41 us of CPU per
-        // key). The key is a session object, sensitive, and destroyed right after the wrap.
+        // Not CKA_PRIVATE, for the reason given in LoadedSecretTemplate: SoftHSM would encrypt
+        // the value under the token key here and decrypt it again in C_WrapKey (60 -> 41 us of
+        // CPU per key). The key is a session object, sensitive, and destroyed right after the
+        // wrap.
         Attr(CKA_PRIVATE, kFalse),
         Attr(CKA_SENSITIVE, kTrue),
         // Extractable only so that C_WrapKey accepts it; destroyed right after.
@@ -1522,9 +1523,10 @@ class Pkcs11Hsm final : public Hsm {
   // generator, and its key is AES-256-ECB of that input under the version key (two blocks,
   // 32 bytes), computed inside the module whenever the version is loaded. Creating a key then
   // costs the module one C_GenerateRandom instead of a key generation, a wrap and a destroy
-  // (about 40% of CreateKey's CPU); loading one costs a C_DeriveKey instead of a C_UnwrapKey.
+  // (about 30% of CreateKey's CPU); loading one costs a C_DeriveKey instead of a C_UnwrapKey.
   // As with wrapped bytes, what SQLite holds is useless without the token's domain key, and
   // deleting it deletes the key. Keys imported from a seed, and every other kind, are wrapped.
+  bool OffersDerivation() const { return Offered({kAesEcbEncryptData}).offered; }
   bool DerivesVersions(KeyKind kind) const {
     return kind == KeyKind::kAes256 && version_key_ != CK_INVALID_HANDLE;
   }
@@ -1933,8 +1935,8 @@ class Pkcs11Hsm final : public Hsm {
   // Wrapping and unwrapping use the copy.
   // The copy may also derive, once, the version key (DeriveVersionKey).
   Status CopyDomainKeyIntoSession() {
-    const bool derive = offered_.count(kAesEcbEncryptData.type) != 0;
-    const CK_ATTRIBUTE tmpl[] = {Attr(CKA_TOKEN, kFalse), Attr(CKA_DERIVE, derive ? kTrue : kFalse)};
+    const CK_ATTRIBUTE tmpl[] = {Attr(CKA_TOKEN, kFalse),
+                                 Attr(CKA_DERIVE, OffersDerivation() ? kTrue : kFalse)};
     CK_OBJECT_HANDLE copy;
     const CK_RV rv = p11_->C_CopyObject(session_, domain_key_, const_cast<CK_ATTRIBUTE*>(tmpl),
                                         std::size(tmpl), &copy);

@@ -32,7 +32,10 @@ Result<Bytes> RandomBytes(size_t n) {
 }
 
 // What the key quota counts keys by.
-std::string QuotaScope(const Key& key) { return key.account + ":" + key.region; }
+std::string QuotaScope(std::string_view account, std::string_view region) {
+  return std::string(account) + ":" + std::string(region);
+}
+std::string QuotaScope(const Key& key) { return QuotaScope(key.account, key.region); }
 
 // The key quota counts customer keys only, as AWS's does.
 bool CountedByQuota(const Key& key) { return key.key_manager == kCustomerKeyManager; }
@@ -1069,15 +1072,10 @@ std::vector<KeyPtr> KeyStore::ListIn(const KeyScope& scope) const {
   return out;
 }
 
-int64_t KeyStore::CustomerKeyCount(std::string_view account, std::string_view region) const {
-  int64_t n = 0;
-  ReaderLock lock(mu_);
-  for (const SeqEntry& e : by_seq_) {
-    if (e.key && e.key->account == account && e.key->region == region && CountedByQuota(*e.key)) {
-      ++n;
-    }
-  }
-  return n;
+int64_t KeyStore::CustomerKeyCount(std::string_view account, std::string_view region) {
+  MutexLock write(write_mu_);
+  auto known = key_count_.find(QuotaScope(account, region));
+  return known == key_count_.end() ? 0 : known->second;
 }
 
 size_t KeyStore::size() const {

@@ -119,9 +119,9 @@ class KeyStore {
   std::vector<KeyPtr> ListIn(const KeyScope& scope) const EXCLUDES(mu_);
   // How many keys the store holds, of every account and region.
   size_t size() const EXCLUDES(mu_);
-  // The customer keys of (account, region), every state counted, as the key quota counts them.
-  int64_t CustomerKeyCount(std::string_view account, std::string_view region) const
-      EXCLUDES(mu_);
+  // The customer keys of (account, region), every state counted: the key quota's own count.
+  int64_t CustomerKeyCount(std::string_view account, std::string_view region)
+      EXCLUDES(write_mu_);
   // How many keys the quota lets an account hold in one region.
   int64_t key_quota() const { return key_quota_; }
 

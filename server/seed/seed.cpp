@@ -583,6 +583,12 @@ Status CheckSame(const SeedKey& key, const kms::Key& existing) {
   return Status::Ok();
 }
 
+// An alias whose TargetKeyId names no key of the seed's account and region.
+Status NoSuchTarget(const Seed& seed, const SeedAlias& alias) {
+  return Bad(alias.entry, "TargetKeyId " + alias.target_key_id + " is no key of account " +
+                              seed.account + " in " + seed.region);
+}
+
 // What Apply is to create, decided on the store as it is before anything is created.
 struct Plan {
   std::vector<SeedKey*> keys;
@@ -591,7 +597,7 @@ struct Plan {
 
 // Every entry checked against the store: what a creation would refuse is refused here, before
 // anything is created. Counts what exists already into `applied`.
-Result<Plan> CheckPlan(Seed& seed, const kms::KeyStore& keys, Applied& applied) {
+Result<Plan> CheckPlan(Seed& seed, kms::KeyStore& keys, Applied& applied) {
   Plan plan;
   std::set<std::string> new_ids;
   for (SeedKey& key : seed.keys) {
@@ -629,8 +635,7 @@ Result<Plan> CheckPlan(Seed& seed, const kms::KeyStore& keys, Applied& applied) 
     if (new_ids.count(alias.target_key_id) == 0) {
       kms::KeyPtr target = keys.Find(alias.target_key_id);
       if (!target || target->account != seed.account || target->region != seed.region) {
-        return Bad(alias.entry, "TargetKeyId " + alias.target_key_id + " is no key of account " +
-                                    seed.account + " in " + seed.region);
+        return NoSuchTarget(seed, alias);
       }
       if (Status usable = kms::RequireAliasTarget(*target); !usable.ok()) {
         return Bad(alias.entry, usable.message());
@@ -670,8 +675,7 @@ Status CreatePlanned(Seed& seed, const Plan& plan, kms::KeyStore& keys, int64_t 
   for (const SeedAlias* alias : plan.aliases) {
     kms::KeyPtr target = keys.Find(alias->target_key_id);
     if (!target) {
-      return Bad(alias->entry, "TargetKeyId " + alias->target_key_id + " is no key of account " +
-                                   seed.account + " in " + seed.region);
+      return NoSuchTarget(seed, *alias);
     }
     Status created = keys.CreateAlias(seed.account, seed.region, alias->name, *target, now_ms);
     if (!created.ok()) return Bad(alias->entry, created.message());

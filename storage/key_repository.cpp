@@ -6,6 +6,7 @@
 
 #include "storage/schema.h"
 #include "storage/sqlite_db.h"
+#include "storage/wal_write_batching.h"
 
 namespace trent::storage {
 namespace {
@@ -127,8 +128,9 @@ class SqliteKeyRepository final : public KeyRepository {
 };
 
 Status SqliteKeyRepository::Init(const std::string& path) {
-  // Calls are serialised by mu_, so SQLite's own connection mutex is not needed.
-  TRY(db_, OpenReadWrite(path, SQLITE_OPEN_NOMUTEX));
+  // Calls are serialised by mu_, so SQLite's own connection mutex is not needed. Every commit
+  // is synced (Configure), so its WAL frames may be written together (wal_write_batching.h).
+  TRY(db_, OpenReadWrite(path, SQLITE_OPEN_NOMUTEX, WalWriteBatchingVfs()));
   sqlite3* raw = db_.get();
   TRY_STATUS(Configure());
   TRY(tx_, TxStatements::Prepare(raw));

@@ -21,12 +21,12 @@ Status SqliteError(sqlite3* db, std::string_view what) {
   return InternalError(std::move(message));
 }
 
-Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags) {
+Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags, const char* vfs) {
   // How long a connection waits for a lock another connection (of this process) holds.
   constexpr int kBusyTimeoutMs = 5000;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | extra_flags, nullptr);
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | extra_flags, vfs);
   SqliteDb db(raw);  // closed on every path, even when the open failed
   if (rc != SQLITE_OK) return SqliteError(raw, "open");
   if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");

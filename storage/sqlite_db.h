@@ -31,7 +31,9 @@ Status SqliteError(sqlite3* db, std::string_view what);
 // Opens, creating it if needed, the database file at `path` for reading and writing, with
 // `extra_flags` (SQLITE_OPEN_*) and a busy timeout for locks other connections hold. A file
 // SQLite could open only read-only is an error (it quietly falls back to read-only otherwise).
-Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags = 0);
+// `vfs`: the name of the VFS to open it with; nullptr: SQLite's default.
+Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags = 0,
+                               const char* vfs = nullptr);
 
 // Runs SQL text (one or more statements) that takes no parameters and returns no rows.
 Status ExecSql(sqlite3* db, const char* sql);

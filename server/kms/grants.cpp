@@ -1,12 +1,11 @@
 #include "server/kms/grants.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "common/base64.h"
 #include "common/bytes.h"
+#include "common/random.h"
 #include "server/kms/key_spec.h"
 
 namespace trent::kms {
@@ -74,7 +73,7 @@ Status InvalidGrantToken() {
 
 Result<std::string> NewGrantId() {
   uint8_t random[kGrantIdSize / 2];
-  if (RAND_bytes(random, sizeof random) != 1) return InternalError("no randomness for a grant id");
+  if (!FillRandom(random, sizeof random)) return InternalError("no randomness for a grant id");
   return HexEncode(random, sizeof random);
 }
 
@@ -87,7 +86,7 @@ Result<std::string> NewGrantToken(std::string_view key_id, std::string_view gran
   raw.push_back(kTokenVersion);
   raw.append(key_id).append(grant_id);
   uint8_t nonce[kNonceSize];
-  if (RAND_bytes(nonce, sizeof nonce) != 1) return InternalError("no randomness for a grant token");
+  if (!FillRandom(nonce, sizeof nonce)) return InternalError("no randomness for a grant token");
   raw.append(reinterpret_cast<const char*>(nonce), sizeof nonce);
   std::string token;
   Base64EncodeAppend(raw, token);

@@ -1,9 +1,8 @@
 #include "server/kms/identifiers.h"
 
-#include <openssl/rand.h>
-
 #include <cctype>
 
+#include "common/random.h"
 #include "common/uuid.h"
 
 namespace trent::kms {
@@ -30,7 +29,7 @@ bool IsKeyId(std::string_view s) {
 
 Result<std::string> NewUuid() {
   uint8_t random[16];
-  if (RAND_bytes(random, sizeof random) != 1) return InternalError("no randomness for a key id");
+  if (!FillRandom(random, sizeof random)) return InternalError("no randomness for a key id");
   std::string out;
   FormatUuidV4(random, out);
   return out;

@@ -1,29 +1,8 @@
 #include "server/kms/key_crypto.h"
 
-#include <openssl/rand.h>
-
-#include <cstring>
+#include "common/random.h"
 
 namespace trent::kms {
-namespace {
-
-// Random IVs, drawn from OpenSSL's generator in batches: each RAND_bytes call costs a getpid()
-// system call (OpenSSL's fork check), a noticeable share of an Encrypt request.
-bool NextRandomIv(uint8_t iv[hsm::kGcmIvSize]) {
-  constexpr size_t kBatch = 340 * hsm::kGcmIvSize;
-  thread_local uint8_t pool[kBatch];
-  thread_local size_t used = kBatch;
-  if (used == kBatch) {
-    if (RAND_bytes(pool, sizeof pool) != 1) return false;
-    used = 0;
-  }
-  std::memcpy(iv, pool + used, hsm::kGcmIvSize);
-  SecureWipe(pool + used, hsm::kGcmIvSize);  // each IV is handed out once
-  used += hsm::kGcmIvSize;
-  return true;
-}
-
-}  // namespace
 
 Status InvalidCiphertext() {
   // AWS gives no reason, not even a message: {"__type":"InvalidCiphertextException"}.
@@ -35,7 +14,7 @@ Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintex
   const KeyVersion& version = key.current_version();
   TRY(auto pin, store_.HandleFor(key, version));
   uint8_t iv[hsm::kGcmIvSize];
-  if (!NextRandomIv(iv)) return InternalError("no randomness for the IV");
+  if (!FillRandom(iv, sizeof iv)) return InternalError("no randomness for the IV");
   std::string blob = MakeHeader(AsStringView(version.id), iv);
   std::string aad = blob;
   AppendCanonicalContext(context, aad);

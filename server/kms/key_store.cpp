@@ -2,14 +2,15 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <utility>
 
+#include "common/random.h"
 #include "server/kms/identifiers.h"
 #include "server/kms/key_policy.h"
 #include "server/kms/last_usage.h"
@@ -25,7 +26,7 @@ constexpr size_t kPurgeBatchKeys = 64;
 
 Result<Bytes> RandomBytes(size_t n) {
   Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) {
+  if (!FillRandom(b.data(), n)) {
     return InternalError("no randomness for a key version");
   }
   return b;
@@ -355,29 +356,42 @@ struct KeyStore::Change {
   }
 };
 
-// A caller blocked in Commit, woken once: to lead the next batch, or with its changes done.
-// Woken through its own mutex, not the queue's: a woken caller does not then block on the
-// queue's lock, and the waker lets go of the Waiter (on the caller's stack) when it unlocks.
+// A caller blocked in Commit until the committer has committed its changes. Woken through its
+// own mutex, not the queue's: the committer does not hold the queue up while it wakes callers,
+// and lets go of the Waiter (on the caller's stack) when it unlocks.
 struct KeyStore::Waiter {
-  enum class Turn { kWait, kLead, kDone };
   explicit Waiter(std::span<Change> changes) : changes(changes) {}
 
-  void Give(Turn next) {
+  void Done() {
     std::lock_guard lock(mu);
-    turn = next;
+    done = true;
     wake.notify_one();
   }
-  Turn AwaitTurn() {
+  void AwaitDone() {
     std::unique_lock lock(mu);
-    wake.wait(lock, [&] { return turn != Turn::kWait; });
-    return turn;
+    wake.wait(lock, [&] { return done; });
   }
 
   std::span<Change> changes;
   std::mutex mu;
   std::condition_variable wake;
-  Turn turn = Turn::kWait;  // guarded by mu
+  bool done = false;  // guarded by mu
 };
+
+KeyStore::KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
+                   size_t key_cache_size)
+    : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size), key_quota_(key_quota) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+KeyStore::~KeyStore() {
+  {
+    MutexLock queue(queue_mu_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_one();
+  committer_.join();
+}
 
 Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
                                                  int64_t key_quota, size_t key_cache_size) {
@@ -742,39 +756,39 @@ Result<size_t> KeyStore::Purge(const std::vector<KeyPtr>& keys, bool uncondition
 
 void KeyStore::Commit(std::span<Change> changes) {
   Waiter self(changes);
-  bool alone;
   {
     MutexLock queue(queue_mu_);
     waiting_.push_back(&self);
-    alone = waiting_.size() == 1;  // nobody is committing: this caller leads
   }
-  if (!alone && self.AwaitTurn() == Waiter::Turn::kDone) return;
+  queue_changed_.notify_one();
+  self.AwaitDone();
+}
 
-  // In front: commit for every caller queued so far (up to a batch's worth), self first.
-  std::vector<Waiter*> group;
-  {
-    MutexLock queue(queue_mu_);
-    size_t batched = 0;
-    for (Waiter* w : waiting_) {
-      if (!group.empty() && batched + w->changes.size() > kMaxBatchChanges) break;
-      group.push_back(w);
-      batched += w->changes.size();
+void KeyStore::CommitLoop() {
+  for (;;) {
+    // Everything queued so far, up to a batch's worth; the callers that queue meanwhile make
+    // the next batch, committed as soon as this one is, without waking anyone first.
+    std::vector<Waiter*> group;
+    {
+      MutexLock queue(queue_mu_);
+      queue_changed_.wait(queue_mu_, [this]() NO_THREAD_SAFETY_ANALYSIS {
+        return stopping_ || !waiting_.empty();
+      });
+      if (waiting_.empty()) return;  // stopping, and nobody waits
+      size_t batched = 0;
+      while (!waiting_.empty()) {
+        Waiter* w = waiting_.front();
+        if (!group.empty() && batched + w->changes.size() > kMaxBatchChanges) break;
+        group.push_back(w);
+        batched += w->changes.size();
+        waiting_.pop_front();
+      }
     }
-  }
-  {
-    MutexLock write(write_mu_);
-    CommitGroup(group);
-  }
-  Waiter* next = nullptr;
-  {
-    MutexLock queue(queue_mu_);
-    for (size_t i = 0; i < group.size(); ++i) waiting_.pop_front();
-    if (!waiting_.empty()) next = waiting_.front();
-  }
-  // The next batch first: its commit then overlaps the answers of this one.
-  if (next) next->Give(Waiter::Turn::kLead);
-  for (Waiter* w : group) {
-    if (w != &self) w->Give(Waiter::Turn::kDone);
+    {
+      MutexLock write(write_mu_);
+      CommitGroup(group);
+    }
+    for (Waiter* w : group) w->Done();
   }
 }
 

@@ -4,11 +4,12 @@
 // Thread-safe. Readers get immutable snapshots (KeyPtr) and never wait for the disk. Every
 // change to a key goes through one write path (LevelDB's VersionEdit + LogAndApply): it is
 // decided on the current key under the writer lock, persisted, then published as a new
-// snapshot. Concurrent changes are committed together: the first waiting caller takes every
+// snapshot. Concurrent changes are committed together: one committer thread takes every
 // pending change, writes them in one transaction with one fsync, publishes them and answers
-// each (group commit).
+// each (group commit), then goes straight on to the changes queued meanwhile.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -99,6 +101,10 @@ class KeyStore {
   // most `key_cache_size` key versions are kept unwrapped in the HSM.
   static Result<std::unique_ptr<KeyStore>> Load(storage::KeyRepository& repo, hsm::Hsm& hsm,
                                                 int64_t key_quota, size_t key_cache_size);
+  // Commits what is queued, then stops the committer.
+  ~KeyStore();
+  KeyStore(const KeyStore&) = delete;
+  KeyStore& operator=(const KeyStore&) = delete;
 
   // Generates the first key version in the HSM and stores the key durably. When the key is
   // not stored (refused, or the disk fails), what the HSM made for it is removed again.
@@ -206,12 +212,13 @@ class KeyStore {
   using StagedAliases = std::unordered_map<std::string, AliasPtr>;
 
   KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
-           size_t key_cache_size)
-      : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size), key_quota_(key_quota) {}
+           size_t key_cache_size);
 
-  // Queues `changes`, waits until they are committed (by this thread or another) and leaves
-  // each one's outcome in it.
+  // Queues `changes`, waits until the committer has committed them and leaves each one's
+  // outcome in it.
   void Commit(std::span<Change> changes) EXCLUDES(queue_mu_, write_mu_, mu_);
+  // The committer thread: commits what is queued, batch after batch, until the store goes.
+  void CommitLoop() EXCLUDES(queue_mu_, write_mu_, mu_);
   // Decides, persists and publishes the changes of `waiters`, in order.
   void CommitGroup(const std::vector<Waiter*>& waiters) REQUIRES(write_mu_) EXCLUDES(mu_);
   // Decides one change on the keys and aliases as `staged` and `aliases` leave them, adding
@@ -255,9 +262,11 @@ class KeyStore {
   std::function<void(size_t)> commit_observer_;
   const int64_t key_quota_;
 
-  // Callers waiting for their changes to be committed; the one in front commits for all.
+  // Callers waiting for their changes to be committed, in order.
   Mutex queue_mu_;
   std::deque<Waiter*> waiting_ GUARDED_BY(queue_mu_);
+  std::condition_variable_any queue_changed_;  // a caller queued, or the store is going
+  bool stopping_ GUARDED_BY(queue_mu_) = false;
 
   // Held by the thread committing a batch, from the decisions to the publication, so that
   // each change is decided on the key as the previous change left it.
@@ -294,6 +303,9 @@ class KeyStore {
   std::set<std::string, std::less<>> keys_with_grants_ GUARDED_BY(mu_);
   // The slots of the aliases of each key that has some.
   std::unordered_map<std::string, std::set<std::string>> alias_slots_of_key_ GUARDED_BY(mu_);
+
+  // Last: started when everything it uses exists, joined before any of it goes.
+  std::thread committer_;
 };
 
 }  // namespace trent::kms

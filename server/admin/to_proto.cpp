@@ -101,7 +101,7 @@ void ToProto(const kms::Key& key, const std::vector<kms::AliasPtr>& aliases,
     SetTimestamp(alias->created_at_ms, a->mutable_creation_date());
     SetTimestamp(alias->updated_at_ms, a->mutable_last_updated_date());
   }
-  out->set_policy(key.policy);
+  out->set_policy(key.policy->text);
   for (const kms::GrantPtr& grant : key.grants) ToProto(*grant, out->add_grants());
   if (key.last_usage) {
     if (std::optional<kms::Usage> usage = key.last_usage->Read()) {

@@ -15,6 +15,7 @@
 #include "hsm/hsm.h"
 #include "policy/grant.h"
 #include "policy/policy.h"
+#include "server/kms/key_policy.h"
 #include "server/kms/key_spec.h"
 
 namespace trent::kms {
@@ -79,8 +80,7 @@ struct Key {
   KeyState state = KeyState::kEnabled;
   std::optional<int64_t> deletion_date_ms;
   std::optional<int32_t> pending_window_days;
-  std::string policy;                     // the key policy's text, as stored and returned
-  policy::DocumentPtr policy_document;    // the same, parsed: what authorization evaluates
+  KeyPolicyPtr policy;                    // never null
   // Automatic rotation: both set while it is enabled (see rotation.h).
   std::optional<int32_t> rotation_period_days;
   std::optional<int64_t> next_rotation_ms;

@@ -1,5 +1,8 @@
 #include "server/kms/key_policy.h"
 
+#include <mutex>
+#include <unordered_map>
+
 namespace trent::kms {
 
 std::string DefaultKeyPolicy(std::string_view account) {
@@ -34,6 +37,28 @@ Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text) {
                       std::to_string(kMaxKeyPolicyBytes) + " bytes.");
   }
   return policy::Parse(text, policy::Kind::kKeyPolicy);
+}
+
+KeyPolicyPtr MakeKeyPolicy(std::string text, policy::DocumentPtr document) {
+  return std::make_shared<const KeyPolicy>(KeyPolicy{std::move(text), std::move(document)});
+}
+
+Result<KeyPolicyPtr> DefaultKeyPolicyOf(std::string_view account) {
+  // As many entries as accounts that hold keys, which the configured identities bound.
+  static std::mutex mu;
+  static std::unordered_map<std::string, KeyPolicyPtr> by_account;
+  std::lock_guard lock(mu);
+  KeyPolicyPtr& policy = by_account[std::string(account)];
+  if (!policy) {
+    std::string text = DefaultKeyPolicy(account);
+    Result<policy::DocumentPtr> document = ParseKeyPolicy(text);
+    if (!document.ok()) {
+      return InternalError("the default key policy does not parse: " +
+                           document.status().message());
+    }
+    policy = MakeKeyPolicy(std::move(text), *std::move(document));
+  }
+  return policy;
 }
 
 }  // namespace trent::kms

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,19 @@ std::string DefaultKeyPolicy(std::string_view account);
 // `text` as a key policy document: LimitExceededException beyond kMaxKeyPolicyBytes,
 // MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy.
 Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text);
+
+// A key's policy: the text exactly as stored and returned, and the document authorization
+// evaluates. Immutable, so keys with the same policy share one (most keys hold their account's
+// default: one copy per account instead of one per key).
+struct KeyPolicy {
+  std::string text;
+  policy::DocumentPtr document;
+};
+using KeyPolicyPtr = std::shared_ptr<const KeyPolicy>;
+
+// `text` with its parsed `document`.
+KeyPolicyPtr MakeKeyPolicy(std::string text, policy::DocumentPtr document);
+// The default key policy of `account` (DefaultKeyPolicy), parsed once per account.
+Result<KeyPolicyPtr> DefaultKeyPolicyOf(std::string_view account);
 
 }  // namespace trent::kms

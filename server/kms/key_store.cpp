@@ -109,7 +109,7 @@ storage::KeyRow ToRow(const Key& key) {
   row.key_state = KeyStateName(key.state);
   row.deletion_date_ms = key.deletion_date_ms;
   row.pending_window_days = key.pending_window_days;
-  row.policy = key.policy;
+  row.policy = key.policy->text;
   row.current_version_id = key.current_version().id;
   row.rotation_period_days = key.rotation_period_days;
   row.next_rotation_ms = key.next_rotation_ms;
@@ -123,8 +123,8 @@ storage::KeyRow ToRow(const Key& key) {
 }
 
 // Parsed key policies by text, while the store loads: keys with the same policy (most hold
-// their account's default) share one parsed document.
-using ParsedPolicies = std::unordered_map<std::string, policy::DocumentPtr>;
+// their account's default) share one KeyPolicy.
+using ParsedPolicies = std::unordered_map<std::string, KeyPolicyPtr>;
 
 // Gives `key` its stored policy text `stored` and the parsed document. A key stored without a
 // policy (made before trent kept one for every key) gets its account's default key policy, as
@@ -134,25 +134,24 @@ using ParsedPolicies = std::unordered_map<std::string, policy::DocumentPtr>;
 // only checked that Policy was a JSON object) is replaced by the default too, with a warning:
 // the key stays usable by its account, and GetKeyPolicy shows the policy that is enforced.
 Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
-  key.policy = stored.empty() ? DefaultKeyPolicy(key.account) : std::move(stored);
-  if (auto it = parsed.find(key.policy); it != parsed.end()) {
-    key.policy_document = it->second;
+  if (stored.empty()) {
+    TRY(key.policy, DefaultKeyPolicyOf(key.account));
     return Status::Ok();
   }
-  Result<policy::DocumentPtr> document = ParseKeyPolicy(key.policy);
+  if (auto it = parsed.find(stored); it != parsed.end()) {
+    key.policy = it->second;
+    return Status::Ok();
+  }
+  Result<policy::DocumentPtr> document = ParseKeyPolicy(stored);
   if (!document.ok()) {
     spdlog::warn("key {}: its stored key policy is not valid ({}); it gets the default key "
                  "policy instead",
                  key.id, document.status().message());
-    key.policy = DefaultKeyPolicy(key.account);
-    document = ParseKeyPolicy(key.policy);
-    if (!document.ok()) {
-      return InternalError("the default key policy does not parse: " +
-                           document.status().message());
-    }
+    TRY(key.policy, DefaultKeyPolicyOf(key.account));
+    return Status::Ok();
   }
-  key.policy_document = *document;
-  parsed.emplace(key.policy, key.policy_document);
+  key.policy = MakeKeyPolicy(stored, *std::move(document));
+  parsed.emplace(std::move(stored), key.policy);
   return Status::Ok();
 }
 
@@ -561,15 +560,17 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   key->description = spec.description;
   key->key_usage = spec.key_usage;
   key->key_spec = spec.key_spec;
-  key->policy = spec.policy.empty() ? DefaultKeyPolicy(spec.account) : spec.policy;
-  key->policy_document = spec.policy_document;
-  if (!key->policy_document) {
-    // trent's own texts (the default policy, an AWS managed key's): they always parse.
-    Result<policy::DocumentPtr> document = ParseKeyPolicy(key->policy);
+  if (spec.policy.empty()) {
+    TRY(key->policy, DefaultKeyPolicyOf(spec.account));
+  } else if (spec.policy_document) {
+    key->policy = MakeKeyPolicy(spec.policy, spec.policy_document);
+  } else {
+    // trent's own texts (an AWS managed key's): they always parse.
+    Result<policy::DocumentPtr> document = ParseKeyPolicy(spec.policy);
     if (!document.ok()) {
       return InternalError("a new key's policy does not parse: " + document.status().message());
     }
-    key->policy_document = *std::move(document);
+    key->policy = MakeKeyPolicy(spec.policy, *std::move(document));
   }
   key->tags = spec.tags;
   key->key_manager = spec.key_manager;

@@ -336,7 +336,7 @@ Status AuthorizeKey(const Call& call, std::string_view action, const kms::Key& k
   RequestConditions conditions(call, action, &key, request_alias, s);
   const policy::Request request{action, call.principal_arn, call.account, key.arn, &conditions};
   policy::DecisionInputs in;
-  in.key_policy = policy::Evaluate(*key.policy_document, request);
+  in.key_policy = policy::Evaluate(*key.policy->document, request);
   in.identity = IdentityVerdict(call, request);
   in.caller_is_root = policy::IsAccountPrincipal(call.principal_arn);
   in.cross_account = key.account != call.account;

@@ -9,10 +9,10 @@ Result<Output> PutKeyPolicy(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(RequireDefaultPolicyName(in));
   TRY(policy::DocumentPtr document, ReadNewKeyPolicy(call, in, key->arn, key->account, s));
-  std::string text(*GetString(in, "Policy"));
-  TRY_STATUS(s.keys.Update(*key, [&text, &document](kms::Key& k) {
-    k.policy = std::move(text);
-    k.policy_document = std::move(document);
+  kms::KeyPolicyPtr policy =
+      kms::MakeKeyPolicy(std::string(*GetString(in, "Policy")), std::move(document));
+  TRY_STATUS(s.keys.Update(*key, [&policy](kms::Key& k) {
+    k.policy = policy;
     return Status::Ok();
   }).status());
   return Output{};

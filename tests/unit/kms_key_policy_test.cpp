@@ -61,12 +61,16 @@ TEST_CASE("every key the store makes or loads holds its policy text and parsed d
   const std::string custom = PolicyOfSize(200);
   auto made_default = open.keys->Create(Spec(), 0);
   auto made_custom = open.keys->Create(Spec(custom), 0);
+  auto another_default = open.keys->Create(Spec(), 0);
   REQUIRE(made_default.ok());
   REQUIRE(made_custom.ok());
-  CHECK((*made_default)->policy == DefaultKeyPolicy("444455556666"));
-  CHECK((*made_default)->policy_document != nullptr);
-  CHECK((*made_custom)->policy == custom);
-  CHECK((*made_custom)->policy_document != nullptr);
+  REQUIRE(another_default.ok());
+  CHECK((*made_default)->policy->text == DefaultKeyPolicy("444455556666"));
+  CHECK((*made_default)->policy->document != nullptr);
+  CHECK((*made_custom)->policy->text == custom);
+  CHECK((*made_custom)->policy->document != nullptr);
+  // Keys of an account made without a policy share its one default, text and document.
+  CHECK((*another_default)->policy == (*made_default)->policy);
 
   // A chosen id is kept (CreateKey chooses it to check a policy against the key's ARN).
   NewKeySpec chosen = Spec();
@@ -80,7 +84,10 @@ TEST_CASE("every key the store makes or loads holds its policy text and parsed d
                                  std::pair{(*made_custom)->id, custom}}) {
     KeyPtr loaded = open.keys->Find(id);
     REQUIRE(loaded != nullptr);
-    CHECK(loaded->policy == text);
-    CHECK(loaded->policy_document != nullptr);
+    CHECK(loaded->policy->text == text);
+    CHECK(loaded->policy->document != nullptr);
   }
+  // Loaded keys with the same policy text share one.
+  CHECK(open.keys->Find((*made_default)->id)->policy ==
+        open.keys->Find((*another_default)->id)->policy);
 }

@@ -30,6 +30,7 @@
 #include "server/config.h"
 #include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
+#include "server/huge_page_heap.h"
 #include "server/kms/deletion_sweeper.h"
 #include "server/kms/key_crypto.h"
 #include "server/kms/key_store.h"
@@ -389,6 +390,7 @@ int Serve(const Config& config) {
 }  // namespace trent
 
 int main(int argc, char** argv) {
+  trent::RestartWithHugePageHeap(argv);
   auto config = trent::ParseConfig(argc, argv, TRENT_DEFAULT_PKCS11_MODULE);
   if (!config.ok()) {
     std::cerr << "trentd: " << config.status().message() << "\n";

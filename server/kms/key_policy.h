@@ -22,7 +22,9 @@ constexpr size_t kMaxKeyPolicyBytes = 32768;
 
 // AWS's default key policy for a key of `account` made without a policy (CreateKey without
 // Policy): the account's root may do anything with the key, which lets the account's IAM
-// policies give access to it. The text exactly as GetKeyPolicy returns it.
+// policies give access to it. The text exactly as GetKeyPolicy returns it. Keys holding it are
+// stored without a policy text and get this one when loaded: a change to it would change
+// their policy, so it must come with a schema migration that writes the old text into them.
 std::string DefaultKeyPolicy(std::string_view account);
 
 // `text` as a key policy document: LimitExceededException beyond kMaxKeyPolicyBytes,

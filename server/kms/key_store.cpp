@@ -109,7 +109,10 @@ storage::KeyRow ToRow(const Key& key) {
   row.key_state = KeyStateName(key.state);
   row.deletion_date_ms = key.deletion_date_ms;
   row.pending_window_days = key.pending_window_days;
-  row.policy = key.policy->text;
+  // A key holding its account's default policy stores none (LoadPolicy gives it back): the
+  // default text would be most of the row, of the database and of the time to load it.
+  Result<KeyPolicyPtr> default_policy = DefaultKeyPolicyOf(key.account);
+  if (!default_policy.ok() || *default_policy != key.policy) row.policy = key.policy->text;
   row.current_version_id = key.current_version().id;
   row.rotation_period_days = key.rotation_period_days;
   row.next_rotation_ms = key.next_rotation_ms;
@@ -127,15 +130,16 @@ storage::KeyRow ToRow(const Key& key) {
 using ParsedPolicies = std::unordered_map<std::string, KeyPolicyPtr>;
 
 // Gives `key` its stored policy text `stored` and the parsed document. A key stored without a
-// policy (made before trent kept one for every key) gets its account's default key policy, as
-// AWS gives a key made without one; computing it here, rather than writing it into the rows in
-// a schema migration, keeps the text in one place (DefaultKeyPolicy). A stored policy that
+// policy (one holding its account's default, which ToRow does not store, or one made before
+// trent kept a policy for every key) gets its account's default key policy, as AWS gives a key
+// made without one; the text stays in one place (DefaultKeyPolicy). A stored policy that
 // ParseKeyPolicy refuses (possible for keys made before policies were validated, when CreateKey
 // only checked that Policy was a JSON object) is replaced by the default too, with a warning:
 // the key stays usable by its account, and GetKeyPolicy shows the policy that is enforced.
 Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
-  if (stored.empty()) {
-    TRY(key.policy, DefaultKeyPolicyOf(key.account));
+  TRY(KeyPolicyPtr default_policy, DefaultKeyPolicyOf(key.account));
+  if (stored.empty() || stored == default_policy->text) {
+    key.policy = std::move(default_policy);
     return Status::Ok();
   }
   if (auto it = parsed.find(stored); it != parsed.end()) {
@@ -147,7 +151,7 @@ Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
     spdlog::warn("key {}: its stored key policy is not valid ({}); it gets the default key "
                  "policy instead",
                  key.id, document.status().message());
-    TRY(key.policy, DefaultKeyPolicyOf(key.account));
+    key.policy = std::move(default_policy);
     return Status::Ok();
   }
   key.policy = MakeKeyPolicy(stored, *std::move(document));

@@ -2,7 +2,9 @@
 // and the parsed document every key the store makes or loads holds.
 #include <catch.hpp>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "server/kms/key_policy.h"
 #include "server/kms/key_store.h"
@@ -90,4 +92,39 @@ TEST_CASE("every key the store makes or loads holds its policy text and parsed d
   // Loaded keys with the same policy text share one.
   CHECK(open.keys->Find((*made_default)->id)->policy ==
         open.keys->Find((*another_default)->id)->policy);
+}
+
+TEST_CASE("a key with its account's default policy is stored without the text, and a row with "
+          "the default text (stored before) loads as that same default") {
+  testing::TempDir dir;
+  testing::OpenStore open(dir.path);
+  auto made_default = open.keys->Create(Spec(), 0);
+  auto made_custom = open.keys->Create(Spec(PolicyOfSize(200)), 0);
+  REQUIRE(made_default.ok());
+  REQUIRE(made_custom.ok());
+  std::map<std::string, std::string> stored;  // policy text by key id
+  std::vector<storage::KeyRow> rows;
+  REQUIRE(open.repo->LoadAll([&](storage::KeyRow& row) {
+    stored[row.key_id] = row.policy;
+    rows.push_back(row);
+    return Status::Ok();
+  }).ok());
+  CHECK(stored[(*made_default)->id].empty());
+  CHECK(stored[(*made_custom)->id] == PolicyOfSize(200));
+
+  // As a trentd of the previous version stored it: the default text in the row.
+  storage::KeyRow old = rows.front().key_id == (*made_default)->id ? rows.front() : rows.back();
+  old.policy = DefaultKeyPolicy("444455556666");
+  old.versions.clear();  // an update writes only the versions it adds
+  std::vector<storage::KeyWrite> writes(1);
+  writes[0].kind = storage::KeyWrite::Kind::kUpdate;
+  writes[0].key = old;
+  Status applied = open.repo->Apply(writes);
+  INFO(applied.message());
+  REQUIRE(applied.ok());
+  open.Reload();
+  auto fresh = open.keys->Create(Spec(), 0);
+  REQUIRE(fresh.ok());
+  CHECK(open.keys->Find(old.key_id)->policy == (*fresh)->policy);
+  CHECK((*fresh)->policy->text == DefaultKeyPolicy("444455556666"));
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <thread>
@@ -296,6 +297,10 @@ Result<Config> ParseConfig(int argc, char** argv, const std::string& default_mod
   // generator beside it, one network thread serves more requests than two.
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency() / 2);
   return config;
+}
+
+std::string KeyDatabasePath(const Config& config) {
+  return (std::filesystem::path(config.data_dir) / "trent.db").string();
 }
 
 }  // namespace trent

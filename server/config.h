@@ -49,4 +49,7 @@ Result<Config> ParseConfig(int argc, char** argv, const std::string& default_mod
 
 const char* UsageText();
 
+// The key database in the data dir.
+std::string KeyDatabasePath(const Config& config);
+
 }  // namespace trent

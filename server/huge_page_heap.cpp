@@ -3,11 +3,16 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <string>
 
 namespace trent {
 
-void RestartWithHugePageHeap(char** argv) {
+void RestartWithHugePageHeap(char** argv, const std::string& db_path) {
+  std::error_code no_file;
+  const std::uintmax_t size = std::filesystem::file_size(db_path, no_file);
+  if (no_file || size < kHugePageHeapFromBytes) return;
   constexpr const char* kVariable = "GLIBC_TUNABLES";
   constexpr const char* kTunable = "glibc.malloc.hugetlb";
   const char* tunables = std::getenv(kVariable);

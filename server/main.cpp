@@ -265,7 +265,7 @@ int Serve(const Config& config) {
   if (!max_connections.ok()) return fail(max_connections.status());
   Status locked = LockDataDir(config.data_dir);
   if (!locked.ok()) return fail(locked);
-  const std::string db_path = (fs::path(config.data_dir) / "trent.db").string();
+  const std::string db_path = KeyDatabasePath(config);
   auto repo = storage::KeyRepository::Open(db_path);
   if (!repo.ok()) return fail(repo.status());
   auto hsm = OpenHsmForDatabase(config, db_path);
@@ -390,7 +390,6 @@ int Serve(const Config& config) {
 }  // namespace trent
 
 int main(int argc, char** argv) {
-  trent::RestartWithHugePageHeap(argv);
   auto config = trent::ParseConfig(argc, argv, TRENT_DEFAULT_PKCS11_MODULE);
   if (!config.ok()) {
     std::cerr << "trentd: " << config.status().message() << "\n";
@@ -400,5 +399,6 @@ int main(int argc, char** argv) {
     std::cout << trent::UsageText();
     return 0;
   }
+  trent::RestartWithHugePageHeap(argv, trent::KeyDatabasePath(*config));
   return trent::Serve(*config);
 }

@@ -3,6 +3,7 @@ data dir every acknowledged key describes and every acknowledged ciphertext decr
 graceful SIGTERM restart, and the permissions of the generated PIN file."""
 
 import os
+import sqlite3
 import stat
 import sys
 import threading
@@ -132,6 +133,29 @@ class Restart(unittest.TestCase):
         with open(pin, "rb") as f:
             self.assertEqual(f.read(), before)
         self.server.client().describe_key(KeyId=key["KeyId"])
+
+    def environ(self):
+        with open(f"/proc/{self.server.proc.pid}/environ", "rb") as f:
+            return f.read().split(b"\0")
+
+    def test_large_database_starts_with_huge_page_heap(self):
+        """trentd restarts itself once with glibc.malloc.hugetlb=1 when the key database is large
+        (server/huge_page_heap.h), in the same process, and then serves as usual."""
+        key = self.server.client().create_key()["KeyMetadata"]
+        self.assertNotIn(b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1", self.environ())
+        self.assertEqual(self.server.stop(), 0)
+        # 17 MiB of rows trentd does not read make the file large without 30k keys.
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "trent.db"))
+        db.execute("CREATE TABLE filler (x BLOB)")
+        db.executemany("INSERT INTO filler VALUES (zeroblob(65536))", [()] * 272)
+        db.commit()
+        db.close()
+        self.server.start()
+        self.assertIn(b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1", self.environ())
+        client = self.server.client()
+        self.assertEqual(client.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["Arn"], key["Arn"])
+        blob = client.encrypt(KeyId=key["KeyId"], Plaintext=b"huge")["CiphertextBlob"]
+        self.assertEqual(client.decrypt(CiphertextBlob=blob)["Plaintext"], b"huge")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
-// What unit tests share: a temporary directory removed with everything in it, and the settings
-// of a SoftHSM token that trent initialises in one.
+// The settings of a SoftHSM token that trent initialises in a unit test's temporary directory.
 #pragma once
 
 #include <stdlib.h>
@@ -9,21 +8,9 @@
 #include <string>
 
 #include "hsm/hsm.h"
+#include "tests/unit/temp_dir.h"
 
 namespace trent::testing {
-
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& name = "trent-test") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (name + "-XXXXXX")).string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + tmpl);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 // A SoftHSM token labelled `label` in `dir`, initialised on first open.
 inline hsm::HsmConfig SoftHsmIn(const std::filesystem::path& dir, const std::string& label) {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "storage/key_repository.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using trent::Bytes;
@@ -27,25 +28,9 @@ using trent::storage::KeyVersionRow;
 using trent::storage::KeyWrite;
 using trent::storage::TagRow;
 
+using trent::testing::TempDir;
+
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "trent-storage-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<KeyRepository> OpenOrDie(const std::string& path) {
   auto repo = KeyRepository::Open(path);

@@ -10,6 +10,7 @@
 
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using trent::Bytes;
@@ -21,19 +22,6 @@ using trent::Status;
 using trent::storage::MetaRepository;
 
 namespace {
-
-// A database path in a directory of its own, removed at the end of the test case.
-struct ScratchDb {
-  fs::path dir = fs::temp_directory_path() /
-                 ("trent-meta-test-" + std::to_string(getpid()) + "-" +
-                  std::to_string(Catch::rngSeed()));
-  std::string path = (dir / "trent.db").string();
-  ScratchDb() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~ScratchDb() { fs::remove_all(dir); }
-};
 
 std::unique_ptr<MetaRepository> MustOpen(const std::string& path) {
   auto meta = MetaRepository::Open(path);
@@ -53,10 +41,11 @@ void RawExec(const std::string& path, const char* sql) {
 }  // namespace
 
 TEST_CASE("the domain key check is recorded once and kept") {
-  ScratchDb db;
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
   const Bytes check(40, 0xab);
   {
-    auto meta = MustOpen(db.path);
+    auto meta = MustOpen(db_path);
     auto none = meta->DomainKeyCheck();
     REQUIRE(none.ok());
     CHECK_FALSE(none->has_value());
@@ -64,7 +53,7 @@ TEST_CASE("the domain key check is recorded once and kept") {
     const auto again = meta->RecordDomainKeyCheck(Bytes(40, 0xcd));
     CHECK_FALSE(again.ok());
   }
-  auto meta = MustOpen(db.path);
+  auto meta = MustOpen(db_path);
   auto kept = meta->DomainKeyCheck();
   REQUIRE(kept.ok());
   REQUIRE(kept->has_value());
@@ -72,13 +61,14 @@ TEST_CASE("the domain key check is recorded once and kept") {
 }
 
 TEST_CASE("some key's wrapped material, once the database holds a key") {
-  ScratchDb db;
-  auto meta = MustOpen(db.path);
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
+  auto meta = MustOpen(db_path);
   auto none = meta->SomeWrappedKeyMaterial();
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
 
-  auto keys = KeyRepository::Open(db.path);
+  auto keys = KeyRepository::Open(db_path);
   REQUIRE(keys.ok());
   KeyRow key;
   key.key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -103,24 +93,26 @@ TEST_CASE("some key's wrapped material, once the database holds a key") {
 }
 
 TEST_CASE("a database of schema version 1 gains the server_meta table") {
-  ScratchDb db;
-  MustOpen(db.path);
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
+  MustOpen(db_path);
   // Back to version 1: without what the later migrations added (each new migration adds its
   // undoing here).
-  RawExec(db.path,
+  RawExec(db_path,
           "DROP TABLE grant_constraint_pairs; DROP TABLE grants;"
           "ALTER TABLE keys DROP COLUMN rotation_period_days;"
           "ALTER TABLE keys DROP COLUMN next_rotation_ms;"
           "ALTER TABLE key_versions DROP COLUMN rotation_type;"
           "ALTER TABLE key_versions DROP COLUMN public_key;"
           "DROP TABLE key_last_usage; DROP TABLE aliases; DROP TABLE server_meta; PRAGMA user_version = 1;");
-  auto meta = MustOpen(db.path);
+  auto meta = MustOpen(db_path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());
 }
 
 TEST_CASE("Open names the file it cannot use") {
-  ScratchDb db;
-  const std::string path = (db.dir / "no-such-dir" / "trent.db").string();
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
+  const std::string path = (dir.path / "no-such-dir" / "trent.db").string();
   auto meta = MetaRepository::Open(path);
   REQUIRE_FALSE(meta.ok());
   CHECK(meta.status().message().find(path) != std::string::npos);

@@ -11,24 +11,13 @@
 
 #include "storage/key_repository.h"
 #include "storage/usage_repository.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace trent;
 using namespace trent::storage;
 
 namespace {
-
-struct ScratchDb {
-  fs::path dir = fs::temp_directory_path() /
-                 ("trent-usage-test-" + std::to_string(getpid()) + "-" +
-                  std::to_string(Catch::rngSeed()));
-  std::string path = (dir / "trent.db").string();
-  ScratchDb() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~ScratchDb() { fs::remove_all(dir); }
-};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -61,14 +50,15 @@ std::vector<UsageRow> Loaded(UsageRepository& repo) {
 }  // namespace
 
 TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
-  ScratchDb db;
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
   const int64_t before = NowMs();
-  auto keys = KeyRepository::Open(db.path);
+  auto keys = KeyRepository::Open(db_path);
   REQUIRE(keys.ok());
   InsertKey(**keys, "key-a", 1);
   InsertKey(**keys, "key-b", 2);
   {
-    auto repo = UsageRepository::Open(db.path);
+    auto repo = UsageRepository::Open(db_path);
     REQUIRE(repo.ok());
     auto start = (*repo)->TrackingStartMs();
     REQUIRE(start.ok());
@@ -81,7 +71,7 @@ TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
                            {"key-a", "Decrypt", 12, "r3"}, {"key-b", "ReEncrypt", 13, "r4"}})
                 .ok());
   }
-  auto repo = UsageRepository::Open(db.path);
+  auto repo = UsageRepository::Open(db_path);
   REQUIRE(repo.ok());
   std::vector<UsageRow> rows = Loaded(**repo);
   REQUIRE(rows.size() == 2);

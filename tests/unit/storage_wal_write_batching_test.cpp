@@ -12,6 +12,7 @@
 
 #include "storage/sqlite_db.h"
 #include "storage/wal_write_batching.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using trent::storage::ExecSql;
@@ -20,18 +21,6 @@ using trent::storage::SqliteDb;
 using trent::storage::WalWriteBatchingVfs;
 
 namespace {
-
-struct ScratchDb {
-  fs::path dir = fs::temp_directory_path() /
-                 ("trent-wal-batching-test-" + std::to_string(getpid()) + "-" +
-                  std::to_string(Catch::rngSeed()));
-  std::string path = (dir / "trent.db").string();
-  ScratchDb() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~ScratchDb() { fs::remove_all(dir); }
-};
 
 SqliteDb MustOpen(const std::string& path, const char* vfs) {
   auto db = OpenReadWrite(path, 0, vfs);
@@ -93,12 +82,13 @@ std::string Expected(int64_t rows, int64_t inserted_bytes) {
 
 TEST_CASE("commits through the batching VFS are whole, seen by other connections and reopens") {
   REQUIRE(WalWriteBatchingVfs() != nullptr);
-  ScratchDb scratch;
-  SqliteDb writer = MustOpen(scratch.path, WalWriteBatchingVfs());
+  trent::testing::TempDir dir;
+  const std::string db_path = dir.File("trent.db");
+  SqliteDb writer = MustOpen(db_path, WalWriteBatchingVfs());
   REQUIRE(QueryText(writer.get(), "PRAGMA journal_mode = WAL") == "wal");
   MustExec(writer.get(), "PRAGMA synchronous = FULL");
   MustExec(writer.get(), "CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
-  SqliteDb reader = MustOpen(scratch.path, nullptr);  // SQLite's own VFS
+  SqliteDb reader = MustOpen(db_path, nullptr);  // SQLite's own VFS
 
   // One small commit, one of about 1 MiB (many 128 KiB writes), one of about 10 MiB (beyond
   // what the VFS holds at once).
@@ -124,7 +114,7 @@ TEST_CASE("commits through the batching VFS are whole, seen by other connections
 
   reader = SqliteDb();
   writer = SqliteDb();
-  SqliteDb reopened = MustOpen(scratch.path, nullptr);
+  SqliteDb reopened = MustOpen(db_path, nullptr);
   CHECK(QueryText(reopened.get(), "PRAGMA integrity_check") == "ok");
   CHECK(QueryInt(reopened.get(), "SELECT count(*) FROM t") == rows + 1 + 200);
   CHECK(QueryText(reopened.get(), kCheckSql) == Expected(rows + 1 + 200, bytes + 10 + 200 * 1000));

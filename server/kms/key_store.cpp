@@ -317,6 +317,9 @@ struct KeyStore::Change {
   explicit Change(Kind kind) : kind(kind) {}
   Kind kind;
   std::shared_ptr<Key> created;   // kCreate: the new key; its seq is set once it is stored
+  // kCreate: where its insert is in the batch's writes, when the change made one (a change
+  // that finds its alias taken makes none).
+  std::optional<size_t> insert_write;
   // kEdit, kPurge: names the key (its id and ARN); kAlias (but kDelete): the alias's new target.
   const Key* target = nullptr;
   // kCreate: the new key's alias, when it comes with one (AWS managed keys). When an alias of
@@ -819,13 +822,10 @@ void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
     }
     return;
   }
-  // Creates are the only inserts; storage numbered them in order.
-  auto write = writes.begin();
+  // Storage numbered each insert: the created key's seq.
   for (Waiter* w : waiters) {
     for (Change& c : w->changes) {
-      if (c.kind != Change::Kind::kCreate || !c.outcome.ok()) continue;
-      while (write->kind != storage::KeyWrite::Kind::kInsert) ++write;
-      c.created->seq = (write++)->key.seq;
+      if (c.insert_write) c.created->seq = writes[*c.insert_write].key.seq;
     }
   }
   {
@@ -959,6 +959,7 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
         }
         ++keys;
       }
+      c.insert_write = writes.size();
       writes.push_back({storage::KeyWrite::Kind::kInsert, ToRow(*c.created)});
       staged[c.created->id] = c.created;
       if (c.alias) {

@@ -478,3 +478,45 @@ TEST_CASE("readers never wait for a commit, and writers queued behind one are co
   CHECK(batches.size() < 6);  // fewer transactions (and fsyncs) than changes
   CHECK(*std::max_element(batches.begin(), batches.end()) >= 2);
 }
+
+TEST_CASE("a batch where an AWS managed key's create finds its alias taken numbers the other "
+          "created keys right") {
+  TempDir dir;
+  OpenStore open(dir.path);
+  GatedRepository gated(*open.repo);
+  auto loaded = KeyStore::Load(gated, *open.hsm, kQuota, MaterialCache::kDefaultCapacity);
+  REQUIRE(loaded.ok());
+  open.keys.reset();
+  KeyStore& store = **loaded;
+
+  // The first create holds the disk; behind it, in this order: two first uses of one AWS
+  // managed alias (the second finds the alias the first makes, and inserts nothing), then a
+  // customer key.
+  NewKeySpec managed = Spec();
+  managed.key_manager = kAwsKeyManager;
+  std::vector<std::string> ids(4);
+  std::vector<std::thread> writers;
+  writers.emplace_back([&] { ids[0] = (*store.Create(Spec(), 0))->id; });
+  gated.AwaitWriter();
+  for (size_t i = 1; i <= 2; ++i) {
+    writers.emplace_back([&, i] {
+      ids[i] = (*store.FindOrCreateAwsManagedKey(managed, "alias/aws/s3", 0))->id;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  writers.emplace_back([&] { ids[3] = (*store.Create(Spec(), 0))->id; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  gated.Open();
+  for (auto& t : writers) t.join();
+  CHECK(ids[1] == ids[2]);
+
+  // Each key's seq in memory is the one storage gave it.
+  std::map<std::string, int64_t> seq_in_memory;
+  for (const std::string& id : ids) seq_in_memory[id] = store.Find(id)->seq;
+  auto reloaded = KeyStore::Load(*open.repo, *open.hsm, kQuota, MaterialCache::kDefaultCapacity);
+  REQUIRE(reloaded.ok());
+  for (const auto& [id, seq] : seq_in_memory) {
+    INFO("key " << id);
+    CHECK((*reloaded)->Find(id)->seq == seq);
+  }
+}

@@ -17,6 +17,8 @@
 namespace fs = std::filesystem;
 using trent::storage::ExecSql;
 using trent::storage::OpenReadWrite;
+using trent::storage::QueryInt;
+using trent::storage::QueryText;
 using trent::storage::SqliteDb;
 using trent::storage::WalWriteBatchingVfs;
 
@@ -35,22 +37,12 @@ void MustExec(sqlite3* db, const std::string& sql) {
   REQUIRE(done.ok());
 }
 
-int64_t QueryInt(sqlite3* db, const char* sql) {
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  int64_t value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  return value;
-}
-
-std::string QueryText(sqlite3* db, const char* sql) {
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  std::string value(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-  sqlite3_finalize(stmt);
-  return value;
+// The value of a query that must succeed (storage::QueryInt, storage::QueryText).
+template <typename T>
+T Must(trent::Result<T> result) {
+  INFO(result.status().message());
+  REQUIRE(result.ok());
+  return *std::move(result);
 }
 
 // Inserts `rows` rows of `size` bytes each, row i filled with the byte i % 251, in one
@@ -85,7 +77,7 @@ TEST_CASE("commits through the batching VFS are whole, seen by other connections
   trent::testing::TempDir dir;
   const std::string db_path = dir.File("trent.db");
   SqliteDb writer = MustOpen(db_path, WalWriteBatchingVfs());
-  REQUIRE(QueryText(writer.get(), "PRAGMA journal_mode = WAL") == "wal");
+  REQUIRE(Must(QueryText(writer.get(), "PRAGMA journal_mode = WAL")) == "wal");
   MustExec(writer.get(), "PRAGMA synchronous = FULL");
   MustExec(writer.get(), "CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
   SqliteDb reader = MustOpen(db_path, nullptr);  // SQLite's own VFS
@@ -98,24 +90,24 @@ TEST_CASE("commits through the batching VFS are whole, seen by other connections
   int64_t rows = 3 + 500 + 2500;
   int64_t bytes = 3 * 100 + 500 * 1000 + 2500 * 2000;
   const std::string expected = Expected(rows, bytes);
-  CHECK(QueryText(writer.get(), kCheckSql) == expected);
-  CHECK(QueryText(reader.get(), kCheckSql) == expected);
+  CHECK(Must(QueryText(writer.get(), kCheckSql)) == expected);
+  CHECK(Must(QueryText(reader.get(), kCheckSql)) == expected);
 
   // A rolled back transaction as large, then a small commit: only the commit is there.
   InsertRows(writer.get(), 10000, 2500, 2000, false);
   InsertRows(writer.get(), 20000, 1, 10, true);
   const std::string after = Expected(rows + 1, bytes + 10);
-  CHECK(QueryText(writer.get(), kCheckSql) == after);
-  CHECK(QueryText(reader.get(), kCheckSql) == after);
+  CHECK(Must(QueryText(writer.get(), kCheckSql)) == after);
+  CHECK(Must(QueryText(reader.get(), kCheckSql)) == after);
 
   // A checkpoint reads the WAL back through the VFS; then the WAL restarts from its start.
-  CHECK(QueryText(writer.get(), "PRAGMA wal_checkpoint(TRUNCATE)").substr(0, 1) == "0");
+  CHECK(Must(QueryText(writer.get(), "PRAGMA wal_checkpoint(TRUNCATE)")).substr(0, 1) == "0");
   InsertRows(writer.get(), 30000, 200, 1000, true);
 
   reader = SqliteDb();
   writer = SqliteDb();
   SqliteDb reopened = MustOpen(db_path, nullptr);
-  CHECK(QueryText(reopened.get(), "PRAGMA integrity_check") == "ok");
-  CHECK(QueryInt(reopened.get(), "SELECT count(*) FROM t") == rows + 1 + 200);
-  CHECK(QueryText(reopened.get(), kCheckSql) == Expected(rows + 1 + 200, bytes + 10 + 200 * 1000));
+  CHECK(Must(QueryText(reopened.get(), "PRAGMA integrity_check")) == "ok");
+  CHECK(Must(QueryInt(reopened.get(), "SELECT count(*) FROM t")) == rows + 1 + 200);
+  CHECK(Must(QueryText(reopened.get(), kCheckSql)) == Expected(rows + 1 + 200, bytes + 10 + 200 * 1000));
 }

@@ -494,20 +494,24 @@ TEST_CASE("a batch where an AWS managed key's create finds its alias taken numbe
   // customer key.
   NewKeySpec managed = Spec();
   managed.key_manager = kAwsKeyManager;
-  std::vector<std::string> ids(4);
+  std::vector<std::string> ids(4);  // empty: failed (checked on the main thread, as Catch needs)
   std::vector<std::thread> writers;
-  writers.emplace_back([&] { ids[0] = (*store.Create(Spec(), 0))->id; });
+  auto keep = [&ids](size_t i, const Result<KeyPtr>& key) {
+    if (key.ok()) ids[i] = (*key)->id;
+  };
+  writers.emplace_back([&] { keep(0, store.Create(Spec(), 0)); });
   gated.AwaitWriter();
   for (size_t i = 1; i <= 2; ++i) {
     writers.emplace_back([&, i] {
-      ids[i] = (*store.FindOrCreateAwsManagedKey(managed, "alias/aws/s3", 0))->id;
+      keep(i, store.FindOrCreateAwsManagedKey(managed, "alias/aws/s3", 0));
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  writers.emplace_back([&] { ids[3] = (*store.Create(Spec(), 0))->id; });
+  writers.emplace_back([&] { keep(3, store.Create(Spec(), 0)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   gated.Open();
   for (auto& t : writers) t.join();
+  REQUIRE(std::count(ids.begin(), ids.end(), "") == 0);
   CHECK(ids[1] == ids[2]);
 
   // Each key's seq in memory is the one storage gave it.

@@ -14,9 +14,11 @@ import logging
 import os
 import platform
 import sys
+import traceback
 
 # This directory holds a test named awscli.py: import the aws CLI's package, not it.
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 import awscli  # noqa: E402
 from awscli.clidriver import create_clidriver  # noqa: E402
 
@@ -47,6 +49,9 @@ def run(args):
         returncode = create_clidriver().main(args)
     except SystemExit as e:  # argparse's usage errors exit
         returncode = e.code if isinstance(e.code, int) else 255
+    except Exception:  # the CLI reports its own errors; this is the driver's, shown to the test
+        traceback.print_exc()
+        returncode = 255
     finally:
         sys.stdout, sys.stderr = real_out, real_err
         restore_loggers(loggers)

@@ -32,7 +32,7 @@ def logger_state():
 
 def restore_loggers(before):
     """--debug adds stream handlers bound to the captured stderr: undo what a command set up."""
-    for logger, state in logger_state().items():
+    for logger in logger_state():
         level, handlers = before.get(logger, (logging.NOTSET, []))
         logger.setLevel(level)
         logger.handlers = handlers

@@ -224,7 +224,7 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            are closed (TRENT_MAX_CONNECTIONS; default 4096, fewer if the
                            file descriptor limit is lower)
   --blocking-threads N     threads for the operations that wait for a durable write, e.g.
-                           CreateKey (TRENT_BLOCKING_THREADS; default 16)
+                           EnableKey (TRENT_BLOCKING_THREADS; default 16)
   --credentials-file PATH  identities, YAML (TRENT_CREDENTIALS_FILE): a list under identities:
                            of access_key_id, secret_access_key, account_id, arn, and optionally
                            session_token and policies (identity-policy JSON documents). A

@@ -340,6 +340,13 @@ int Serve(const Config& config) {
                           return dispatcher.Dispatch(meta, body);
                         },
                         ops::Dispatcher::Blocks,
+                        ops::Dispatcher::Defers,
+                        [&dispatcher](const ops::RequestMeta& meta, std::string_view body,
+                                      ops::Dispatcher::Resume resume,
+                                      std::function<void(ops::Outcome)> done) {
+                          dispatcher.DispatchLater(meta, body, std::move(resume),
+                                                   std::move(done));
+                        },
                         [&admin_service, &config](std::string_view path, std::string_view body,
                                                   std::string_view peer_ip) {
                           admin::JsonAnswer answer = admin::DispatchJson(

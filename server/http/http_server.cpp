@@ -202,6 +202,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void ServeAndAnswer(bool blocks);
   bool Identify();
   bool Serve();
+  // serve_later, then Answer() once the outcome is back on this connection's network thread.
+  void ServeLater();
+  // The response to an operation's outcome, and its record published.
+  void Respond(ops::Outcome outcome);
   // Hands the request's record to the record sink, if there is one.
   void Publish(const ops::Outcome& outcome);
   void Answer(bool served);
@@ -368,6 +372,10 @@ void Connection::Dispatch() {
     meta_.user_agent.assign(reader_.user_agent());
     if (!Identify()) return;
   }
+  if (kind_ == Kind::kKms && config_.handler.defers && config_.handler.defers(meta_.operation)) {
+    ServeLater();
+    return;
+  }
   // Admin requests may wait for background work (the test clock's AdvanceClock does).
   const bool blocks = kind_ == Kind::kAdmin ||
                       (config_.handler.blocks && config_.handler.blocks(meta_.operation));
@@ -451,14 +459,7 @@ bool Connection::Identify() {
 bool Connection::Serve() {
   try {
     if (kind_ == Kind::kKms) {
-      ops::Outcome outcome = config_.handler.serve(meta_, reader_.body());
-      Publish(outcome);
-      if (outcome.output.ok()) {
-        response_ = {200, model::EncodeResponse(*outcome.output)};
-      } else {
-        const Status& error = outcome.output.status();
-        response_ = {model::HttpStatusOf(error.code()), model::EncodeError(error)};
-      }
+      Respond(config_.handler.serve(meta_, reader_.body()));
     } else if (kind_ == Kind::kMetrics) {
       response_ = {200, config_.handler.metrics()};
     } else if (config_.handler.admin) {
@@ -474,6 +475,54 @@ bool Connection::Serve() {
     spdlog::error("request {} ({}): handler threw", meta_.request_id, meta_.operation);
   }
   return false;
+}
+
+void Connection::ServeLater() {
+  // Until the answer is written, the connection stays and the work guard keeps the worker's
+  // io_context running (through a shutdown too), as for a request on a blocking thread. Both go
+  // with the answer, not with the last copy of `done`, which the operation layer may keep longer.
+  struct Pending {
+    std::shared_ptr<Connection> connection;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->connection = shared_from_this();
+  pending->work.emplace(worker_.ioc.get_executor());
+  auto resume = [executor = worker_.ioc.get_executor()](std::function<void()> continuation) {
+    asio::post(executor, std::move(continuation));
+  };
+  // Answers once; a second call (after the handler threw, see below) does nothing.
+  auto done = [pending](ops::Outcome outcome) {
+    const std::shared_ptr<Connection> self = std::move(pending->connection);
+    if (!self) return;
+    bool served = false;
+    try {
+      self->Respond(std::move(outcome));
+      served = true;
+    } catch (const std::exception& e) {
+      spdlog::error("request {} ({}): answer threw: {}", self->meta_.request_id,
+                    self->meta_.operation, e.what());
+    }
+    self->Answer(served);
+    pending->work.reset();
+  };
+  try {
+    config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,
+                  e.what());
+    done(ops::Outcome{InternalError("The server encountered an internal error")});
+  }
+}
+
+void Connection::Respond(ops::Outcome outcome) {
+  Publish(outcome);
+  if (outcome.output.ok()) {
+    response_ = {200, model::EncodeResponse(*outcome.output)};
+  } else {
+    const Status& error = outcome.output.status();
+    response_ = {model::HttpStatusOf(error.code()), model::EncodeError(error)};
+  }
 }
 
 void Connection::Publish(const ops::Outcome& outcome) {

@@ -49,9 +49,17 @@ struct ServerOptions {
 // with the peer's address (who may call the admin API is the admin module's to decide).
 // GET /metrics answers `metrics` (the Prometheus text), on a blocking thread; GET /healthz
 // answers 200 while serving and 503 once a shutdown has begun.
+// An operation that `defers` goes to `serve_later` instead, on the network thread: it queues its
+// write and returns; `resume` brings the rest back to the network thread, where `done` answers
+// (see ops::Dispatcher::DispatchLater), with no blocking thread held meanwhile.
 struct Handler {
   std::function<ops::Outcome(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
+  std::function<bool(std::string_view operation)> defers = {};  // empty: nothing defers
+  std::function<void(const ops::RequestMeta&, std::string_view body,
+                     std::function<void(std::function<void()>)> resume,
+                     std::function<void(ops::Outcome)> done)>
+      serve_later = {};
   std::function<ops::ApiResponse(std::string_view path, std::string_view body,
                                  std::string_view peer_ip)>
       admin = {};

@@ -362,13 +362,23 @@ struct KeyStore::Change {
   }
 };
 
-// A caller blocked in Commit until the committer has committed its changes. Woken through its
-// own mutex, not the queue's: the committer does not hold the queue up while it wakes callers,
-// and lets go of the Waiter (on the caller's stack) when it unlocks.
+// Changes queued for the committer, which calls Done once it has committed them (outside every
+// lock of the store) and never touches the Waiter after that.
 struct KeyStore::Waiter {
   explicit Waiter(std::span<Change> changes) : changes(changes) {}
+  virtual ~Waiter() = default;
+  virtual void Done() = 0;
 
-  void Done() {
+  std::span<Change> changes;
+};
+
+// A caller blocked in Commit. Woken through its own mutex, not the queue's: the committer does
+// not hold the queue up while it wakes callers, and lets go of the Waiter (on the caller's
+// stack) when it unlocks.
+struct KeyStore::BlockedWaiter final : Waiter {
+  using Waiter::Waiter;
+
+  void Done() override {
     std::lock_guard lock(mu);
     done = true;
     wake.notify_one();
@@ -378,10 +388,22 @@ struct KeyStore::Waiter {
     wake.wait(lock, [&] { return done; });
   }
 
-  std::span<Change> changes;
   std::mutex mu;
   std::condition_variable wake;
   bool done = false;  // guarded by mu
+};
+
+// A key created by CreateThen: owns its change, answers `done` and deletes itself.
+struct KeyStore::CreateWaiter final : Waiter {
+  CreateWaiter(hsm::Hsm& hsm, std::shared_ptr<Key> key, CreateDone done)
+      : Waiter({&change, 1}), hsm(hsm), change(Change::Creating(std::move(key))),
+        done(std::move(done)) {}
+
+  void Done() override;
+
+  hsm::Hsm& hsm;
+  Change change;
+  CreateDone done;
 };
 
 KeyStore::KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
@@ -624,6 +646,18 @@ Result<KeyPtr> KeyStore::Create(const NewKeySpec& spec, int64_t now_ms) {
   return change.outcome;
 }
 
+void KeyStore::CreateWaiter::Done() {
+  std::unique_ptr<CreateWaiter> self(this);
+  if (!change.outcome.ok()) DiscardMaterial(hsm, change.created->versions);
+  done(std::move(change.outcome));
+}
+
+void KeyStore::CreateThen(const NewKeySpec& spec, int64_t now_ms, CreateDone done) {
+  Result<std::shared_ptr<Key>> key = MakeKey(hsm_, spec, now_ms);
+  if (!key.ok()) return done(key.status());
+  Queue(new CreateWaiter(hsm_, std::move(*key), std::move(done)));
+}
+
 Result<KeyPtr> KeyStore::FindOrCreateAwsManagedKey(const NewKeySpec& spec,
                                                    std::string_view alias_name, int64_t now_ms) {
   if (AliasPtr alias = FindAlias(spec.account, spec.region, alias_name)) {
@@ -763,13 +797,17 @@ Result<size_t> KeyStore::Purge(const std::vector<KeyPtr>& keys, bool uncondition
 }
 
 void KeyStore::Commit(std::span<Change> changes) {
-  Waiter self(changes);
+  BlockedWaiter self(changes);
+  Queue(&self);
+  self.AwaitDone();
+}
+
+void KeyStore::Queue(Waiter* waiter) {
   {
     MutexLock queue(queue_mu_);
-    waiting_.push_back(&self);
+    waiting_.push_back(waiter);
   }
   queue_changed_.notify_one();
-  self.AwaitDone();
 }
 
 void KeyStore::CommitLoop() {

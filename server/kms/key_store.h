@@ -109,6 +109,13 @@ class KeyStore {
   // Generates the first key version in the HSM and stores the key durably. When the key is
   // not stored (refused, or the disk fails), what the HSM made for it is removed again.
   Result<KeyPtr> Create(const NewKeySpec& spec, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
+  // Create without waiting: generates the material, queues the key and returns; `done` gets
+  // the outcome once the key is stored durably (or refused), on the committer thread (it must
+  // be quick and must not block: hand the rest to another thread), or at once, on this thread,
+  // when the material could not be made.
+  using CreateDone = std::function<void(Result<KeyPtr>)>;
+  void CreateThen(const NewKeySpec& spec, int64_t now_ms, CreateDone done)
+      EXCLUDES(queue_mu_, write_mu_);
 
   // The AWS managed key `alias_name` (an "alias/aws/..." name) points to in spec's account and
   // region; when there is none yet, a new key made from `spec` and the alias, stored together
@@ -206,6 +213,8 @@ class KeyStore {
  private:
   struct Change;
   struct Waiter;
+  struct BlockedWaiter;
+  struct CreateWaiter;
   // A batch being decided: each key touched so far as the batch leaves it (nullptr: deleted).
   using Staged = std::unordered_map<std::string, KeyPtr>;
   // The same for aliases, by AliasSlot.
@@ -217,6 +226,8 @@ class KeyStore {
   // Queues `changes`, waits until the committer has committed them and leaves each one's
   // outcome in it.
   void Commit(std::span<Change> changes) EXCLUDES(queue_mu_, write_mu_, mu_);
+  // Queues `waiter` for the committer, which calls its Done once its changes are committed.
+  void Queue(Waiter* waiter) EXCLUDES(queue_mu_);
   // The committer thread: commits what is queued, batch after batch, until the store goes.
   void CommitLoop() EXCLUDES(queue_mu_, write_mu_, mu_);
   // Decides, persists and publishes the changes of `waiters`, in order.

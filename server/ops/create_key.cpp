@@ -58,9 +58,8 @@ Status CheckCreatable(const Input& in, hsm::Hsm& hsm, std::string& key_spec,
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
+// The key the request asks for, checked and authorized.
+Result<kms::NewKeySpec> RequestedKey(const Call& call, const Input& in, Services& s) {
   kms::NewKeySpec spec;
   TRY_STATUS(CheckCreatable(in, s.keys.hsm(), spec.key_spec, spec.key_usage));
   spec.account = call.account;
@@ -76,11 +75,36 @@ Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
   }
   TRY(spec.tags, ReadTags(in));
   spec.description = std::string(GetString(in, "Description").value_or(""));
-  TRY(kms::KeyPtr key, s.keys.Create(spec, call.now_ms));
+  return spec;
+}
+
+Result<Output> Created(const Call& call, const kms::KeyPtr& key) {
   call.key_arns.push_back(key->arn);
   Output out;
   out["KeyMetadata"] = KeyMetadata(*key);
   return out;
+}
+
+}  // namespace
+
+Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
+  TRY(kms::NewKeySpec spec, RequestedKey(call, in, s));
+  TRY(kms::KeyPtr key, s.keys.Create(spec, call.now_ms));
+  return Created(call, key);
+}
+
+void CreateKeyLater(const Call& call, const Input& in, Services& s, Finish finish) {
+  Result<kms::NewKeySpec> spec = RequestedKey(call, in, s);
+  if (!spec.ok()) {
+    return finish([refused = spec.status()]() -> Result<Output> { return refused; });
+  }
+  s.keys.CreateThen(*spec, call.now_ms,
+                    [&call, finish = std::move(finish)](Result<kms::KeyPtr> stored) {
+                      finish([&call, stored = std::move(stored)]() -> Result<Output> {
+                        TRY(kms::KeyPtr key, stored);
+                        return Created(call, key);
+                      });
+                    });
 }
 
 }  // namespace trent::ops

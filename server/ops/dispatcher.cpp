@@ -43,6 +43,8 @@ struct Route {
   Handler handler;
   Blocking blocking;
   Resource resource = Resource::kKey;
+  // The form that does not wait for its write (DispatchLater), if the operation has one.
+  LaterHandler later = nullptr;
 };
 
 namespace {
@@ -53,7 +55,7 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
     {"CreateAlias", CreateAlias, Blocking::kWrites},
     {"CreateGrant", CreateGrant, Blocking::kWrites},
-    {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone},
+    {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone, CreateKeyLater},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
     {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
@@ -153,6 +155,11 @@ bool Dispatcher::Blocks(std::string_view operation) {
   return route && route->blocking != Blocking::kNo;
 }
 
+bool Dispatcher::Defers(std::string_view operation) {
+  const Route* route = FindRoute(operation);
+  return route && route->later;
+}
+
 Outcome Dispatcher::Dispatch(const RequestMeta& meta, std::string_view body) const {
   // An operation trent does not implement is refused before its body is read: the answer does
   // not depend on the body, so reading it would only cost time.
@@ -197,17 +204,63 @@ Outcome Dispatcher::Complete(const RequestMeta& meta, const model::Operation& op
 
 Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
                         const boost::json::object& input) const {
-  // One place for every operation with a GrantTokens member.
-  if (Status tokens = CheckGrantTokens(input); !tokens.ok()) return Failed(tokens, meta.request_id);
   const std::string action = "kms:" + std::string(meta.operation);
+  auto call = Begin(meta, route, input, action);
+  if (!call.ok()) return Failed(call.status(), meta.request_id);
+  return Conclude(meta, op, *call, route.handler(*call, input, services_));
+}
+
+void Dispatcher::DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
+                               std::function<void(Outcome)> done) const {
+  auto found = Find(meta.operation);
+  if (!found.ok()) return done(WithCaller(meta, nullptr, Failed(found.status(), meta.request_id)));
+  // Named variables, not a structured binding: the continuations capture them.
+  const model::Operation* op = found->first;
+  const Route* route = found->second;
+  if (!route->later) {
+    return done(WithCaller(meta, route, Failed(InternalError(std::string(meta.operation) +
+                                                             " cannot be dispatched later"),
+                                               meta.request_id)));
+  }
+  // What the request needs until its answer, shared by the continuations.
+  struct Pending {
+    boost::json::object input;
+    std::string action;
+    Call call;
+  };
+  auto input = model::DecodeRequest(*op, body);
+  if (!input.ok()) return done(WithCaller(meta, route, Failed(input.status(), meta.request_id)));
+  auto pending = std::make_shared<Pending>(
+      Pending{std::move(*input), "kms:" + std::string(meta.operation), Call{}});
+  auto call = Begin(meta, *route, pending->input, pending->action);
+  if (!call.ok()) {
+    return done(Complete(meta, *op, *route, pending->input,
+                         Failed(call.status(), meta.request_id)));
+  }
+  pending->call = std::move(*call);
+  route->later(pending->call, pending->input, services_,
+               [this, &meta, op, route, pending, resume = std::move(resume),
+                done = std::move(done)](std::function<Result<boost::json::object>()> rest) {
+                 resume([this, &meta, op, route, pending, done, rest = std::move(rest)] {
+                   Outcome outcome = Conclude(meta, *op, pending->call, rest());
+                   done(Complete(meta, *op, *route, pending->input, std::move(outcome)));
+                 });
+               });
+}
+
+Result<Call> Dispatcher::Begin(const RequestMeta& meta, const Route& route,
+                               const boost::json::object& input,
+                               const std::string& action) const {
+  // One place for every operation with a GrantTokens member.
+  TRY_STATUS(CheckGrantTokens(input));
   Call call{action, &input, AccountOf(meta), PrincipalOf(meta), meta.region, meta.access_key_id,
             meta.request_id, meta.source_ip, services_.clock.NowMillis(), meta.identity_policies};
-  if (route.resource == Resource::kNone) {
-    if (Status allowed = AuthorizeWithoutKey(call, services_); !allowed.ok()) {
-      return Failed(allowed, meta.request_id);
-    }
-  }
-  auto output = route.handler(call, input, services_);
+  if (route.resource == Resource::kNone) TRY_STATUS(AuthorizeWithoutKey(call, services_));
+  return call;
+}
+
+Outcome Dispatcher::Conclude(const RequestMeta& meta, const model::Operation& op,
+                             const Call& call, Result<boost::json::object> output) const {
   if (!output.ok()) return Failed(output.status(), meta.request_id, std::move(call.key_arns));
   if (!call.authorized) {
     model::WipeOutput(*output);

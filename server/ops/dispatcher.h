@@ -4,6 +4,7 @@
 // its input and its Outcome into their answers.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
 #include <boost/json.hpp>
@@ -38,6 +39,17 @@ class Dispatcher {
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
 
+  // True when DispatchLater serves `operation` without blocking: its write is queued and the
+  // thread goes on serving others meanwhile.
+  static bool Defers(std::string_view operation);
+  // Runs `continuation` on one of the frontend's threads, later (never inline).
+  using Resume = std::function<void(std::function<void()> continuation)>;
+  // Dispatch for an operation that Defers: returns once its write is queued. `done` gets the
+  // Outcome exactly once: from a continuation run by `resume`, or at once, on this thread,
+  // when the request is refused before its write. `meta` and `body` must stay valid until then.
+  void DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
+                     std::function<void(Outcome)> done) const;
+
   // The caller's account and principal: meta's, or the default account's root when the
   // frontend identified nobody.
   std::string_view AccountOf(const RequestMeta& meta) const;
@@ -52,6 +64,13 @@ class Dispatcher {
                    const boost::json::object& input, Outcome outcome) const;
   Outcome Run(const RequestMeta& meta, const model::Operation& op, const Route& route,
               const boost::json::object& input) const;
+  // Run's steps before the handler: the grant tokens, the Call (its action is `action`), and
+  // the authorization of an operation on no key.
+  Result<Call> Begin(const RequestMeta& meta, const Route& route,
+                     const boost::json::object& input, const std::string& action) const;
+  // Run's steps after the handler: the answer, checked, as the frontend's Outcome.
+  Outcome Conclude(const RequestMeta& meta, const model::Operation& op, const Call& call,
+                   Result<boost::json::object> output) const;
 
   Services& services_;
   const AuditViews views_;

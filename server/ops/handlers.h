@@ -2,6 +2,8 @@
 // Input: the request decoded and validated against the service model (blobs hold raw bytes).
 #pragma once
 
+#include <functional>
+
 #include <boost/json.hpp>
 
 #include "common/status.h"
@@ -13,7 +15,15 @@ using Input = boost::json::object;
 using Output = boost::json::object;
 using Handler = Result<Output> (*)(const Call&, const Input&, Services&);
 
+// The second form of an operation that waits for a durable write: it starts the write and
+// returns without waiting. Once the write is done it calls `finish`, exactly once and from any
+// thread, with the rest of the operation, which the dispatcher runs on one of the frontend's
+// threads. The Call and the Input stay valid until then.
+using Finish = std::function<void(std::function<Result<Output>()> rest)>;
+using LaterHandler = void (*)(const Call&, const Input&, Services&, Finish);
+
 Result<Output> CreateKey(const Call&, const Input&, Services&);
+void CreateKeyLater(const Call&, const Input&, Services&, Finish);
 Result<Output> DescribeKey(const Call&, const Input&, Services&);
 Result<Output> ListKeys(const Call&, const Input&, Services&);
 Result<Output> EnableKey(const Call&, const Input&, Services&);

@@ -17,6 +17,9 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -568,6 +571,52 @@ TEST_CASE("http server: a blocking operation does not stall others on the same n
   CHECK(Contains(Echoed(*answer), "operation=Slow\n"));
   slow.Send(Post("TrentService.Encrypt", "{}"));  // the connection serves on
   REQUIRE(slow.Read());
+}
+
+TEST_CASE("http server: an operation served later frees the network thread, and is answered "
+          "across Stop()") {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  std::mutex mu;
+  std::condition_variable started;
+  std::function<void()> answer_later;  // set by serve_later; answers from another thread
+  Handler handler{Echo, {}, [](std::string_view operation) { return operation == "Later"; },
+                  [&](const RequestMeta& meta, std::string_view body,
+                      std::function<void(std::function<void()>)> resume,
+                      std::function<void(Outcome)> done) {
+                    std::lock_guard lock(mu);
+                    answer_later = [&meta, body, resume, done] {
+                      resume([&meta, body, done] { done(Echo(meta, body)); });
+                    };
+                    started.notify_all();
+                  }};
+  TestServer server(options, std::move(handler));
+  Client later(server.port());
+  later.Send(Post("TrentService.Later", R"({"n":1})"));
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(started.wait_for(lock, std::chrono::seconds(5), [&] { return bool(answer_later); }));
+  }
+  Client fast(server.port());
+  for (int i = 0; i < 3; ++i) {
+    fast.Send(Post("TrentService.Encrypt", "{}"));
+    auto response = fast.Read();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+  }
+  // Stop waits for the answer still to come.
+  std::thread answerer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::lock_guard lock(mu);
+    answer_later();
+  });
+  server.Stop();
+  answerer.join();
+  auto answer = later.Read();
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(Contains(Echoed(*answer), "operation=Later\n"));
+  CHECK(Contains(Echoed(*answer), R"(body={"n":1})"));
 }
 
 TEST_CASE("http server: at the connection cap the longest-idle connection makes room") {

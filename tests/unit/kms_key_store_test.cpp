@@ -293,6 +293,70 @@ TEST_CASE("concurrent creates are committed together, in seq order, and all surv
   CHECK(seqs.size() == created.size());
 }
 
+TEST_CASE("CreateThen answers each key once it is stored, from the committer, quota and all") {
+  TempDir dir;
+  constexpr int64_t kSmallQuota = 5;
+  constexpr int kThreads = 3, kPerThread = 4;
+  std::mutex mu;
+  std::condition_variable answered;
+  std::vector<Result<KeyPtr>> outcomes;
+  bool answered_on_caller = false;
+  {
+    OpenStore open(dir.path, kSmallQuota);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const auto caller = std::this_thread::get_id();
+          open.keys->CreateThen(Spec(), 0, [&, caller](Result<KeyPtr> key) {
+            std::lock_guard lock(mu);
+            if (std::this_thread::get_id() == caller) answered_on_caller = true;
+            outcomes.push_back(std::move(key));
+            answered.notify_all();
+          });
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::unique_lock lock(mu);
+    REQUIRE(answered.wait_for(lock, std::chrono::seconds(30),
+                              [&] { return outcomes.size() == kThreads * kPerThread; }));
+  }
+  CHECK_FALSE(answered_on_caller);
+  std::vector<std::string> stored_ids;
+  for (const Result<KeyPtr>& outcome : outcomes) {
+    if (outcome.ok()) {
+      stored_ids.push_back((*outcome)->id);
+    } else {
+      CHECK(outcome.status().code() == ErrorCode::kLimitExceeded);
+    }
+  }
+  CHECK(stored_ids.size() == kSmallQuota);
+  OpenStore reopened(dir.path, kSmallQuota);
+  CHECK(reopened.keys->List("111122223333", "us-east-1", 0, 100).size() == kSmallQuota);
+  for (const std::string& id : stored_ids) CHECK(reopened.keys->Find(id));
+}
+
+TEST_CASE("a store going away answers every CreateThen still queued, and keeps those keys") {
+  TempDir dir;
+  std::vector<std::string> stored_ids;
+  int answers = 0;
+  {
+    OpenStore open(dir.path);
+    for (int i = 0; i < 20; ++i) {
+      open.keys->CreateThen(Spec(), 0, [&](Result<KeyPtr> key) {
+        ++answers;  // the committer answers one batch at a time, in order
+        if (key.ok()) stored_ids.push_back((*key)->id);
+      });
+    }
+    open.keys.reset();
+    CHECK(answers == 20);
+  }
+  CHECK(stored_ids.size() == 20);
+  OpenStore reopened(dir.path);
+  for (const std::string& id : stored_ids) CHECK(reopened.keys->Find(id));
+}
+
 TEST_CASE("the key quota counts every key of an account in a region, and frees on deletion") {
   TempDir dir;
   ManualClock clock(1'700'000'000'000);

@@ -1,5 +1,5 @@
-// Which operations the dispatcher marks as blocking: those that wait for a durable write, and
-// those that compute for long (key pair generation).
+// Which operations the dispatcher marks as blocking (those that wait for a durable write, and
+// those that compute for long: key pair generation), and which it serves later without blocking.
 #include <catch.hpp>
 
 #include "server/ops/dispatcher.h"
@@ -20,5 +20,14 @@ TEST_CASE("dispatcher: the operations that write or compute for long block, the 
                                 "GetKeyPolicy", "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Blocks(operation));
+  }
+}
+
+TEST_CASE("dispatcher: CreateKey is served later, without blocking; nothing else is yet") {
+  CHECK(Dispatcher::Defers("CreateKey"));
+  for (const char* operation : {"EnableKey", "CreateGrant", "GenerateDataKeyPair", "Encrypt",
+                                "DescribeKey", "NoSuchOperation", ""}) {
+    INFO(operation);
+    CHECK_FALSE(Dispatcher::Defers(operation));
   }
 }

@@ -538,6 +538,21 @@ TEST_CASE("http server: endless chunk extensions or trailer are 431, then the co
   REQUIRE(next.Read());
 }
 
+namespace {
+
+// A new connection to `port` gets three answers in a row (while another request waits).
+void CheckAnswersOthers(uint16_t port) {
+  Client fast(port);
+  for (int i = 0; i < 3; ++i) {
+    fast.Send(Post("TrentService.Encrypt", "{}"));
+    auto response = fast.Read();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("http server: a blocking operation does not stall others on the same network thread") {
   ServerOptions options = TestOptions();
   options.threads = 1;
@@ -557,13 +572,7 @@ TEST_CASE("http server: a blocking operation does not stall others on the same n
   Client slow(server.port());
   slow.Send(Post("TrentService.Slow", "{}"));
   while (!slow_started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  Client fast(server.port());
-  for (int i = 0; i < 3; ++i) {
-    fast.Send(Post("TrentService.Encrypt", "{}"));
-    auto response = fast.Read();
-    REQUIRE(response);
-    CHECK(response->status == 200);
-  }
+  CheckAnswersOthers(server.port());
   CHECK_FALSE(slow_done);  // answered while the slow one still ran
   auto answer = slow.Read();
   REQUIRE(answer);
@@ -597,13 +606,7 @@ TEST_CASE("http server: an operation served later frees the network thread, and 
     std::unique_lock lock(mu);
     REQUIRE(started.wait_for(lock, std::chrono::seconds(5), [&] { return bool(answer_later); }));
   }
-  Client fast(server.port());
-  for (int i = 0; i < 3; ++i) {
-    fast.Send(Post("TrentService.Encrypt", "{}"));
-    auto response = fast.Read();
-    REQUIRE(response);
-    CHECK(response->status == 200);
-  }
+  CheckAnswersOthers(server.port());
   // Stop waits for the answer still to come.
   std::thread answerer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

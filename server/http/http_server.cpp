@@ -491,7 +491,8 @@ void Connection::ServeLater() {
   auto resume = [executor = worker_.ioc.get_executor()](std::function<void()> continuation) {
     asio::post(executor, std::move(continuation));
   };
-  // Answers once; a second call (after the handler threw, see below) does nothing.
+  // Answers once: after the handler threw (below), an outcome that still comes finds no
+  // connection to answer.
   auto done = [pending](ops::Outcome outcome) {
     const std::shared_ptr<Connection> self = std::move(pending->connection);
     if (!self) return;
@@ -502,16 +503,27 @@ void Connection::ServeLater() {
     } catch (const std::exception& e) {
       spdlog::error("request {} ({}): answer threw: {}", self->meta_.request_id,
                     self->meta_.operation, e.what());
+    } catch (...) {
+      spdlog::error("request {} ({}): answer threw", self->meta_.request_id,
+                    self->meta_.operation);
     }
     self->Answer(served);
     pending->work.reset();
   };
+  bool threw = true;
   try {
     config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done);
+    threw = false;
   } catch (const std::exception& e) {
     spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,
                   e.what());
-    done(ops::Outcome{InternalError("The server encountered an internal error")});
+  } catch (...) {
+    spdlog::error("request {} ({}): handler threw", meta_.request_id, meta_.operation);
+  }
+  if (threw && pending->connection) {
+    pending->connection.reset();
+    Answer(false);
+    pending->work.reset();
   }
 }
 

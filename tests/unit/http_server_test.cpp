@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -282,6 +283,35 @@ TEST_CASE("http server: a handler that throws is KMSInternalException") {
   CHECK(std::regex_match(response->header("x-amzn-requestid"), kUuidV4));
   client.Send(Post("TrentService.ListKeys", "{}"));
   REQUIRE(client.Read());
+}
+
+TEST_CASE("http server: a handler served later that throws is KMSInternalException, once") {
+  std::function<void(Outcome)> kept;  // an answer the handler would still give after throwing
+  Handler handler{Echo, {}, [](std::string_view) { return true; },
+                  [&](const RequestMeta& meta, std::string_view body,
+                      std::function<void(std::function<void()>)>,
+                      std::function<void(Outcome)> done) {
+                    if (meta.operation == "Boom") {
+                      kept = done;
+                      throw std::runtime_error("boom");
+                    }
+                    // On the network thread, as answers are given: the late one writes nothing.
+                    if (kept) std::exchange(kept, nullptr)(Echo(meta, "late"));
+                    done(Echo(meta, body));
+                  }};
+  TestServer server(TestOptions(), std::move(handler));
+  Client client(server.port());
+  client.Send(Post("TrentService.Boom", "{}"));
+  auto response = client.Read();
+  REQUIRE(response);
+  CHECK(response->status == 500);
+  CHECK(Contains(response->body, R"("__type":"KMSInternalException")"));
+  client.Send(Post("TrentService.ListKeys", "{}"));
+  auto next = client.Read();
+  REQUIRE(next);
+  CHECK(next->status == 200);
+  CHECK(Contains(Echoed(*next), "operation=ListKeys\n"));
+  CHECK_FALSE(Contains(Echoed(*next), "body=late"));
 }
 
 TEST_CASE("http server: an oversize body is 413, then the connection closes") {

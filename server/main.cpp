@@ -344,8 +344,8 @@ int Serve(const Config& config) {
                         [&dispatcher](const ops::RequestMeta& meta, std::string_view body,
                                       ops::Dispatcher::Resume resume,
                                       std::function<void(ops::Outcome)> done) {
-                          dispatcher.DispatchLater(meta, body, std::move(resume),
-                                                   std::move(done));
+                          return dispatcher.DispatchLater(meta, body, std::move(resume),
+                                                          std::move(done));
                         },
                         [&admin_service, &config](std::string_view path, std::string_view body,
                                                   std::string_view peer_ip) {

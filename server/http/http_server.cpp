@@ -113,13 +113,15 @@ struct ErrorBodies {
 // count of open connections.
 struct Config {
   Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
-    if (handler.blocks || handler.admin || handler.metrics) blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
+    if (handler.blocks || handler.serve_later || handler.admin || handler.metrics) {
+      blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
+    }
   }
 
   const ServerOptions options;
   const Handler handler;
   const ErrorBodies bodies;
-  std::optional<asio::thread_pool> blocking;  // only when some operation blocks
+  std::optional<asio::thread_pool> blocking;  // only when some operation may block
   std::atomic<size_t> open_connections{0};
   std::atomic<bool> draining{false};  // shutting down: /healthz answers 503
 };
@@ -202,7 +204,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void ServeAndAnswer(bool blocks);
   bool Identify();
   bool Serve();
-  // serve_later, then Answer() once the outcome is back on this connection's network thread.
+  // serve_later, then Answer() once the outcome is back on this connection's network thread;
+  // a request serve_later does not take goes to ServeAndAnswer(true).
   void ServeLater();
   // The response to an operation's outcome, and its record published.
   void Respond(ops::Outcome outcome);
@@ -512,8 +515,13 @@ void Connection::ServeLater() {
   };
   bool threw = true;
   try {
-    config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done);
+    const bool taken = config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done);
     threw = false;
+    if (!taken) {
+      pending->connection.reset();
+      pending->work.reset();
+      ServeAndAnswer(true);
+    }
   } catch (const std::exception& e) {
     spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,
                   e.what());

@@ -56,7 +56,8 @@ struct Handler {
   std::function<ops::Outcome(const ops::RequestMeta&, std::string_view body)> serve;
   std::function<bool(std::string_view operation)> blocks = {};  // empty: nothing blocks
   std::function<bool(std::string_view operation)> defers = {};  // empty: nothing defers
-  std::function<void(const ops::RequestMeta&, std::string_view body,
+  // False: not served later after all (nothing done): then as `serve` on a blocking thread.
+  std::function<bool(const ops::RequestMeta&, std::string_view body,
                      std::function<void(std::function<void()>)> resume,
                      std::function<void(ops::Outcome)> done)>
       serve_later = {};

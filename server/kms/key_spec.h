@@ -80,6 +80,9 @@ struct KeySpecTraits {
 
   bool symmetric() const;         // SYMMETRIC_DEFAULT
   bool allows(std::string_view usage) const;
+  // Whether making such a key takes the HSM long: an RSA key pair, from tenths of a second
+  // (RSA_2048) to seconds (RSA_4096) in SoftHSM.
+  bool slow_to_make() const { return rsa_modulus_bytes != 0; }
 };
 
 // nullptr for a name that is no KeySpec.

@@ -93,11 +93,13 @@ Result<Output> CreateKey(const Call& call, const Input& in, Services& s) {
   return Created(call, key);
 }
 
-void CreateKeyLater(const Call& call, const Input& in, Services& s, Finish finish) {
+bool CreateKeyLater(const Call& call, const Input& in, Services& s, Finish finish) {
   Result<kms::NewKeySpec> spec = RequestedKey(call, in, s);
   if (!spec.ok()) {
-    return finish([refused = spec.status()]() -> Result<Output> { return refused; });
+    finish([refused = spec.status()]() -> Result<Output> { return refused; });
+    return true;
   }
+  if (kms::SpecOf(spec->key_spec).slow_to_make()) return false;
   s.keys.CreateThen(*spec, call.now_ms,
                     [&call, finish = std::move(finish)](Result<kms::KeyPtr> stored) {
                       finish([&call, stored = std::move(stored)]() -> Result<Output> {
@@ -105,6 +107,7 @@ void CreateKeyLater(const Call& call, const Input& in, Services& s, Finish finis
                         return Created(call, key);
                       });
                     });
+  return true;
 }
 
 }  // namespace trent::ops

@@ -210,17 +210,21 @@ Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, con
   return Conclude(meta, op, *call, route.handler(*call, input, services_));
 }
 
-void Dispatcher::DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
+bool Dispatcher::DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
                                std::function<void(Outcome)> done) const {
   auto found = Find(meta.operation);
-  if (!found.ok()) return done(WithCaller(meta, nullptr, Failed(found.status(), meta.request_id)));
+  if (!found.ok()) {
+    done(WithCaller(meta, nullptr, Failed(found.status(), meta.request_id)));
+    return true;
+  }
   // Named variables, not a structured binding: the continuations capture them.
   const model::Operation* op = found->first;
   const Route* route = found->second;
   if (!route->later) {
-    return done(WithCaller(meta, route, Failed(InternalError(std::string(meta.operation) +
-                                                             " cannot be dispatched later"),
-                                               meta.request_id)));
+    done(WithCaller(meta, route, Failed(InternalError(std::string(meta.operation) +
+                                                      " cannot be dispatched later"),
+                                        meta.request_id)));
+    return true;
   }
   // What the request needs until its answer, shared by the continuations.
   struct Pending {
@@ -229,23 +233,27 @@ void Dispatcher::DispatchLater(const RequestMeta& meta, std::string_view body, R
     Call call;
   };
   auto input = model::DecodeRequest(*op, body);
-  if (!input.ok()) return done(WithCaller(meta, route, Failed(input.status(), meta.request_id)));
+  if (!input.ok()) {
+    done(WithCaller(meta, route, Failed(input.status(), meta.request_id)));
+    return true;
+  }
   auto pending = std::make_shared<Pending>(
       Pending{std::move(*input), "kms:" + std::string(meta.operation), Call{}});
   auto call = Begin(meta, *route, pending->input, pending->action);
   if (!call.ok()) {
-    return done(Complete(meta, *op, *route, pending->input,
-                         Failed(call.status(), meta.request_id)));
+    done(Complete(meta, *op, *route, pending->input, Failed(call.status(), meta.request_id)));
+    return true;
   }
   pending->call = std::move(*call);
-  route->later(pending->call, pending->input, services_,
-               [this, &meta, op, route, pending, resume = std::move(resume),
-                done = std::move(done)](std::function<Result<boost::json::object>()> rest) {
-                 resume([this, &meta, op, route, pending, done, rest = std::move(rest)] {
-                   Outcome outcome = Conclude(meta, *op, pending->call, rest());
-                   done(Complete(meta, *op, *route, pending->input, std::move(outcome)));
-                 });
-               });
+  return route->later(
+      pending->call, pending->input, services_,
+      [this, &meta, op, route, pending, resume = std::move(resume),
+       done = std::move(done)](std::function<Result<boost::json::object>()> rest) {
+        resume([this, &meta, op, route, pending, done, rest = std::move(rest)] {
+          Outcome outcome = Conclude(meta, *op, pending->call, rest());
+          done(Complete(meta, *op, *route, pending->input, std::move(outcome)));
+        });
+      });
 }
 
 Result<Call> Dispatcher::Begin(const RequestMeta& meta, const Route& route,

@@ -47,7 +47,9 @@ class Dispatcher {
   // Dispatch for an operation that Defers: returns once its write is queued. `done` gets the
   // Outcome exactly once: from a continuation run by `resume`, or at once, on this thread,
   // when the request is refused before its write. `meta` and `body` must stay valid until then.
-  void DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
+  // Returns false, without calling `done`, for a request the operation serves in its blocking
+  // form only (see LaterHandler): the frontend then runs Dispatch on a blocking thread.
+  bool DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
                      std::function<void(Outcome)> done) const;
 
   // The caller's account and principal: meta's, or the default account's root when the

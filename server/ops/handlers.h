@@ -18,12 +18,14 @@ using Handler = Result<Output> (*)(const Call&, const Input&, Services&);
 // The second form of an operation that waits for a durable write: it starts the write and
 // returns without waiting. Once the write is done it calls `finish`, exactly once and from any
 // thread, with the rest of the operation, which the dispatcher runs on one of the frontend's
-// threads. The Call and the Input stay valid until then.
+// threads. The Call and the Input stay valid until then. It returns false, having changed
+// nothing and without ever calling `finish`, for a request that would take its thread long
+// before the write (e.g. an RSA key pair to make): the blocking form serves that one.
 using Finish = std::function<void(std::function<Result<Output>()> rest)>;
-using LaterHandler = void (*)(const Call&, const Input&, Services&, Finish);
+using LaterHandler = bool (*)(const Call&, const Input&, Services&, Finish);
 
 Result<Output> CreateKey(const Call&, const Input&, Services&);
-void CreateKeyLater(const Call&, const Input&, Services&, Finish);
+bool CreateKeyLater(const Call&, const Input&, Services&, Finish);
 Result<Output> DescribeKey(const Call&, const Input&, Services&);
 Result<Output> ListKeys(const Call&, const Input&, Services&);
 Result<Output> EnableKey(const Call&, const Input&, Services&);

@@ -3,6 +3,7 @@
 HSM cannot hold answer UnsupportedOperationException, and the operations AWS refuses for
 asymmetric and HMAC keys are refused as AWS refuses them. Keys survive a restart."""
 
+import threading
 import unittest
 
 import harness
@@ -191,6 +192,37 @@ class KeySpecs(harness.TrentdTestCase):
             described = self.kms.describe_key(KeyId=meta["KeyId"])["KeyMetadata"]
             self.check_metadata(described, meta["KeySpec"], meta["KeyUsage"])
 
+
+
+class SlowKeyMaterial(harness.TrentdTestCase):
+    """SoftHSM takes up to seconds to make an RSA key pair: its CreateKey runs off the network
+    thread, which answers others meanwhile (one network thread, so nothing else could)."""
+
+    trentd_args = ("--threads", "1")
+
+    def test_other_requests_are_answered_while_an_rsa_4096_key_is_made(self):
+        key_id = self.new_key()["KeyId"]
+        creator = self.server.client()
+        made = {}
+
+        def create():
+            made["meta"] = creator.create_key(KeySpec="RSA_4096",
+                                              KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+
+        thread = threading.Thread(target=create)
+        thread.start()
+        answered_meanwhile = 0
+        # DescribeKey, not an operation of the HSM: the HSM's own session is busy meanwhile.
+        while thread.is_alive():
+            self.kms.describe_key(KeyId=key_id)
+            if thread.is_alive():
+                answered_meanwhile += 1
+        thread.join()
+        self.assertEqual(made["meta"]["KeySpec"], "RSA_4096")
+        # Making the pair takes hundreds of ms at least, a DescribeKey a few: were the network
+        # thread making it, only the few answered between the pair and the commit that stores
+        # it would come back before the CreateKey.
+        self.assertGreaterEqual(answered_meanwhile, 20)
 
 if __name__ == "__main__":
     harness.main()

@@ -298,6 +298,7 @@ TEST_CASE("http server: a handler served later that throws is KMSInternalExcepti
                     // On the network thread, as answers are given: the late one writes nothing.
                     if (kept) std::exchange(kept, nullptr)(Echo(meta, "late"));
                     done(Echo(meta, body));
+                    return true;
                   }};
   TestServer server(TestOptions(), std::move(handler));
   Client client(server.port());
@@ -628,6 +629,7 @@ TEST_CASE("http server: an operation served later frees the network thread, and 
                       resume([&meta, body, done] { done(Echo(meta, body)); });
                     };
                     started.notify_all();
+                    return true;
                   }};
   TestServer server(options, std::move(handler));
   Client later(server.port());
@@ -650,6 +652,34 @@ TEST_CASE("http server: an operation served later frees the network thread, and 
   CHECK(answer->status == 200);
   CHECK(Contains(Echoed(*answer), "operation=Later\n"));
   CHECK(Contains(Echoed(*answer), R"(body={"n":1})"));
+}
+
+TEST_CASE("http server: a request serve_later does not take is served on a blocking thread") {
+  std::mutex mu;
+  std::thread::id declined_on, served_on;
+  Handler handler{[&](const RequestMeta& meta, std::string_view body) {
+                    std::lock_guard lock(mu);
+                    served_on = std::this_thread::get_id();
+                    return Echo(meta, body);
+                  },
+                  {}, [](std::string_view) { return true; },
+                  [&](const RequestMeta&, std::string_view, std::function<void(std::function<void()>)>,
+                      std::function<void(Outcome)>) {
+                    std::lock_guard lock(mu);
+                    declined_on = std::this_thread::get_id();
+                    return false;
+                  }};
+  TestServer server(TestOptions(), std::move(handler));
+  Client client(server.port());
+  client.Send(Post("TrentService.Declined", "{}"));
+  auto response = client.Read();
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  CHECK(Contains(Echoed(*response), "operation=Declined\n"));
+  std::lock_guard lock(mu);
+  CHECK(declined_on != std::thread::id());
+  CHECK(served_on != std::thread::id());
+  CHECK(served_on != declined_on);
 }
 
 TEST_CASE("http server: at the connection cap the longest-idle connection makes room") {

@@ -316,6 +316,7 @@ class Pkcs11Hsm final : public Hsm {
     for (size_t i = 0; i < kSigningLanes; ++i) {
       if (lanes_[i].session != CK_INVALID_HANDLE) p11_->C_CloseSession(lanes_[i].session);
     }
+    if (pair_session_ != CK_INVALID_HANDLE) p11_->C_CloseSession(pair_session_);
     // Closing the session also destroys every unwrapped key it owns.
     if (session_ != CK_INVALID_HANDLE) p11_->C_CloseSession(session_);
     if (initialized_) p11_->C_Finalize(nullptr);
@@ -344,6 +345,12 @@ class Pkcs11Hsm final : public Hsm {
     if (init_token && !token->user_pin_initialized) TRY_STATUS(InitUserPin(config));
     TRY_STATUS(Login(config.pin));
     TRY_STATUS(OpenSigningLanes());
+    if (const CK_RV rv = p11_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr,
+                                             nullptr, &pair_session_);
+        rv != CKR_OK) {
+      pair_session_ = CK_INVALID_HANDLE;
+      return CallFailed("C_OpenSession (key pairs)", rv);
+    }
     TRY_STATUS(CheckMechanisms());
     TRY(std::optional<CK_OBJECT_HANDLE> domain_key, FindDomainKey());
     if (domain_key) {
@@ -1276,15 +1283,19 @@ class Pkcs11Hsm final : public Hsm {
     CK_MECHANISM gen{spec.generate.type, nullptr, 0};
 
     Bytes wrapped, modulus, exponent, point;
+    CK_OBJECT_HANDLE pub_key, priv_key;
     {
-      std::lock_guard lock(mu_);
-      CK_OBJECT_HANDLE pub_key, priv_key;
-      const CK_RV rv = p11_->C_GenerateKeyPair(session_, &gen, pub.data(), pub.size(),
+      // On a session of its own (see pair_session_), not session_'s lock.
+      std::lock_guard lock(pair_mu_);
+      const CK_RV rv = p11_->C_GenerateKeyPair(pair_session_, &gen, pub.data(), pub.size(),
                                                const_cast<CK_ATTRIBUTE*>(priv), std::size(priv),
                                                &pub_key, &priv_key);
       if (rv != CKR_OK) {
         return CallFailed("C_GenerateKeyPair", spec.name, rv);
       }
+    }
+    {
+      std::lock_guard lock(mu_);
       auto read_and_wrap = [&]() -> Status {
         if (spec.key_type == CKK_RSA) {
           TRY(modulus, GetAttribute(pub_key, CKA_MODULUS, "CKA_MODULUS"));
@@ -2017,6 +2028,11 @@ class Pkcs11Hsm final : public Hsm {
 
   // Sessions for Sign and Verify (see OpenSigningLanes).
   Lane lanes_[kSigningLanes];
+  // The session GenerateKeyPair makes key pairs on: SoftHSM takes up to seconds for an RSA-4096
+  // pair, and on session_ every Encrypt, Decrypt and MAC would wait for it. The pair's objects
+  // (session objects, usable from session_) are read, wrapped and destroyed on session_.
+  std::mutex pair_mu_;  // guards every use of pair_session_
+  CK_SESSION_HANDLE pair_session_ = CK_INVALID_HANDLE;
   std::atomic<size_t> next_home_{0};
   // Handles from UnwrapKey not yet destroyed (each a secret or private key object, with its
   // public companion object for a key pair).

@@ -487,6 +487,11 @@ void Connection::ServeLater() {
   struct Pending {
     std::shared_ptr<Connection> connection;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    // The connection for whoever answers first (nullptr after that), releasing the guard.
+    std::shared_ptr<Connection> Take() {
+      work.reset();
+      return std::move(connection);
+    }
   };
   auto pending = std::make_shared<Pending>();
   pending->connection = shared_from_this();
@@ -494,10 +499,9 @@ void Connection::ServeLater() {
   auto resume = [executor = worker_.ioc.get_executor()](std::function<void()> continuation) {
     asio::post(executor, std::move(continuation));
   };
-  // Answers once: after the handler threw (below), an outcome that still comes finds no
-  // connection to answer.
+  // After the handler threw (below), an outcome that still comes finds no connection to answer.
   auto done = [pending](ops::Outcome outcome) {
-    const std::shared_ptr<Connection> self = std::move(pending->connection);
+    const std::shared_ptr<Connection> self = pending->Take();
     if (!self) return;
     bool served = false;
     try {
@@ -511,28 +515,20 @@ void Connection::ServeLater() {
                     self->meta_.operation);
     }
     self->Answer(served);
-    pending->work.reset();
   };
-  bool threw = true;
   try {
-    const bool taken = config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done);
-    threw = false;
-    if (!taken) {
-      pending->connection.reset();
-      pending->work.reset();
+    if (!config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done)) {
+      pending->Take();
       ServeAndAnswer(true);
     }
+    return;
   } catch (const std::exception& e) {
     spdlog::error("request {} ({}): handler threw: {}", meta_.request_id, meta_.operation,
                   e.what());
   } catch (...) {
     spdlog::error("request {} ({}): handler threw", meta_.request_id, meta_.operation);
   }
-  if (threw && pending->connection) {
-    pending->connection.reset();
-    Answer(false);
-    pending->work.reset();
-  }
+  if (pending->Take()) Answer(false);
 }
 
 void Connection::Respond(ops::Outcome outcome) {

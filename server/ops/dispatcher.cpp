@@ -213,19 +213,11 @@ Outcome Dispatcher::Run(const RequestMeta& meta, const model::Operation& op, con
 bool Dispatcher::DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
                                std::function<void(Outcome)> done) const {
   auto found = Find(meta.operation);
-  if (!found.ok()) {
-    done(WithCaller(meta, nullptr, Failed(found.status(), meta.request_id)));
-    return true;
-  }
+  // Not an operation that Defers: Dispatch answers it.
+  if (!found.ok() || !found->second->later) return false;
   // Named variables, not a structured binding: the continuations capture them.
   const model::Operation* op = found->first;
   const Route* route = found->second;
-  if (!route->later) {
-    done(WithCaller(meta, route, Failed(InternalError(std::string(meta.operation) +
-                                                      " cannot be dispatched later"),
-                                        meta.request_id)));
-    return true;
-  }
   // What the request needs until its answer, shared by the continuations.
   struct Pending {
     boost::json::object input;

@@ -48,7 +48,8 @@ class Dispatcher {
   // Outcome exactly once: from a continuation run by `resume`, or at once, on this thread,
   // when the request is refused before its write. `meta` and `body` must stay valid until then.
   // Returns false, without calling `done`, for a request the operation serves in its blocking
-  // form only (see LaterHandler): the frontend then runs Dispatch on a blocking thread.
+  // form only (see LaterHandler), or for an operation that does not Defer: the frontend then
+  // runs Dispatch on a blocking thread.
   bool DispatchLater(const RequestMeta& meta, std::string_view body, Resume resume,
                      std::function<void(Outcome)> done) const;
 

@@ -290,14 +290,13 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
 
 // Maps `id`, a view into `key`, to `key`, in place of any entry for an equal id (whose view
 // may point into an older snapshot). Returns the key `id` mapped to before, if any.
-KeyPtr MapId(std::unordered_map<std::string_view, KeyPtr>& map, std::string_view id,
-             const KeyPtr& key) {
+template <typename Index>
+KeyPtr MapId(Index& map, std::string_view id, const KeyPtr& key) {
   auto [slot, added] = map.try_emplace(id, key);
   if (added) return nullptr;
-  auto entry = map.extract(slot);
-  KeyPtr previous = std::exchange(entry.mapped(), key);
-  entry.key() = id;
-  map.insert(std::move(entry));
+  KeyPtr previous = std::move(slot->second);
+  map.erase(slot);  // the stored view may be the older snapshot's: replaced with the entry
+  map.emplace(id, key);
   return previous;
 }
 

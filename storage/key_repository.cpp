@@ -6,6 +6,7 @@
 
 #include "storage/schema.h"
 #include "storage/sqlite_db.h"
+#include "storage/wal_checkpointer.h"
 #include "storage/wal_write_batching.h"
 
 namespace trent::storage {
@@ -125,6 +126,8 @@ class SqliteKeyRepository final : public KeyRepository {
   StmtHandle select_grants_;
   StmtHandle select_grant_pairs_;
   StmtHandle checkpoint_;
+  // Last: stopped before the statements and the connection go.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 Status SqliteKeyRepository::Init(const std::string& path) {
@@ -152,6 +155,7 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY(select_grants_, PrepareSql(raw, kSelectGrantsSql));
   TRY(select_grant_pairs_, PrepareSql(raw, kSelectGrantPairsSql));
   TRY(checkpoint_, PrepareSql(raw, kCheckpointSql));
+  TRY(checkpointer_, WalCheckpointer::Start(path, raw, WalCheckpointer::Thresholds{}));
   return Status::Ok();
 }
 

@@ -31,15 +31,10 @@ Result<SqliteDb> OpenReadWrite(const std::string& path, int extra_flags, const c
   if (rc != SQLITE_OK) return SqliteError(raw, "open");
   if (sqlite3_db_readonly(raw, "main") == 1) return InternalError("the file is not writable");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  // A checkpoint copies each page changed since the last one from the WAL into the database,
-  // with a read and a write call per page. Between checkpoints of 8000 pages (a WAL of up to
-  // 32 MB) instead of SQLite's 1000, the pages every commit changes (the ends of the tables and
-  // indexes) are copied once per 8000 pages, not once per 1000: CreateKey went from 0.35x to
-  // 0.52x of local-kms here (8 connections). Every connection has the same setting: the one
-  // whose commit passes it checkpoints. (Deletions still checkpoint at once, see
-  // key_repository.cpp.)
-  constexpr int kWalAutocheckpointPages = 8000;
-  sqlite3_wal_autocheckpoint(raw, kWalAutocheckpointPages);
+  // Every connection has the same setting: the one whose commit passes it checkpoints. (The key
+  // repository's writer hands its checkpoints to a thread, see wal_checkpointer.h; deletions
+  // still checkpoint at once, see key_repository.cpp.)
+  sqlite3_wal_autocheckpoint(raw, kWalCheckpointPages);
   return db;
 }
 

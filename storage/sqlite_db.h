@@ -28,6 +28,13 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 // error behind it, when there is one).
 Status SqliteError(sqlite3* db, std::string_view what);
 
+// A checkpoint copies each page changed since the last one from the WAL into the database,
+// with a read and a write call per page. Between checkpoints of 8000 pages (a WAL of up to
+// 32 MB) instead of SQLite's 1000, the pages every commit changes (the ends of the tables and
+// indexes) are copied once per 8000 pages, not once per 1000: CreateKey went from 0.35x to
+// 0.52x of local-kms here (8 connections).
+constexpr int kWalCheckpointPages = 8000;
+
 // Opens, creating it if needed, the database file at `path` for reading and writing, with
 // `extra_flags` (SQLITE_OPEN_*) and a busy timeout for locks other connections hold. A file
 // SQLite could open only read-only is an error (it quietly falls back to read-only otherwise).

@@ -26,7 +26,7 @@ using trent::testing::TempDir;
 namespace {
 
 struct Writer {
-  explicit Writer(const std::string& path) {
+  explicit Writer(const std::string& path) : path(path) {
     auto opened = OpenReadWrite(path);
     REQUIRE(opened.ok());
     db = std::move(*opened);
@@ -39,6 +39,13 @@ struct Writer {
       REQUIRE(ExecSql(db.get(), "INSERT INTO t (payload) VALUES (randomblob(3000))").ok());
     }
   }
+  // A checkpointer for this writer (declared after the writer, it goes before the writer closes).
+  std::unique_ptr<WalCheckpointer> StartCheckpointer(WalCheckpointer::Thresholds thresholds) {
+    auto started = WalCheckpointer::Start(path, db.get(), thresholds);
+    REQUIRE(started.ok());
+    return std::move(*started);
+  }
+  std::string path;
   SqliteDb db;
 };
 
@@ -70,19 +77,17 @@ TEST_CASE("commits past the threshold are checkpointed on the thread, and the WA
   const std::string path = (dir.path / "wal.db").string();
   {
     Writer writer(path);
-    auto checkpointer = WalCheckpointer::Start(
-        path, writer.db.get(), {.background_pages = 40, .inline_pages = 1000000});
-    REQUIRE(checkpointer.ok());
+    auto checkpointer =
+        writer.StartCheckpointer({.background_pages = 40, .inline_pages = 1000000});
     writer.Commit(60);
-    CHECK(Eventually([&] { return (*checkpointer)->background_checkpoints() > 0; }));
+    CHECK(Eventually([&] { return checkpointer->background_checkpoints() > 0; }));
     // The writer goes on while the thread copies, and copies the thread's last few frames
     // itself: the WAL starts over rather than grow with every commit (260 commits of a row of
     // 3000 bytes would make a WAL of over 3 MB).
     writer.Commit(200);
-    CHECK((*checkpointer)->background_checkpoints() > 1);
-    CHECK((*checkpointer)->inline_checkpoints() > 0);
+    CHECK(checkpointer->background_checkpoints() > 1);
+    CHECK(checkpointer->inline_checkpoints() > 0);
     CHECK(std::filesystem::file_size(path + "-wal") < 1500000);
-    checkpointer->reset();  // stops the thread before the writer closes
   }
   CheckAllThere(path, 260);
 }
@@ -92,13 +97,11 @@ TEST_CASE("past the inline threshold the writer checkpoints itself") {
   const std::string path = (dir.path / "wal.db").string();
   {
     Writer writer(path);
-    auto checkpointer = WalCheckpointer::Start(
-        path, writer.db.get(), {.background_pages = 1000000, .inline_pages = 40});
-    REQUIRE(checkpointer.ok());
+    auto checkpointer =
+        writer.StartCheckpointer({.background_pages = 1000000, .inline_pages = 40});
     writer.Commit(100);
-    CHECK((*checkpointer)->inline_checkpoints() > 0);
-    CHECK((*checkpointer)->background_checkpoints() == 0);
-    checkpointer->reset();
+    CHECK(checkpointer->inline_checkpoints() > 0);
+    CHECK(checkpointer->background_checkpoints() == 0);
   }
   CheckAllThere(path, 100);
 }
@@ -107,11 +110,7 @@ TEST_CASE("a checkpointer that goes leaves the writer checkpointing nothing itse
   TempDir dir;
   const std::string path = (dir.path / "wal.db").string();
   Writer writer(path);
-  {
-    auto checkpointer = WalCheckpointer::Start(
-        path, writer.db.get(), {.background_pages = 40, .inline_pages = 80});
-    REQUIRE(checkpointer.ok());
-  }
+  writer.StartCheckpointer({.background_pages = 40, .inline_pages = 80});
   // The hook is gone with it: these commits call nothing freed.
   writer.Commit(100);
   auto count = QueryInt(writer.db.get(), "SELECT count(*) FROM t");

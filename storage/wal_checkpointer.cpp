@@ -39,6 +39,7 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int p
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
   if (pages < checkpointer->last_pages_) {
     // Started over: what the thread copied before is behind it.
+    ++checkpointer->restarts_;
     checkpointer->wake_at_pages_ = checkpointer->thresholds_.background_pages;
     checkpointer->copied_pages_ = 0;
   }
@@ -80,6 +81,7 @@ void WalCheckpointer::Loop() {
       if (stopping_) return;
       wanted_ = false;
     }
+    const uint64_t restarts = restarts_.load();
     int frames = 0;
     for (int round = 0; round < kMaxRounds; ++round) {
       int copied = 0;
@@ -93,6 +95,7 @@ void WalCheckpointer::Loop() {
       if (copied >= frames) break;
     }
     // Not again before the WAL has grown as much once more (or starts over).
+    if (restarts_.load() != restarts) continue;  // an inline checkpoint finished it meanwhile
     wake_at_pages_ = frames + thresholds_.background_pages;
     copied_pages_ = frames;
   }

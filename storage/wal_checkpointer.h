@@ -67,6 +67,9 @@ class WalCheckpointer {
   // How far the thread's last checkpoint copied, once it is done with a wake-up (0: nothing
   // left for the writer to finish, see OnCommit).
   std::atomic<int> copied_pages_{0};
+  // How many times the WAL started over: the thread's figures about a WAL that has started over
+  // since it began are dropped.
+  std::atomic<uint64_t> restarts_{0};
   std::atomic<uint64_t> background_{0};
   std::atomic<uint64_t> inline_{0};
   std::mutex mu_;

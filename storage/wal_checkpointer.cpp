@@ -82,22 +82,29 @@ void WalCheckpointer::Loop() {
       wanted_ = false;
     }
     const uint64_t restarts = restarts_.load();
+    // The WAL's size and how much of it is copied, as the last round that succeeded left them.
     int frames = 0;
+    int copied = 0;
     for (int round = 0; round < kMaxRounds; ++round) {
-      int copied = 0;
+      int round_frames = 0;
+      int round_copied = 0;
       // A failure (a lock another connection holds, an I/O error) leaves the frames in the WAL
       // for the next checkpoint, here or inline.
-      if (sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
-                                    &copied) != SQLITE_OK) {
+      if (sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &round_frames,
+                                    &round_copied) != SQLITE_OK) {
         break;
       }
       ++background_;
+      frames = round_frames;
+      copied = round_copied;
       if (copied >= frames) break;
     }
     // Not again before the WAL has grown as much once more (or starts over).
     if (restarts_.load() != restarts) continue;  // an inline checkpoint finished it meanwhile
     wake_at_pages_ = frames + thresholds_.background_pages;
-    copied_pages_ = frames;
+    // What the writer finishes (see OnCommit): from where the copy stopped, which is the WAL's
+    // end only when the last round caught up.
+    copied_pages_ = copied;
   }
 }
 

@@ -6,13 +6,13 @@
 #include "common/base64.h"
 #include "common/bytes.h"
 #include "common/random.h"
+#include "server/kms/identifiers.h"
 #include "server/kms/key_spec.h"
 
 namespace trent::kms {
 namespace {
 
 constexpr char kTokenVersion = 1;
-constexpr size_t kKeyIdSize = 36;    // uuid text
 constexpr size_t kGrantIdSize = 64;  // hex
 constexpr size_t kNonceSize = 16;
 constexpr size_t kTokenSize = 1 + kKeyIdSize + kGrantIdSize + kNonceSize;

@@ -8,6 +8,9 @@
 
 namespace trent::kms {
 
+// The length of every key id: a uuid's text, or "mrk-" and 32 hex digits.
+inline constexpr size_t kKeyIdSize = 36;
+
 // A lowercase or uppercase 8-4-4-4-12 hex uuid.
 bool IsKeyUuid(std::string_view s);
 // A key id as KMS accepts one: a uuid, or a multi-Region key id ("mrk-" and 32 hex digits).

@@ -1,6 +1,7 @@
 #include "server/kms/last_usage.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <thread>
 
@@ -33,6 +34,12 @@ std::optional<UsageOperation> ParseUsageOperation(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+LastUsage::LastUsage(std::string_view key_id)
+    : key_id_size_(static_cast<uint8_t>(std::min(key_id.size(), kKeyIdSize))) {
+  assert(key_id.size() <= kKeyIdSize);
+  std::memcpy(key_id_.data(), key_id.data(), key_id_size_);
 }
 
 bool LastUsage::Write(UsageOperation operation, int64_t at_ms, std::string_view request_id) {
@@ -116,7 +123,7 @@ std::vector<storage::UsageRow> UsageTracker::TakeChanged() {
     // seq_cst) and lists the record again for the next flush.
     node->changed_.store(false, std::memory_order_seq_cst);
     if (std::optional<Usage> usage = node->Read()) {
-      rows.push_back({node->key_id(), UsageOperationName(usage->operation), usage->at_ms,
+      rows.push_back({std::string(node->key_id()), UsageOperationName(usage->operation), usage->at_ms,
                       std::move(usage->request_id)});
     }
     node = next;

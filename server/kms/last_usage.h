@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/kms/identifiers.h"
 #include "server/kms/key.h"
 #include "storage/usage_repository.h"
 
@@ -47,11 +48,12 @@ class LastUsage {
   // Request ids longer than this are cut (trent's are 36-character UUIDs).
   static constexpr size_t kRequestIdCapacity = 48;
 
-  explicit LastUsage(std::string key_id) : key_id_(std::move(key_id)) {}
+  // `key_id`: at most kKeyIdSize characters (every key id has exactly that many).
+  explicit LastUsage(std::string_view key_id);
   LastUsage(const LastUsage&) = delete;
   LastUsage& operator=(const LastUsage&) = delete;
 
-  const std::string& key_id() const { return key_id_; }
+  std::string_view key_id() const { return {key_id_.data(), key_id_size_}; }
 
   // Overwrites the record. When another thread is writing it at the same moment this write is
   // dropped (returns false): the two uses are simultaneous and either one is the last.
@@ -63,17 +65,19 @@ class LastUsage {
   friend class UsageTracker;
   static constexpr size_t kWords = kRequestIdCapacity / sizeof(uint64_t);
 
-  const std::string key_id_;
-  std::atomic<uint32_t> seq_{0};  // odd while a write is under way
+  // The id is held in the record itself (one record per key, so no allocation of its own);
+  // the members are ordered to leave little padding.
+  std::array<char, kKeyIdSize> key_id_{};
+  uint8_t key_id_size_ = 0;
   std::atomic<uint8_t> operation_{0};
-  std::atomic<int64_t> at_ms_{0};
   std::atomic<uint8_t> request_id_size_{0};
-  std::array<std::atomic<uint64_t>, kWords> request_id_{};
-
   // UsageTracker's list of changed records. `changed_` is set by the writer that lists the
   // record and cleared by the flush that takes it off; `next_changed_` and `listed_` (which
   // keeps the record alive while listed, even if its key is deleted) belong to whoever set it.
   std::atomic<bool> changed_{false};
+  std::atomic<uint32_t> seq_{0};  // odd while a write is under way
+  std::atomic<int64_t> at_ms_{0};
+  std::array<std::atomic<uint64_t>, kWords> request_id_{};
   LastUsage* next_changed_ = nullptr;
   std::shared_ptr<LastUsage> listed_;
 };

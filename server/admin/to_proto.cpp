@@ -14,7 +14,7 @@ constexpr int32_t kNanosPerMilli = 1'000'000;
 
 void ToProto(const kms::KeyVersion& version, v1::KeyVersionState* out) {
   out->set_version_id(HexEncode(version.id));
-  out->set_key_material_id(version.key_material_id);
+  out->set_key_material_id(version.key_material_id.Hex());
   SetTimestamp(version.created_at_ms, out->mutable_creation_date());
   out->set_rotation_type(kms::RotationTypeName(version.rotation_type));
   out->set_public_key(version.public_key.data(), version.public_key.size());
@@ -70,7 +70,7 @@ void ToProto(const records::RequestRecord& record, v1::RequestRecord* out) {
 void ToProto(const kms::Key& key, const std::vector<kms::AliasPtr>& aliases,
              std::optional<int64_t> on_demand_start, v1::KeyState* out) {
   out->set_key_id(key.id);
-  out->set_arn(key.arn);
+  out->set_arn(key.arn());
   out->set_account(key.account);
   out->set_region(key.region);
   out->set_state(kms::KeyStateName(key.state));

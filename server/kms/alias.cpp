@@ -57,7 +57,7 @@ Status AliasAlreadyExists(std::string_view alias_arn) {
 
 Status AliasesPerKeyExceeded(const Key& key) {
   // AWS's text is not recorded anywhere public: trent's, in the words of the key quota's.
-  return {ErrorCode::kLimitExceeded, "Alias quota for key " + key.arn + " is " +
+  return {ErrorCode::kLimitExceeded, "Alias quota for key " + key.arn() + " is " +
                                          std::to_string(kMaxAliasesPerKey) +
                                          " but the current usage is " +
                                          std::to_string(kMaxAliasesPerKey) + "."};

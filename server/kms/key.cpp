@@ -1,5 +1,7 @@
 #include "server/kms/key.h"
 
+#include <algorithm>
+
 namespace trent::kms {
 
 const char* KeyStateName(KeyState state) {
@@ -17,6 +19,32 @@ std::optional<KeyState> ParseKeyState(std::string_view name) {
   }
   return std::nullopt;
 }
+
+std::optional<KeyMaterialId> KeyMaterialId::FromBytes(const Bytes& bytes) {
+  if (bytes.size() != kSize) return std::nullopt;
+  KeyMaterialId id;
+  std::copy(bytes.begin(), bytes.end(), id.bytes_.begin());
+  return id;
+}
+
+std::optional<KeyMaterialId> KeyMaterialId::FromHex(std::string_view hex) {
+  if (hex.size() != 2 * kSize) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  KeyMaterialId id;
+  for (size_t i = 0; i < kSize; ++i) {
+    const int high = digit(hex[2 * i]);
+    const int low = digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    id.bytes_[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  return id;
+}
+
+std::string KeyMaterialId::Hex() const { return HexEncode(bytes_.data(), bytes_.size()); }
 
 const KeyVersion* Key::FindVersion(std::string_view version_id) const {
   for (const auto& v : versions) {
@@ -49,13 +77,13 @@ const policy::Grant* Key::FindGrant(std::string_view grant_id) const {
 }
 
 Status PendingDeletion(const Key& key) {
-  return {ErrorCode::kInvalidState, key.arn + " is pending deletion."};
+  return {ErrorCode::kInvalidState, key.arn() + " is pending deletion."};
 }
 
 Status RequireUsable(const Key& key) {
   switch (key.state) {
     case KeyState::kEnabled: return Status::Ok();
-    case KeyState::kDisabled: return {ErrorCode::kDisabled, key.arn + " is disabled."};
+    case KeyState::kDisabled: return {ErrorCode::kDisabled, key.arn() + " is disabled."};
     case KeyState::kPendingDeletion: return PendingDeletion(key);
   }
   return InternalError("unknown key state");
@@ -83,7 +111,7 @@ Result<KeyState> NextStateOnScheduleDeletion(const Key& key) {
 
 Result<KeyState> NextStateOnCancelDeletion(const Key& key) {
   if (key.state != KeyState::kPendingDeletion) {
-    return Status(ErrorCode::kInvalidState, key.arn + " is not pending deletion.");
+    return Status(ErrorCode::kInvalidState, key.arn() + " is not pending deletion.");
   }
   return KeyState::kDisabled;
 }

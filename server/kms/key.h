@@ -2,6 +2,7 @@
 // A Key is an immutable snapshot; a state change produces a new snapshot.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "hsm/hsm.h"
 #include "policy/grant.h"
 #include "policy/policy.h"
+#include "server/kms/identifiers.h"
 #include "server/kms/key_policy.h"
 #include "server/kms/key_spec.h"
 
@@ -36,6 +38,25 @@ std::optional<KeyState> ParseKeyState(std::string_view name);
 const char* RotationTypeName(RotationType type);
 std::optional<RotationType> ParseRotationType(std::string_view name);
 
+// AWS's KeyMaterialId of a key version: 32 bytes, written as 64 lowercase hex digits. Held as
+// the bytes: every version has one, and the text would cost about 100 bytes more a version.
+class KeyMaterialId {
+ public:
+  static constexpr size_t kSize = 32;
+
+  KeyMaterialId() = default;
+  // nullopt unless `bytes` has kSize bytes.
+  static std::optional<KeyMaterialId> FromBytes(const Bytes& bytes);
+  // nullopt unless `hex` is what Hex() writes: 2 * kSize lowercase hex digits.
+  static std::optional<KeyMaterialId> FromHex(std::string_view hex);
+
+  std::string Hex() const;
+  bool operator==(const KeyMaterialId&) const = default;
+
+ private:
+  std::array<uint8_t, kSize> bytes_{};
+};
+
 // One generation of key material. Ciphertexts name the version they were made with.
 struct KeyVersion {
   static constexpr size_t kIdSize = 16;
@@ -45,7 +66,7 @@ struct KeyVersion {
   hsm::KeyKind kind = hsm::KeyKind::kAes256;  // from the key's spec
   Bytes wrapped_material;        // under the HSM domain key; never plaintext
   Bytes public_key;              // a key pair's DER SubjectPublicKeyInfo; empty otherwise
-  std::string key_material_id;   // AWS's KeyMaterialId (64 hex chars)
+  KeyMaterialId key_material_id;
 
   // What the HSM needs to load this version's material.
   hsm::StoredKey stored() const { return {kind, wrapped_material, public_key}; }
@@ -67,7 +88,6 @@ using GrantPtr = std::shared_ptr<const policy::Grant>;
 struct Key {
   int64_t seq = 0;               // creation order, the ListKeys paging position
   std::string id;                // uuid
-  std::string arn;
   std::string account;
   std::string region;
   int64_t created_at_ms = 0;
@@ -93,6 +113,9 @@ struct Key {
   // a new snapshot (see last_usage.h). Set by the key store for every key it holds.
   std::shared_ptr<LastUsage> last_usage;
 
+  // Made when asked for, not held: a key's ARN follows from its region, account and id, and
+  // holding it would cost about 130 bytes a key.
+  std::string arn() const { return KeyArn(region, account, id); }
   const KeyVersion& current_version() const { return *versions.back(); }
   const KeyVersion* FindVersion(std::string_view version_id) const;
   // nullptr when the key has no grant of that id.

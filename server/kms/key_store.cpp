@@ -118,7 +118,7 @@ storage::KeyRow ToRow(const Key& key) {
   row.next_rotation_ms = key.next_rotation_ms;
   for (const auto& v : key.versions) {
     row.versions.push_back({v->id, key.id, v->created_at_ms, v->wrapped_material,
-                            v->key_material_id, RotationTypeName(v->rotation_type),
+                            v->key_material_id.Hex(), RotationTypeName(v->rotation_type),
                             v->public_key});
   }
   for (const auto& t : key.tags) row.tags.push_back({t.key, t.value});
@@ -237,7 +237,7 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   key->id = std::move(row.key_id);
   key->account = std::move(row.account);
   key->region = std::move(row.region);
-  key->arn = KeyArn(key->region, key->account, key->id);
+  key->arn() = KeyArn(key->region, key->account, key->id);
   key->created_at_ms = row.created_at_ms;
   key->description = std::move(row.description);
   key->key_usage = std::move(row.key_usage);
@@ -266,7 +266,12 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
     version->kind = *spec->kind;
     version->wrapped_material = std::move(v.wrapped_material);
     version->public_key = std::move(v.public_key);
-    version->key_material_id = std::move(v.key_material_id);
+    std::optional<KeyMaterialId> material_id = KeyMaterialId::FromHex(v.key_material_id);
+    if (!material_id) {
+      return InternalError("key " + key->id + " has a version of malformed KeyMaterialId " +
+                           v.key_material_id);
+    }
+    version->key_material_id = *material_id;
     auto rotation_type = ParseRotationType(v.rotation_type);
     if (!rotation_type) {
       return InternalError("key " + key->id + " has a version of unknown rotation type " +
@@ -529,8 +534,8 @@ Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, hsm::KeyKind kind
   version->kind = kind;
   version->wrapped_material = std::move(generated.wrapped);
   version->public_key = std::move(generated.public_key);
-  TRY(Bytes material_id, RandomBytes(32));
-  version->key_material_id = HexEncode(material_id);
+  TRY(Bytes material_id, RandomBytes(KeyMaterialId::kSize));
+  version->key_material_id = *KeyMaterialId::FromBytes(material_id);
   return version;
 }
 
@@ -548,7 +553,7 @@ Result<std::shared_ptr<KeyVersion>> ImportVersion(hsm::Hsm& hsm, hsm::KeyKind ki
   version->kind = kind;
   version->wrapped_material = std::move(imported.wrapped);
   version->public_key = std::move(imported.public_key);
-  version->key_material_id = std::move(ids.key_material_id);
+  version->key_material_id = ids.key_material_id;
   return version;
 }
 
@@ -583,7 +588,7 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   key->origin = spec.origin;
   key->account = spec.account;
   key->region = spec.region;
-  key->arn = KeyArn(spec.region, spec.account, key->id);
+  key->arn() = KeyArn(spec.region, spec.account, key->id);
   key->created_at_ms = now_ms;
   key->description = spec.description;
   key->key_usage = spec.key_usage;
@@ -632,7 +637,7 @@ Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& m
   TRY(ids.version_id, mac("trent seeded key version id"));
   ids.version_id.resize(KeyVersion::kIdSize);
   TRY(Bytes material_id, mac("trent seeded key material id"));
-  ids.key_material_id = HexEncode(material_id);
+  ids.key_material_id = *KeyMaterialId::FromBytes(material_id);  // SHA-256: kSize bytes
   return ids;
 }
 
@@ -706,7 +711,7 @@ Result<KeyPtr> KeyStore::RotateOnDemand(const Key& key, int64_t now_ms) {
     MutexLock lock(on_demand_mu_);
     if (!on_demand_started_.try_emplace(key.id, now_ms).second) {
       // AWS's text for this refusal is not recorded publicly: this one is trent's.
-      return Status(ErrorCode::kConflict, "An on-demand rotation of " + key.arn +
+      return Status(ErrorCode::kConflict, "An on-demand rotation of " + key.arn() +
                                               " is already in progress.");
     }
   }
@@ -730,7 +735,7 @@ Result<KeyPtr> KeyStore::Rotate(const Key& key, RotationType type, int64_t now_m
     if (type == RotationType::kOnDemand) {
       TRY_STATUS(RequireOnDemandRotationAllowed(current));
     } else if (!RotationDue(current, now_ms)) {
-      return Status(ErrorCode::kConflict, "the rotation of " + current.arn + " is not due");
+      return Status(ErrorCode::kConflict, "the rotation of " + current.arn() + " is not due");
     }
     AppendRotation(current, version);
     return Status::Ok();
@@ -942,7 +947,7 @@ void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& alias
   }
   KeyPtr target = Current(c.target->id, staged);
   if (!target || target->account != wanted.account || target->region != wanted.region) {
-    c.outcome = KeyDoesNotExist(c.target->arn);
+    c.outcome = KeyDoesNotExist(c.target->arn());
     return;
   }
   Status usable = RequireAliasTarget(*target);
@@ -1012,7 +1017,7 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
     case Change::Kind::kEdit: {
       KeyPtr current = Current(c.target->id, staged);
       if (!current) {
-        c.outcome = KeyDoesNotExist(c.target->arn);
+        c.outcome = KeyDoesNotExist(c.target->arn());
         return;
       }
       auto next = std::make_shared<Key>(*current);
@@ -1187,7 +1192,7 @@ Result<MaterialCache::Pin> KeyStore::HandleFor(const Key& key, const KeyVersion&
     if (v.get() != &version) continue;
     auto pin = material_.Acquire(v);
     if (!pin.ok() && pin.status().code() == ErrorCode::kNotFound) {
-      return KeyDoesNotExist(key.arn);
+      return KeyDoesNotExist(key.arn());
     }
     return pin;
   }

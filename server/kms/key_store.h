@@ -72,11 +72,11 @@ struct NewKeySpec {
 
 // The ids of a key version made from given material: HMAC-SHA-256 keyed with the material,
 // over a label and the key id (the version id: the first KeyVersion::kIdSize bytes of one
-// label's; the KeyMaterialId: the other label's, in hex). The same key id and material give
+// label's; the KeyMaterialId: the other label's). The same key id and material give
 // the same ids; they tell nothing of the material.
 struct SeededIds {
   Bytes version_id;
-  std::string key_material_id;
+  KeyMaterialId key_material_id;
 };
 Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& material);
 

@@ -61,7 +61,7 @@ Status RequireOnDemandRotationAllowed(const Key& key) {
     // AWS's text for this refusal is not recorded publicly: this one is trent's.
     return {ErrorCode::kLimitExceeded,
             "The on-demand rotation quota of " + std::to_string(kMaxOnDemandRotations) +
-                " rotations for " + key.arn + " has been reached."};
+                " rotations for " + key.arn() + " has been reached."};
   }
   return Status::Ok();
 }

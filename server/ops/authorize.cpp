@@ -330,11 +330,12 @@ Status Denied(const Call& call, std::string_view action, std::string_view resour
 
 Status AuthorizeKey(const Call& call, std::string_view action, const kms::Key& key,
                     std::string_view request_alias, Services& s) {
-  if (std::find(call.key_arns.begin(), call.key_arns.end(), key.arn) == call.key_arns.end()) {
-    call.key_arns.push_back(key.arn);
+  const std::string key_arn = key.arn();
+  if (std::find(call.key_arns.begin(), call.key_arns.end(), key_arn) == call.key_arns.end()) {
+    call.key_arns.push_back(key_arn);
   }
   RequestConditions conditions(call, action, &key, request_alias, s);
-  const policy::Request request{action, call.principal_arn, call.account, key.arn, &conditions};
+  const policy::Request request{action, call.principal_arn, call.account, key_arn, &conditions};
   policy::DecisionInputs in;
   in.key_policy = policy::Evaluate(*key.policy->document, request);
   in.identity = IdentityVerdict(call, request);
@@ -345,7 +346,7 @@ Status AuthorizeKey(const Call& call, std::string_view action, const kms::Key& k
     in.grant_allows = AnyGrantAllows(call, action, key);
   }
   policy::Denial denial = policy::Decide(in);
-  if (denial != policy::Denial::kNone) return Denied(call, action, key.arn, denial);
+  if (denial != policy::Denial::kNone) return Denied(call, action, key_arn, denial);
   call.authorized = true;
   return Status::Ok();
 }

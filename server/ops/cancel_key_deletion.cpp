@@ -6,7 +6,7 @@ Result<Output> CancelKeyDeletion(const Call& call, const Input& in, Services& s)
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY(key, s.keys.Update(*key, kms::CancelDeletion));
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   return out;
 }
 

@@ -99,7 +99,7 @@ bool SameGrant(const policy::Grant& existing, const policy::Grant& wanted) {
 // LimitExceededException at AWS's quota of grants per key. AWS's words are not published;
 // these are trent's, in the form of its key quota message.
 Status GrantQuotaExceeded(const kms::Key& key) {
-  return {ErrorCode::kLimitExceeded, "Grant quota for key " + key.arn + " is " +
+  return {ErrorCode::kLimitExceeded, "Grant quota for key " + key.arn() + " is " +
                                          std::to_string(kms::kMaxGrantsPerKey) +
                                          " but the current usage is " +
                                          std::to_string(key.grants.size()) + "."};

@@ -79,7 +79,7 @@ Result<kms::NewKeySpec> RequestedKey(const Call& call, const Input& in, Services
 }
 
 Result<Output> Created(const Call& call, const kms::KeyPtr& key) {
-  call.key_arns.push_back(key->arn);
+  call.key_arns.push_back(key->arn());
   Output out;
   out["KeyMetadata"] = KeyMetadata(*key);
   return out;

@@ -30,8 +30,8 @@ Result<Output> MakeDataKey(const Call& call, const Input& in, Services& s,
   s.usage.Record(*key, operation, call.now_ms, call.request_id);
   Output out;
   PutBlob(out, "CiphertextBlob", blob);
-  out["KeyId"] = key->arn;
-  out["KeyMaterialId"] = key->current_version().key_material_id;
+  out["KeyId"] = key->arn();
+  out["KeyMaterialId"] = key->current_version().key_material_id.Hex();
   return out;
 }
 
@@ -59,9 +59,9 @@ Result<Output> MakeDataKeyPair(const Call& call, const Input& in, Services& s,
   Output out;
   PutBlob(out, "PrivateKeyCiphertextBlob", blob);
   PutBlob(out, "PublicKey", AsStringView(pair.public_key));
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   out["KeyPairSpec"] = pair_spec->name;
-  out["KeyMaterialId"] = key->current_version().key_material_id;
+  out["KeyMaterialId"] = key->current_version().key_material_id.Hex();
   return out;
 }
 

@@ -14,7 +14,7 @@ Result<Output> DeriveSharedSecret(const Call& call, const Input& in, Services& s
   TRY(SecretBytes secret, kms::DeriveSharedSecret(s.keys, *key, *GetString(in, "PublicKey")));
   s.usage.Record(*key, kms::UsageOperation::kDeriveSharedSecret, call.now_ms, call.request_id);
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   PutBlob(out, "SharedSecret", secret.view());
   out["KeyAgreementAlgorithm"] = name;
   out["KeyOrigin"] = key->origin;

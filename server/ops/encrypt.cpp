@@ -12,7 +12,7 @@ Result<Output> Encrypt(const Call& call, const Input& in, Services& s) {
   s.usage.Record(*key, kms::UsageOperation::kEncrypt, call.now_ms, call.request_id);
   Output out;
   PutBlob(out, "CiphertextBlob", blob);
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   out["EncryptionAlgorithm"] = cipher.algorithm;
   return out;
 }

@@ -11,7 +11,7 @@ Result<Output> GenerateMac(const Call& call, const Input& in, Services& s) {
   Output out;
   PutBlob(out, "Mac", AsStringView(mac));
   out["MacAlgorithm"] = request.algorithm->name;
-  out["KeyId"] = request.key->arn;
+  out["KeyId"] = request.key->arn();
   return out;
 }
 

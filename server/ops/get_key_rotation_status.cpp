@@ -8,7 +8,7 @@ namespace trent::ops {
 Result<Output> GetKeyRotationStatus(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   const bool enabled = kms::AutomaticRotationShown(*key);
   out["KeyRotationEnabled"] = enabled;
   if (enabled) {

@@ -13,7 +13,7 @@ Result<Output> GetPublicKey(const Call& call, const Input& in, Services& s) {
   const kms::KeySpecTraits& spec = kms::SpecOf(key->key_spec);
   const Bytes& public_key = key->current_version().public_key;
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   PutBlob(out, "PublicKey",
           std::string_view(reinterpret_cast<const char*>(public_key.data()), public_key.size()));
   PutKeySpec(out, *key);

@@ -20,7 +20,7 @@ boost::json::object ContextObject(const policy::ContextPairs& pairs) {
 // ListGrants examples show them (KMS Developer Guide, "Viewing grants").
 boost::json::object Entry(const kms::Key& key, const policy::Grant& grant) {
   boost::json::object out;
-  out["KeyId"] = key.arn;
+  out["KeyId"] = key.arn();
   out["GrantId"] = grant.grant_id;
   out["Name"] = grant.name;
   out["CreationDate"] = ToEpochSeconds(grant.created_at_ms);
@@ -75,7 +75,7 @@ Status CheckGrantId(std::string_view grant_id) {
 }
 
 Status GrantNotFound(const kms::Key& key, std::string_view grant_id) {
-  return NotFoundError("Grant " + std::string(grant_id) + " does not exist on key " + key.arn +
+  return NotFoundError("Grant " + std::string(grant_id) + " does not exist on key " + key.arn() +
                        ".");
 }
 

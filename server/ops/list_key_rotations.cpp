@@ -10,8 +10,8 @@ constexpr PageLimits kRotationPages{.default_size = 100, .max_size = 1000};
 
 boost::json::object RotationListEntry(const kms::Key& key, const kms::KeyVersion& version) {
   boost::json::object entry;
-  entry["KeyId"] = key.arn;
-  entry["KeyMaterialId"] = version.key_material_id;
+  entry["KeyId"] = key.arn();
+  entry["KeyMaterialId"] = version.key_material_id.Hex();
   entry["KeyMaterialState"] = &version == &key.current_version() ? "CURRENT" : "NON_CURRENT";
   if (version.rotation_type != kms::RotationType::kNone) {
     entry["RotationDate"] = ToEpochSeconds(version.created_at_ms);
@@ -34,8 +34,9 @@ Result<Output> ListKeyRotations(const Call& call, const Input& in, Services& s) 
   auto first = key->versions.begin();
   if (!all) ++first;  // the first material is no rotation
   if (auto marker = GetString(in, "Marker")) {
+    const std::optional<kms::KeyMaterialId> after_id = kms::KeyMaterialId::FromHex(*marker);
     auto after = std::find_if(first, key->versions.end(), [&](const auto& v) {
-      return v->key_material_id == *marker;
+      return after_id && v->key_material_id == *after_id;
     });
     if (after == key->versions.end()) {
       return Status(ErrorCode::kInvalidMarker, "Could not parse marker " + std::string(*marker));
@@ -51,7 +52,7 @@ Result<Output> ListKeyRotations(const Call& call, const Input& in, Services& s) 
   Output out;
   out["Rotations"] = std::move(rotations);
   out["Truncated"] = truncated;
-  if (truncated) out["NextMarker"] = (*(it - 1))->key_material_id;
+  if (truncated) out["NextMarker"] = (*(it - 1))->key_material_id.Hex();
   return out;
 }
 

@@ -17,7 +17,7 @@ Result<Output> ListKeys(const Call& call, const Input& in, Services& s) {
   boost::json::array entries;
   entries.reserve(keys.size());
   for (const auto& key : keys) {
-    entries.push_back(boost::json::object{{"KeyId", key->id}, {"KeyArn", key->arn}});
+    entries.push_back(boost::json::object{{"KeyId", key->id}, {"KeyArn", key->arn()}});
   }
   Output out;
   out["Keys"] = std::move(entries);

@@ -8,7 +8,7 @@ namespace trent::ops {
 Result<Output> PutKeyPolicy(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(RequireDefaultPolicyName(in));
-  TRY(policy::DocumentPtr document, ReadNewKeyPolicy(call, in, key->arn, key->account, s));
+  TRY(policy::DocumentPtr document, ReadNewKeyPolicy(call, in, key->arn(), key->account, s));
   kms::KeyPolicyPtr policy =
       kms::MakeKeyPolicy(std::string(*GetString(in, "Policy")), std::move(document));
   TRY_STATUS(s.keys.Update(*key, [&policy](kms::Key& k) {

@@ -21,14 +21,14 @@ Result<Output> ReEncrypt(const Call& call, const Input& in, Services& s) {
   s.usage.Record(*destination, kms::UsageOperation::kReEncrypt, call.now_ms, call.request_id);
   Output out;
   PutBlob(out, "CiphertextBlob", reencrypted);
-  out["SourceKeyId"] = source.key->arn;
-  out["KeyId"] = destination->arn;
+  out["SourceKeyId"] = source.key->arn();
+  out["KeyId"] = destination->arn();
   out["SourceEncryptionAlgorithm"] = source.cipher.algorithm;
   out["DestinationEncryptionAlgorithm"] = cipher.algorithm;
   // Only for symmetric keys, as AWS gives them.
-  if (source.version) out["SourceKeyMaterialId"] = source.version->key_material_id;
+  if (source.version) out["SourceKeyMaterialId"] = source.version->key_material_id.Hex();
   if (!cipher.rsa) {
-    out["DestinationKeyMaterialId"] = destination->current_version().key_material_id;
+    out["DestinationKeyMaterialId"] = destination->current_version().key_material_id.Hex();
   }
   return out;
 }

@@ -22,7 +22,7 @@ Result<kms::KeyPtr> KeyOfToken(const Call& call, const kms::GrantTokenRef& ref, 
 Status MayNotRetire(const Call& call, const kms::Key& key) {
   return {ErrorCode::kAccessDenied, "User: " + std::string(call.principal_arn) +
                                         " is not authorized to perform: kms:RetireGrant on "
-                                        "resource: " + key.arn};
+                                        "resource: " + key.arn()};
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ Result<Output> RotateKeyOnDemand(const Call& call, const Input& in, Services& s)
   TRY_STATUS(kms::RequireOnDemandRotationAllowed(*key));
   TRY(key, s.keys.RotateOnDemand(*key, call.now_ms));
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   return out;
 }
 

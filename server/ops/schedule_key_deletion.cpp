@@ -22,7 +22,7 @@ Result<Output> ScheduleKeyDeletion(const Call& call, const Input& in, Services& 
     return kms::ScheduleDeletion(current, deletion_date, static_cast<int32_t>(days));
   }));
   Output out;
-  out["KeyId"] = key->arn;
+  out["KeyId"] = key->arn();
   out["DeletionDate"] = ToEpochSeconds(deletion_date);
   out["KeyState"] = kms::KeyStateName(key->state);
   out["PendingWindowInDays"] = days;

@@ -191,7 +191,7 @@ Result<kms::KeyPtr> FindKeyIdOnlyUnauthorized(const Call& call, std::string_view
 Status RequireUsage(const kms::Key& key, std::string_view usage, std::string_view operation) {
   // AWS checks the usage before the state: a disabled key of another usage gets this error.
   if (key.key_usage != usage) {
-    return {ErrorCode::kInvalidKeyUsage, key.arn + " key usage is " + key.key_usage +
+    return {ErrorCode::kInvalidKeyUsage, key.arn() + " key usage is " + key.key_usage +
                                              " which is not valid for " + std::string(operation) +
                                              "."};
   }
@@ -292,7 +292,7 @@ Output KeyMetadata(const kms::Key& key) {
   Output m;
   m["AWSAccountId"] = key.account;
   m["KeyId"] = key.id;
-  m["Arn"] = key.arn;
+  m["Arn"] = key.arn();
   m["CreationDate"] = ToEpochSeconds(key.created_at_ms);
   m["Enabled"] = key.state == kms::KeyState::kEnabled;
   m["Description"] = key.description;
@@ -309,7 +309,7 @@ Output KeyMetadata(const kms::Key& key) {
   PutAlgorithms(m, "KeyAgreementAlgorithms", kms::KeyAgreementAlgorithmsOf(spec, key.key_usage));
   m["MultiRegion"] = key.multi_region;
   // AWS shows it for symmetric encryption keys only.
-  if (spec.symmetric()) m["CurrentKeyMaterialId"] = key.current_version().key_material_id;
+  if (spec.symmetric()) m["CurrentKeyMaterialId"] = key.current_version().key_material_id.Hex();
   return m;
 }
 

@@ -9,7 +9,7 @@ Result<Output> Sign(const Call& call, const Input& in, Services& s) {
   TRY(Bytes signature, kms::Sign(s.keys, *req.key, *req.algorithm, req.is_digest, req.message));
   s.usage.Record(*req.key, kms::UsageOperation::kSign, call.now_ms, call.request_id);
   Output out;
-  out["KeyId"] = req.key->arn;
+  out["KeyId"] = req.key->arn();
   PutBlob(out, "Signature",
           std::string_view(reinterpret_cast<const char*>(signature.data()), signature.size()));
   out["SigningAlgorithm"] = req.algorithm->name;

@@ -13,7 +13,7 @@ Result<Output> Verify(const Call& call, const Input& in, Services& s) {
   if (!valid) return kms::InvalidSignature();
   s.usage.Record(*req.key, kms::UsageOperation::kVerify, call.now_ms, call.request_id);
   Output out;
-  out["KeyId"] = req.key->arn;
+  out["KeyId"] = req.key->arn();
   out["SignatureValid"] = true;
   out["SigningAlgorithm"] = req.algorithm->name;
   return out;

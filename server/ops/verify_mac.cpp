@@ -10,7 +10,7 @@ Result<Output> VerifyMac(const Call& call, const Input& in, Services& s) {
                             *GetString(in, "Mac")));
   s.usage.Record(*request.key, kms::UsageOperation::kVerifyMac, call.now_ms, call.request_id);
   Output out;
-  out["KeyId"] = request.key->arn;
+  out["KeyId"] = request.key->arn();
   out["MacValid"] = true;
   out["MacAlgorithm"] = request.algorithm->name;
   return out;

@@ -45,7 +45,7 @@ KeyPtr EnableRotationOf(KeyStore& keys, const KeyPtr& key, int32_t days, int64_t
 TEST_CASE("rotations add versions; old ciphertexts decrypt; the state survives a reopen") {
   testing::TempDir dir;
   std::string key_id, blob;
-  std::vector<std::string> materials;
+  std::vector<KeyMaterialId> materials;
   {
     OpenStore open(dir.path);
     auto created = open.keys->Create(Spec(), kStart);
@@ -190,7 +190,9 @@ TEST_CASE("on-demand rotations are limited per key") {
 
 TEST_CASE("rotation rules") {
   Key key;
-  key.arn = "arn:aws:kms:us-east-1:111122223333:key/k";
+  key.region = "us-east-1";
+  key.account = "111122223333";
+  key.id = "k";
   SECTION("a new period moves the next date from the same start") {
     REQUIRE(EnableRotation(key, 365, kStart).ok());
     CHECK(key.next_rotation_ms == kStart + 365 * kDay);

@@ -54,7 +54,7 @@ TEST_CASE("a key from given material: derived version ids, the last version curr
     REQUIRE(ids.ok());
     CHECK((*key)->versions[i]->id == ids->version_id);
     CHECK((*key)->versions[i]->key_material_id == ids->key_material_id);
-    CHECK(ids->key_material_id.size() == 64);
+    CHECK(ids->key_material_id.Hex().size() == 64);
   }
   CHECK((*key)->versions[1]->rotation_type == RotationType::kAutomatic);
   CHECK(SeededVersionIds("49c5492b-b1bc-42a8-9a5c-b2015e810c1c", material[0])->version_id !=

@@ -8,9 +8,15 @@ using namespace trent::kms;
 
 namespace {
 
+// The ARN of the key below, as AWS names keys in its messages.
+const std::string kArn =
+    "arn:aws:kms:us-east-1:111122223333:key/0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60";
+
 Key KeyIn(KeyState state) {
   Key key;
-  key.arn = "arn:aws:kms:us-east-1:111122223333:key/0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60";
+  key.region = "us-east-1";
+  key.account = "111122223333";
+  key.id = "0b0c7a1e-6d4e-4f55-9a0c-1b2c3d4e5f60";
   key.state = state;
   return key;
 }
@@ -21,10 +27,10 @@ TEST_CASE("only enabled keys may be used") {
   CHECK(RequireUsable(KeyIn(KeyState::kEnabled)).ok());
   Status disabled = RequireUsable(KeyIn(KeyState::kDisabled));
   CHECK(disabled.code() == ErrorCode::kDisabled);
-  CHECK(disabled.message() == KeyIn(KeyState::kDisabled).arn + " is disabled.");
+  CHECK(disabled.message() == kArn + " is disabled.");
   Status pending = RequireUsable(KeyIn(KeyState::kPendingDeletion));
   CHECK(pending.code() == ErrorCode::kInvalidState);
-  CHECK(pending.message() == KeyIn(KeyState::kPendingDeletion).arn + " is pending deletion.");
+  CHECK(pending.message() == kArn + " is pending deletion.");
 }
 
 TEST_CASE("enable and disable move between Enabled and Disabled, not out of PendingDeletion") {
@@ -104,4 +110,20 @@ TEST_CASE("new uuids are well formed and distinct") {
   CHECK(a != b);
   CHECK(a[14] == '4');
   CHECK(KeyArn("us-east-1", "111122223333", a) == "arn:aws:kms:us-east-1:111122223333:key/" + a);
+}
+
+TEST_CASE("a KeyMaterialId is held as its 32 bytes and written back as the same hex") {
+  const std::string hex = "00ff10a0b1c2d3e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c";
+  std::optional<KeyMaterialId> id = KeyMaterialId::FromHex(hex);
+  REQUIRE(id.has_value());
+  CHECK(id->Hex() == hex);
+  std::string abab;
+  for (int i = 0; i < 32; ++i) abab += "ab";
+  CHECK(KeyMaterialId::FromBytes(Bytes(32, 0xab))->Hex() == abab);
+  CHECK_FALSE(KeyMaterialId::FromHex(hex.substr(2)).has_value());
+  CHECK_FALSE(KeyMaterialId::FromHex("00FF" + hex.substr(4)).has_value());  // not what Hex() writes
+  CHECK_FALSE(KeyMaterialId::FromHex("0g" + hex.substr(2)).has_value());
+  CHECK_FALSE(KeyMaterialId::FromBytes(Bytes(31, 0)).has_value());
+  CHECK(KeyMaterialId::FromHex(hex) == id);
+  CHECK_FALSE(KeyMaterialId::FromHex(std::string(64, '0')) == id);
 }

@@ -251,7 +251,7 @@ TEST_CASE("a request racing the deletion of its key leaves no material behind") 
           if (blob.ok()) continue;
           ++refused;
           if (blob.status().code() != ErrorCode::kNotFound ||
-              blob.status().message() != "Key '" + key->arn + "' does not exist") {
+              blob.status().message() != "Key '" + key->arn() + "' does not exist") {
             ++wrong_answers;
           }
         }

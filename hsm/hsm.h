@@ -35,6 +35,15 @@ struct HsmConfig {
   std::string softhsm_token_dir;   // directory for SoftHSM's tokens (auto_init only)
   std::string softhsm_conf_path;   // where to write softhsm2.conf (auto_init only)
   std::string so_pin;              // SO PIN used to initialise the token (auto_init only)
+  // SoftHSM 2.6.1 frees a destroyed session object's attributes but keeps the object itself
+  // (about 300 bytes) until the module is finalised (softhsm/SoftHSMv2#562, #563), so every
+  // key version unwrapped and evicted again leaves that much behind. After this many destroyed
+  // objects the module is finalised and initialised again (its sessions, the login and the
+  // domain key's session copy made anew); keys loaded before are loaded again at their next
+  // use, under the same handles. The finalisation frees about 1.5 µs a kept object, during
+  // which every operation waits (about 60 ms for the default). 0: never.
+  size_t recycle_after_destroyed = kDefaultRecycleAfterDestroyed;
+  static constexpr size_t kDefaultRecycleAfterDestroyed = 32'768;  // at most ~10 MB held
 };
 
 // A key version's material unwrapped into the module as a non-extractable session object.

@@ -21,12 +21,16 @@ struct KeyProtection {
        wrap = false, unwrap = false;
 };
 
-// `hsm` must come from Hsm::Open. `key` may be any object of the module's session (a handle
-// from UnwrapKey or one from PublicKeyObjectForTesting).
+// `hsm` must come from Hsm::Open; `key` from its UnwrapKey.
 Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key);
 
-// The public key object UnwrapKey created beside a key pair's private key.
-Result<KeyHandle> PublicKeyObjectForTesting(Hsm& hsm, KeyHandle key);
+// The public key object UnwrapKey created beside a key pair's private key; fails for a key
+// that is no key pair.
+Result<KeyProtection> InspectPublicKeyForTesting(Hsm& hsm, KeyHandle key);
+
+// How many times the module was finalised and initialised again since Open (see
+// HsmConfig::recycle_after_destroyed).
+Result<uint64_t> ModuleRecyclesForTesting(Hsm& hsm);
 
 struct SessionKeyCount {
   size_t keys = 0;         // unwrapped secret and private keys

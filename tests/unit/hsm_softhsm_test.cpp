@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <openssl/ec.h>
@@ -646,18 +647,16 @@ TEST_CASE("every kind generates wrapped, unwraps into protected objects and is d
     auto after = trent::hsm::CountSessionObjectsForTesting(*hsm);
     REQUIRE(after.ok());
     CHECK(after->keys == before->keys + (in_token ? 0 : 1));
-    auto public_object = trent::hsm::PublicKeyObjectForTesting(*hsm, key);
+    auto pub = trent::hsm::InspectPublicKeyForTesting(*hsm, key);
     if (trent::hsm::IsKeyPair(kind)) {
       CHECK(after->public_keys == before->public_keys + 1);
-      REQUIRE(public_object.ok());
-      auto pub = trent::hsm::InspectKeyForTesting(*hsm, *public_object);
       REQUIRE(pub.ok());
       CHECK(pub->verify);
       CHECK(pub->encrypt == rsa);
       CHECK_FALSE(pub->token_object);
     } else {
       CHECK(after->public_keys == before->public_keys);
-      CHECK_FALSE(public_object.ok());
+      CHECK_FALSE(pub.ok());
     }
     REQUIRE(hsm->DestroyKey(key).ok());
     auto gone = trent::hsm::CountSessionObjectsForTesting(*hsm);
@@ -665,7 +664,6 @@ TEST_CASE("every kind generates wrapped, unwraps into protected objects and is d
     CHECK(gone->keys == before->keys);
     CHECK(gone->public_keys == before->public_keys);
     CHECK_FALSE(hsm->DestroyKey(key).ok());
-    if (public_object.ok()) CHECK_FALSE(hsm->DestroyKey(*public_object).ok());
   }
 }
 
@@ -978,4 +976,101 @@ TEST_CASE("SoftHSM 2.6.1 refuses HMAC with a key shorter than the hash") {
   }
   auto still = hsm->Mac(key, MacHash::kSha256, "m");
   CHECK(still.ok());
+}
+
+TEST_CASE("recycled after enough destroyed objects, the module serves every loaded key under "
+          "the same handle") {
+  TempDir dir;
+  HsmConfig config = AutoInitConfig(dir);
+  config.recycle_after_destroyed = 8;
+  auto hsm = MustOpen(config);
+  auto session_keys = [&] {
+    auto count = trent::hsm::CountSessionObjectsForTesting(*hsm);
+    REQUIRE(count.ok());
+    return *count;
+  };
+  auto recycles = [&] {
+    auto n = trent::hsm::ModuleRecyclesForTesting(*hsm);
+    REQUIRE(n.ok());
+    return *n;
+  };
+  const auto empty = session_keys();
+
+  // One key of each way of loading: derived AES, wrapped AES, a wrapped secret (HMAC), wrapped
+  // key pairs (RSA, EC) and a token object (Ed25519 in SoftHSM 2.6.1).
+  const KeyHandle derived = MustNewKey(*hsm);
+  auto wrapped_aes = UnwrapAes(*hsm, MustWrapAes(*hsm));
+  REQUIRE(wrapped_aes.ok());
+  const KeyHandle hmac = MustNewKey(*hsm, KeyKind::kHmac256);
+  const KeyHandle rsa = MustNewKey(*hsm, KeyKind::kRsa2048);
+  const KeyHandle ec = MustNewKey(*hsm, KeyKind::kEcP256);
+  const GeneratedKey ed25519_material = MustGenerate(*hsm, KeyKind::kEd25519);
+  const KeyHandle ed25519 = MustUnwrap(*hsm, KeyKind::kEd25519, ed25519_material);
+  const KeyHandle unused = MustNewKey(*hsm);  // loaded, then never used again
+
+  const std::string message = "made before the recycle";
+  const Bytes digest = Digest(EVP_sha256(), message);
+  auto sealed = hsm->EncryptGcm(derived, kIv, "aad", message);
+  auto sealed_wrapped = hsm->EncryptGcm(*wrapped_aes, kIv, "aad", message);
+  auto mac = hsm->Mac(hmac, MacHash::kSha256, message);
+  auto rsa_signature = hsm->Sign(rsa, SignScheme::kRsaPssSha256, Str(digest));
+  auto ec_signature = hsm->Sign(ec, SignScheme::kEcdsa, Str(digest));
+  auto ed_signature = hsm->Sign(ed25519, SignScheme::kEd25519, message);
+  auto oaep = hsm->EncryptOaep(rsa, OaepHash::kSha256, message);
+  for (bool ok : {sealed.ok(), sealed_wrapped.ok(), mac.ok(), rsa_signature.ok(),
+                  ec_signature.ok(), ed_signature.ok(), oaep.ok()}) {
+    REQUIRE(ok);
+  }
+  const auto loaded = session_keys();
+  const uint64_t recycles_before = recycles();
+
+  // Each key unwrapped and destroyed again is an object destroyed: 20 of them, 2 recycles.
+  for (int i = 0; i < 20; ++i) REQUIRE(hsm->DestroyKey(MustNewKey(*hsm)).ok());
+  CHECK(recycles() >= recycles_before + 2);
+
+  // The same handles open, verify and sign as before.
+  auto opened = hsm->DecryptGcm(derived, kIv, "aad", Str(*sealed));
+  REQUIRE(opened.ok());
+  CHECK(opened->view() == message);
+  auto opened_wrapped = hsm->DecryptGcm(*wrapped_aes, kIv, "aad", Str(*sealed_wrapped));
+  REQUIRE(opened_wrapped.ok());
+  CHECK(opened_wrapped->view() == message);
+  auto mac_again = hsm->Mac(hmac, MacHash::kSha256, message);
+  REQUIRE(mac_again.ok());
+  CHECK(*mac_again == *mac);
+  for (auto [key, scheme, input, signature] :
+       {std::tuple{rsa, SignScheme::kRsaPssSha256, Str(digest), &*rsa_signature},
+        std::tuple{ec, SignScheme::kEcdsa, Str(digest), &*ec_signature},
+        std::tuple{ed25519, SignScheme::kEd25519, message, &*ed_signature}}) {
+    auto verified = hsm->Verify(key, scheme, input, Str(*signature));
+    REQUIRE(verified.ok());
+    CHECK(*verified);
+    auto signed_again = hsm->Sign(key, scheme, input);
+    REQUIRE(signed_again.ok());
+    auto verified_again = hsm->Verify(key, scheme, input, Str(*signed_again));
+    REQUIRE(verified_again.ok());
+    CHECK(*verified_again);
+  }
+  auto decrypted = hsm->DecryptOaep(rsa, OaepHash::kSha256, Str(*oaep));
+  REQUIRE(decrypted.ok());
+  CHECK(decrypted->view() == message);
+  auto protection = trent::hsm::InspectKeyForTesting(*hsm, derived);
+  REQUIRE(protection.ok());
+  CHECK(protection->sensitive);
+  CHECK_FALSE(protection->extractable);
+  // Loaded again once each, the key never used since not at all.
+  auto now = session_keys();
+  CHECK(now.keys == loaded.keys - 1);
+  CHECK(now.public_keys == loaded.public_keys);
+
+  for (KeyHandle key : {derived, *wrapped_aes, hmac, rsa, ec, ed25519, unused}) {
+    REQUIRE(hsm->DestroyKey(key).ok());
+    CHECK_FALSE(hsm->DestroyKey(key).ok());
+  }
+  CHECK(hsm->DeleteKeyMaterial(StoredKey{KeyKind::kEd25519, ed25519_material.wrapped,
+                                         ed25519_material.public_key})
+            .ok());
+  auto gone = session_keys();
+  CHECK(gone.keys == empty.keys);
+  CHECK(gone.public_keys == empty.public_keys);
 }

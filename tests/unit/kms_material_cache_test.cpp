@@ -27,8 +27,12 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<hsm::Hsm> OpenSoftHsm(const fs::path& dir) {
-  auto h = hsm::Hsm::Open(testing::SoftHsmIn(dir, "material-cache-test"));
+std::unique_ptr<hsm::Hsm> OpenSoftHsm(
+    const fs::path& dir,
+    size_t recycle_after_destroyed = hsm::HsmConfig::kDefaultRecycleAfterDestroyed) {
+  hsm::HsmConfig config = testing::SoftHsmIn(dir, "material-cache-test");
+  config.recycle_after_destroyed = recycle_after_destroyed;
+  auto h = hsm::Hsm::Open(config);
   INFO(h.status().message());
   REQUIRE(h.ok());
   return std::move(h).value();
@@ -55,12 +59,15 @@ size_t SessionKeys(hsm::Hsm& hsm) {
 // `n` key versions and a cache of `capacity` over a fresh SoftHSM token.
 struct CacheOverSoftHsm {
   TempDir dir;
-  std::unique_ptr<hsm::Hsm> hsm = OpenSoftHsm(dir.path);
+  std::unique_ptr<hsm::Hsm> hsm;
   std::vector<std::shared_ptr<const KeyVersion>> versions;
   MaterialCache cache;
 
-  CacheOverSoftHsm(size_t n, size_t capacity)
-      : versions(NewVersions(*hsm, n)), cache(*hsm, capacity) {}
+  CacheOverSoftHsm(size_t n, size_t capacity,
+                   size_t recycle_after_destroyed = hsm::HsmConfig::kDefaultRecycleAfterDestroyed)
+      : hsm(OpenSoftHsm(dir.path, recycle_after_destroyed)),
+        versions(NewVersions(*hsm, n)),
+        cache(*hsm, capacity) {}
 };
 
 MaterialCache::Pin MustAcquire(MaterialCache& cache, const std::shared_ptr<const KeyVersion>& v) {
@@ -177,6 +184,38 @@ TEST_CASE("concurrent users never see a handle destroyed under them") {
   }
   for (auto& th : threads) th.join();
   CHECK(failures == 0);
+  CHECK(SessionKeys(*hsm) <= 4);
+}
+
+TEST_CASE("concurrent users keep their handles while the module is recycled under them") {
+  // Each miss destroys an evicted version: the module is recycled every 16 misses or so.
+  CacheOverSoftHsm fixture(24, 4, 16);
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
+  auto recycles_before = hsm::ModuleRecyclesForTesting(*hsm);
+  REQUIRE(recycles_before.ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const size_t v = (static_cast<size_t>(t) * 7 + static_cast<size_t>(i) * 5) %
+                         versions.size();
+        if (!RoundTrips(cache, *hsm, versions[v], std::to_string(t) + "/" + std::to_string(i))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  auto recycles = hsm::ModuleRecyclesForTesting(*hsm);
+  REQUIRE(recycles.ok());
+  CHECK(*recycles >= *recycles_before + 10);
+  // What the cache holds now, all of it usable and nothing more in the module.
+  for (const auto& v : versions) CHECK(RoundTrips(cache, *hsm, v, "after"));
   CHECK(SessionKeys(*hsm) <= 4);
 }
 

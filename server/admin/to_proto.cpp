@@ -13,7 +13,7 @@ namespace {
 constexpr int32_t kNanosPerMilli = 1'000'000;
 
 void ToProto(const kms::KeyVersion& version, v1::KeyVersionState* out) {
-  out->set_version_id(HexEncode(version.id));
+  out->set_version_id(HexEncode(version.id.data(), version.id.size()));
   out->set_key_material_id(version.key_material_id.Hex());
   SetTimestamp(version.created_at_ms, out->mutable_creation_date());
   out->set_rotation_type(kms::RotationTypeName(version.rotation_type));

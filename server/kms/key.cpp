@@ -1,6 +1,7 @@
 #include "server/kms/key.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace trent::kms {
 
@@ -46,9 +47,16 @@ std::optional<KeyMaterialId> KeyMaterialId::FromHex(std::string_view hex) {
 
 std::string KeyMaterialId::Hex() const { return HexEncode(bytes_.data(), bytes_.size()); }
 
+std::optional<KeyVersion::Id> KeyVersion::IdFromBytes(std::string_view bytes) {
+  if (bytes.size() != kIdSize) return std::nullopt;
+  Id id;
+  std::memcpy(id.data(), bytes.data(), kIdSize);
+  return id;
+}
+
 const KeyVersion* Key::FindVersion(std::string_view version_id) const {
   for (const auto& v : versions) {
-    if (AsStringView(v->id) == version_id) return v.get();
+    if (v->id_view() == version_id) return v.get();
   }
   return nullptr;
 }

@@ -60,13 +60,20 @@ class KeyMaterialId {
 // One generation of key material. Ciphertexts name the version they were made with.
 struct KeyVersion {
   static constexpr size_t kIdSize = 16;
-  Bytes id;                      // kIdSize random bytes
+  using Id = std::array<uint8_t, kIdSize>;
+  Id id{};                       // random; held inline, as every version has one
   int64_t created_at_ms = 0;     // for a rotation, its RotationDate
   RotationType rotation_type = RotationType::kNone;
   hsm::KeyKind kind = hsm::KeyKind::kAes256;  // from the key's spec
   Bytes wrapped_material;        // under the HSM domain key; never plaintext
   Bytes public_key;              // a key pair's DER SubjectPublicKeyInfo; empty otherwise
   KeyMaterialId key_material_id;
+
+  std::string_view id_view() const {
+    return {reinterpret_cast<const char*>(id.data()), id.size()};
+  }
+  // The id from its bytes as stored; nullopt unless there are kIdSize of them.
+  static std::optional<Id> IdFromBytes(std::string_view bytes);
 
   // What the HSM needs to load this version's material.
   hsm::StoredKey stored() const { return {kind, wrapped_material, public_key}; }

@@ -15,7 +15,7 @@ Result<std::string> KeyCrypto::Encrypt(const Key& key, std::string_view plaintex
   TRY(auto pin, store_.HandleFor(key, version));
   uint8_t iv[hsm::kGcmIvSize];
   if (!FillRandom(iv, sizeof iv)) return InternalError("no randomness for the IV");
-  std::string blob = MakeHeader(AsStringView(version.id), iv);
+  std::string blob = MakeHeader(version.id_view(), iv);
   std::string aad = blob;
   AppendCanonicalContext(context, aad);
   TRY(Bytes sealed, store_.hsm().EncryptGcm(pin.handle(), iv, aad, plaintext));

@@ -113,11 +113,13 @@ storage::KeyRow ToRow(const Key& key) {
   // default text would be most of the row, of the database and of the time to load it.
   Result<KeyPolicyPtr> default_policy = DefaultKeyPolicyOf(key.account);
   if (!default_policy.ok() || *default_policy != key.policy) row.policy = key.policy->text;
-  row.current_version_id = key.current_version().id;
+  const KeyVersion::Id& current_id = key.current_version().id;
+  row.current_version_id = Bytes(current_id.begin(), current_id.end());
   row.rotation_period_days = key.rotation_period_days;
   row.next_rotation_ms = key.next_rotation_ms;
   for (const auto& v : key.versions) {
-    row.versions.push_back({v->id, key.id, v->created_at_ms, v->wrapped_material,
+    row.versions.push_back({Bytes(v->id.begin(), v->id.end()), key.id, v->created_at_ms,
+                            v->wrapped_material,
                             v->key_material_id.Hex(), RotationTypeName(v->rotation_type),
                             v->public_key});
   }
@@ -261,7 +263,9 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   std::shared_ptr<const KeyVersion> current;
   for (auto& v : row.versions) {
     auto version = std::make_shared<KeyVersion>();
-    version->id = std::move(v.version_id);
+    std::optional<KeyVersion::Id> id = KeyVersion::IdFromBytes(AsStringView(v.version_id));
+    if (!id) return InternalError("key " + key->id + " has a version id of the wrong size");
+    version->id = *id;
     version->created_at_ms = v.created_at_ms;
     version->kind = *spec->kind;
     version->wrapped_material = std::move(v.wrapped_material);
@@ -278,7 +282,7 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
                            v.rotation_type);
     }
     version->rotation_type = *rotation_type;
-    if (version->id == row.current_version_id) current = version;
+    if (version->id_view() == AsStringView(row.current_version_id)) current = version;
     else key->versions.push_back(std::move(version));
   }
   if (!current) return InternalError("key " + key->id + " has no current key version");
@@ -471,7 +475,7 @@ void KeyStore::Publish(KeyPtr key) {
   if (key->state == KeyState::kEnabled && key->next_rotation_ms) {
     rotation_due_.emplace(*key->next_rotation_ms, key->id);
   }
-  for (const auto& v : key->versions) MapId(by_version_id_, AsStringView(v->id), key);
+  for (const auto& v : key->versions) MapId(by_version_id_, v->id_view(), key);
   if (key->grants.empty()) {
     keys_with_grants_.erase(key->id);
   } else {
@@ -528,7 +532,8 @@ Result<std::shared_ptr<KeyVersion>> MakeVersion(hsm::Hsm& hsm, hsm::KeyKind kind
                                                 RotationType rotation_type, int64_t now_ms) {
   TRY(hsm::GeneratedKey generated, hsm.GenerateKey(kind));
   auto version = std::make_shared<KeyVersion>();
-  TRY(version->id, RandomBytes(KeyVersion::kIdSize));
+  TRY(Bytes id, RandomBytes(KeyVersion::kIdSize));
+  version->id = *KeyVersion::IdFromBytes(AsStringView(id));
   version->created_at_ms = now_ms;
   version->rotation_type = rotation_type;
   version->kind = kind;
@@ -547,7 +552,7 @@ Result<std::shared_ptr<KeyVersion>> ImportVersion(hsm::Hsm& hsm, hsm::KeyKind ki
   TRY(hsm::GeneratedKey imported, hsm.ImportKey(kind, material));
   TRY(SeededIds ids, SeededVersionIds(key_id, material));
   auto version = std::make_shared<KeyVersion>();
-  version->id = std::move(ids.version_id);
+  version->id = ids.version_id;
   version->created_at_ms = now_ms;
   version->rotation_type = rotation_type;
   version->kind = kind;
@@ -634,8 +639,9 @@ Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& m
     return out;
   };
   SeededIds ids;
-  TRY(ids.version_id, mac("trent seeded key version id"));
-  ids.version_id.resize(KeyVersion::kIdSize);
+  TRY(Bytes version_id, mac("trent seeded key version id"));
+  ids.version_id =
+      *KeyVersion::IdFromBytes(AsStringView(version_id).substr(0, KeyVersion::kIdSize));
   TRY(Bytes material_id, mac("trent seeded key material id"));
   ids.key_material_id = *KeyMaterialId::FromBytes(material_id);  // SHA-256: kSize bytes
   return ids;
@@ -1165,7 +1171,7 @@ Status KeyStore::Delete(const Key& key) {
     if (published != by_id_.end() && published->second->next_rotation_ms) {
       rotation_due_.erase({*published->second->next_rotation_ms, key.id});
     }
-    for (const auto& v : key.versions) by_version_id_.erase(AsStringView(v->id));
+    for (const auto& v : key.versions) by_version_id_.erase(v->id_view());
     by_id_.erase(key.id);
     keys_with_grants_.erase(key.id);
     auto at = AtOrAfter(by_seq_, key.seq);

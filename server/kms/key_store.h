@@ -75,7 +75,7 @@ struct NewKeySpec {
 // label's; the KeyMaterialId: the other label's). The same key id and material give
 // the same ids; they tell nothing of the material.
 struct SeededIds {
-  Bytes version_id;
+  KeyVersion::Id version_id;
   KeyMaterialId key_material_id;
 };
 Result<SeededIds> SeededVersionIds(std::string_view key_id, const SecretBytes& material);

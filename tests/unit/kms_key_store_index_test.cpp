@@ -70,7 +70,7 @@ TEST_CASE("a key and each of its versions find the key as the last change left i
   OpenStore open(dir.path);
   KeyStore& keys = *open.keys;
   std::string id = CreateKey(keys);
-  std::string version_id(AsStringView(keys.Find(id)->current_version().id));
+  std::string version_id(keys.Find(id)->current_version().id_view());
 
   REQUIRE(keys.Update(*keys.Find(id), Disable).ok());
   // Nothing else holds the first snapshot now: the indexes must not refer to it any more.
@@ -97,7 +97,7 @@ TEST_CASE("listing skips deleted keys and keeps creation order, across compactio
   for (int i = 0; i < 8; ++i) ids.push_back(CreateKey(*open.keys));
   std::vector<std::string> version_ids;
   for (const std::string& id : ids) {
-    version_ids.emplace_back(AsStringView(open.keys->Find(id)->current_version().id));
+    version_ids.emplace_back(open.keys->Find(id)->current_version().id_view());
   }
 
   // Two of eight deleted: their places stay as holes.

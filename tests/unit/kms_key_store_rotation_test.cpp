@@ -64,7 +64,7 @@ TEST_CASE("rotations add versions; old ciphertexts decrypt; the state survives a
     CHECK(key->current_version().created_at_ms == kStart + 1000);
     CHECK(key->next_rotation_ms == kStart + 90 * kDay);  // on-demand leaves the schedule alone
     // The new version is found by its id, as Decrypt looks it up.
-    CHECK(open.keys->FindByVersion(AsStringView(key->current_version().id)) == key);
+    CHECK(open.keys->FindByVersion(key->current_version().id_view()) == key);
     for (const auto& v : key->versions) materials.push_back(v->key_material_id);
   }
   OpenStore open(dir.path);

@@ -530,7 +530,7 @@ TEST_CASE("readers never wait for a commit, and writers queued behind one are co
   KeyPtr seen = store.Find((*first)->id);
   REQUIRE(seen);
   CHECK(seen->state == KeyState::kEnabled);
-  CHECK(store.FindByVersion(AsStringView(seen->current_version().id)) == seen);
+  CHECK(store.FindByVersion(seen->current_version().id_view()) == seen);
   CHECK(store.List("111122223333", "us-east-1", 0, 10).size() == 6);
 
   gated.Open();

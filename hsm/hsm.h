@@ -212,6 +212,9 @@ class Hsm {
 
   // How many sessions trent holds open with the module (for the metrics).
   virtual size_t OpenSessions() const = 0;
+  // How many times the module was finalised and initialised again since Open (see
+  // HsmConfig::recycle_after_destroyed; for the metrics).
+  virtual uint64_t Recycles() const = 0;
 };
 
 }  // namespace trent::hsm

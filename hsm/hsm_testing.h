@@ -28,10 +28,6 @@ Result<KeyProtection> InspectKeyForTesting(Hsm& hsm, KeyHandle key);
 // that is no key pair.
 Result<KeyProtection> InspectPublicKeyForTesting(Hsm& hsm, KeyHandle key);
 
-// How many times the module was finalised and initialised again since Open (see
-// HsmConfig::recycle_after_destroyed).
-Result<uint64_t> ModuleRecyclesForTesting(Hsm& hsm);
-
 struct SessionKeyCount {
   size_t keys = 0;         // unwrapped secret and private keys
   size_t public_keys = 0;  // public key objects (the companions of unwrapped key pairs)

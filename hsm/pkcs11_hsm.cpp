@@ -858,6 +858,8 @@ class Pkcs11Hsm final : public Hsm {
 
   std::string Describe() const override { return description_; }
 
+  uint64_t Recycles() const override { return recycles_.load(std::memory_order_relaxed); }
+
   size_t OpenSessions() const override {
     std::shared_lock in_use(module_mu_);
     size_t open = session_ != CK_INVALID_HANDLE ? 1 : 0;
@@ -1188,10 +1190,6 @@ class Pkcs11Hsm final : public Hsm {
     return Status::Ok();
   }
 
- public:
-  uint64_t recycles() const { return recycles_.load(std::memory_order_relaxed); }
-
- private:
   Capability Offered(const std::vector<Mech>& needs) const {
     std::string missing;
     for (const Mech& m : needs) {
@@ -2266,11 +2264,6 @@ Result<KeyProtection> InspectPublicKeyForTesting(Hsm& hsm, KeyHandle key) {
   return p11->Inspect(key, true);
 }
 
-Result<uint64_t> ModuleRecyclesForTesting(Hsm& hsm) {
-  auto* p11 = dynamic_cast<Pkcs11Hsm*>(&hsm);
-  if (!p11) return InternalError("not an Hsm from Hsm::Open");
-  return p11->recycles();
-}
 
 Result<size_t> CountSessionKeysForTesting(Hsm& hsm) {
   TRY(SessionKeyCount count, CountSessionObjectsForTesting(hsm));

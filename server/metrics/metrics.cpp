@@ -45,6 +45,12 @@ Metrics::Metrics(kms::KeyStore& keys)
                         .Help("Sessions open with the PKCS#11 module")
                         .Register(*registry_)
                         .Add({})),
+      hsm_recycles_(prometheus::BuildCounter()
+                        .Name("trent_hsm_recycles_total")
+                        .Help("Times the PKCS#11 module was finalised and initialised again to "
+                              "free what it keeps of destroyed objects (requests wait meanwhile)")
+                        .Register(*registry_)
+                        .Add({})),
       cache_hits_(prometheus::BuildCounter()
                       .Name("trent_key_cache_hits_total")
                       .Help("Uses of a key version whose material was already unwrapped in the HSM")
@@ -108,6 +114,9 @@ std::string Metrics::Scrape() {
     it->second->Set(static_cast<double>(count));
   }
   hsm_sessions_.Set(static_cast<double>(keys_.hsm().OpenSessions()));
+  const uint64_t recycles = keys_.hsm().Recycles();
+  hsm_recycles_.Increment(static_cast<double>(recycles - reported_recycles_));
+  reported_recycles_ = recycles;
   const kms::MaterialCache::Stats cache = keys_.cache_stats();
   cache_hits_.Increment(static_cast<double>(cache.hits - reported_cache_.hits));
   cache_misses_.Increment(static_cast<double>(cache.misses - reported_cache_.misses));

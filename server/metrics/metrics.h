@@ -49,6 +49,7 @@ class Metrics final : public records::RecordObserver {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& keys_by_state_;
   prometheus::Gauge& hsm_sessions_;
+  prometheus::Counter& hsm_recycles_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;
   prometheus::Histogram& commit_changes_;
@@ -61,6 +62,7 @@ class Metrics final : public records::RecordObserver {
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> seen_key_labels_
       GUARDED_BY(scrape_mu_);
   kms::MaterialCache::Stats reported_cache_ GUARDED_BY(scrape_mu_);
+  uint64_t reported_recycles_ GUARDED_BY(scrape_mu_) = 0;
 };
 
 }  // namespace trent::metrics

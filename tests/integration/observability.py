@@ -136,6 +136,8 @@ class HealthAndMetrics(harness.TrentdTestCase):
         self.assertGreaterEqual(commits, 1)
         self.assertEqual(moved("trent_commit_batch_changes_sum"), 3)
         self.assertGreaterEqual(sample(after, "trent_hsm_sessions"), 1)
+        # A handful of keys destroys no objects to speak of: the module is never recycled.
+        self.assertEqual(sample(after, "trent_hsm_recycles_total"), 0)
 
     def test_healthz_draining(self):
         """Once a shutdown has begun, a request already on its way is still answered, and

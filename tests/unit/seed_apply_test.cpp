@@ -232,6 +232,7 @@ class FailingImports final : public hsm::Hsm {
   Result<SecretBytes> GenerateRandom(size_t n) override { return real_.GenerateRandom(n); }
   std::string Describe() const override { return real_.Describe(); }
   size_t OpenSessions() const override { return real_.OpenSessions(); }
+  uint64_t Recycles() const override { return real_.Recycles(); }
 
  private:
   hsm::Hsm& real_;

@@ -96,6 +96,29 @@ bool RoundTrips(MaterialCache& cache, hsm::Hsm& hsm, const std::shared_ptr<const
   return pt.ok() && pt->view() == plaintext;
 }
 
+// Four threads each round-trip `rounds` times, over the versions in turn; how many failed.
+int ConcurrentRoundTripFailures(CacheOverSoftHsm& fixture, int rounds) {
+  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto& hsm = fixture.hsm;
+  auto& versions = fixture.versions;
+  auto& cache = fixture.cache;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < rounds; ++i) {
+        const size_t v = (static_cast<size_t>(t) * 7 + static_cast<size_t>(i) * 5) %
+                         versions.size();
+        if (!RoundTrips(cache, *hsm, versions[v], std::to_string(t) + "/" + std::to_string(i))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  return failures;
+}
+
 }  // namespace
 
 TEST_CASE("the cache keeps at most its capacity unwrapped and unwraps again on a miss") {
@@ -165,55 +188,19 @@ TEST_CASE("a pinned handle is never evicted, even when every slot is pinned") {
 
 TEST_CASE("concurrent users never see a handle destroyed under them") {
   CacheOverSoftHsm fixture(24, 4);
-  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
-  auto& hsm = fixture.hsm;
-  auto& versions = fixture.versions;
-  auto& cache = fixture.cache;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 300; ++i) {
-        const size_t v = (static_cast<size_t>(t) * 7 + static_cast<size_t>(i) * 5) %
-                         versions.size();
-        if (!RoundTrips(cache, *hsm, versions[v], std::to_string(t) + "/" + std::to_string(i))) {
-          ++failures;
-        }
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  CHECK(failures == 0);
-  CHECK(SessionKeys(*hsm) <= 4);
+  CHECK(ConcurrentRoundTripFailures(fixture, 300) == 0);
+  CHECK(SessionKeys(*fixture.hsm) <= 4);
 }
 
 TEST_CASE("concurrent users keep their handles while the module is recycled under them") {
   // Each miss destroys an evicted version: the module is recycled every 16 misses or so.
   CacheOverSoftHsm fixture(24, 4, 16);
-  // Named references, not a structured binding: clang 14 cannot capture bindings in lambdas.
-  auto& hsm = fixture.hsm;
-  auto& versions = fixture.versions;
-  auto& cache = fixture.cache;
-  const uint64_t recycles_before = hsm->Recycles();
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 200; ++i) {
-        const size_t v = (static_cast<size_t>(t) * 7 + static_cast<size_t>(i) * 5) %
-                         versions.size();
-        if (!RoundTrips(cache, *hsm, versions[v], std::to_string(t) + "/" + std::to_string(i))) {
-          ++failures;
-        }
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  CHECK(failures == 0);
-  CHECK(hsm->Recycles() >= recycles_before + 10);
+  const uint64_t recycles_before = fixture.hsm->Recycles();
+  CHECK(ConcurrentRoundTripFailures(fixture, 200) == 0);
+  CHECK(fixture.hsm->Recycles() >= recycles_before + 10);
   // What the cache holds now, all of it usable and nothing more in the module.
-  for (const auto& v : versions) CHECK(RoundTrips(cache, *hsm, v, "after"));
-  CHECK(SessionKeys(*hsm) <= 4);
+  for (const auto& v : fixture.versions) CHECK(RoundTrips(fixture.cache, *fixture.hsm, v, "after"));
+  CHECK(SessionKeys(*fixture.hsm) <= 4);
 }
 
 TEST_CASE("forgetting a version waits for its pins, destroys it, and refuses to unwrap it again") {

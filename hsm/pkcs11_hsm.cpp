@@ -16,8 +16,8 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -516,13 +516,15 @@ class Pkcs11Hsm final : public Hsm {
     CK_ULONG out_len = out.size();
     ModuleInUse in_use(*this);
     CK_OBJECT_HANDLE private_key;
+    std::optional<KeyUse> use;
     {
       std::lock_guard lock(mu_);
       TRY(const KeyEntry* entry, LoadedOfType(key, spec.key_type, spec.mech.name));
       private_key = entry->object;
+      use.emplace(*this, key, *entry);
     }
-    // The caller's pin keeps `key` loaded, and in_use the module; its signing runs on a lane
-    // of its own.
+    // The caller's pin keeps `key` loaded, `use` its objects and in_use the module; its
+    // signing runs on a lane of its own.
     CK_RV init_rv, rv = CKR_OK;
     {
       Lane& lane = TakeLane();
@@ -547,10 +549,12 @@ class Pkcs11Hsm final : public Hsm {
     TRY_STATUS(CheckDigestLength(spec, input));
     ModuleInUse in_use(*this);
     CK_OBJECT_HANDLE public_key;
+    std::optional<KeyUse> use;  // as in Sign
     {
       std::lock_guard lock(mu_);
       TRY(const KeyEntry* entry, LoadedOfType(key, spec.key_type, spec.mech.name));
       public_key = entry->public_key;
+      use.emplace(*this, key, *entry);
     }
     CK_RV init_rv, rv = CKR_OK;
     {
@@ -1060,6 +1064,27 @@ class Pkcs11Hsm final : public Hsm {
     uint64_t generation = 0;
     Bytes wrapped;              // the StoredKey it was loaded from
     Bytes public_key_info;
+    // Operations using the objects outside mu_ (KeyUse): DrainSome leaves the key alone.
+    mutable uint32_t users = 0;
+  };
+
+  // Keeps a key's objects from being drained while an operation uses them after releasing mu_
+  // (Sign and Verify, on a lane). Made with mu_ held; takes mu_ again when it ends.
+  class KeyUse {
+   public:
+    KeyUse(Pkcs11Hsm& hsm, KeyHandle key, const KeyEntry& entry) : hsm_(hsm), key_(key) {
+      ++entry.users;
+    }
+    ~KeyUse() {
+      std::lock_guard lock(hsm_.mu_);
+      if (auto it = hsm_.keys_.find(key_); it != hsm_.keys_.end()) --it->second.users;
+    }
+    KeyUse(const KeyUse&) = delete;
+    KeyUse& operator=(const KeyUse&) = delete;
+
+   private:
+    Pkcs11Hsm& hsm_;
+    const KeyHandle key_;
   };
 
   // With mu_ held: the entry of `key` with its objects in the module as it is now (loaded
@@ -1143,6 +1168,7 @@ class Pkcs11Hsm final : public Hsm {
       drain_.pop_back();
       if (it == keys_.end() || it->second.generation != generation_) continue;
       KeyEntry& entry = it->second;
+      if (entry.users > 0) continue;  // in use on a lane: C_Finalize frees it
       if (!entry.token_object) DestroyObject(entry.object);
       if (entry.public_key != CK_INVALID_HANDLE) DestroyObject(entry.public_key);
       entry.generation = kUnloaded;

@@ -1069,3 +1069,36 @@ TEST_CASE("recycled after enough destroyed objects, the module serves every load
   CHECK(gone.keys == empty.keys);
   CHECK(gone.public_keys == empty.public_keys);
 }
+
+TEST_CASE("signing on a lane is never left with a key drained for a recycle under it") {
+  TempDir dir;
+  HsmConfig config = AutoInitConfig(dir);
+  config.recycle_after_destroyed = 4;
+  auto hsm = MustOpen(config);
+  const KeyHandle ec = MustNewKey(*hsm, KeyKind::kEcP256);
+  const Bytes digest = Digest(EVP_sha256(), "signed while others churn");
+  const uint64_t recycles_before = hsm->Recycles();
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  // Signing releases the session lock before it signs on a lane: the drain runs meanwhile.
+  std::thread signer([&] {
+    for (int i = 0; i < 3000; ++i) {
+      auto signature = hsm->Sign(ec, SignScheme::kEcdsa, Str(digest));
+      if (!signature.ok()) {
+        ++failures;
+        continue;
+      }
+      auto verified = hsm->Verify(ec, SignScheme::kEcdsa, Str(digest), Str(*signature));
+      if (!verified.ok() || !*verified) ++failures;
+    }
+    done = true;
+  });
+  const GeneratedKey aes = MustGenerate(*hsm, KeyKind::kAes256);
+  while (!done) {
+    auto key = hsm->UnwrapKey(StoredKey{KeyKind::kAes256, aes.wrapped, aes.public_key});
+    if (!key.ok() || !hsm->DestroyKey(*key).ok()) ++failures;
+  }
+  signer.join();
+  CHECK(failures == 0);
+  CHECK(hsm->Recycles() > recycles_before);
+}

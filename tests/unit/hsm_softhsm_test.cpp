@@ -1081,8 +1081,10 @@ TEST_CASE("signing on a lane is never left with a key drained for a recycle unde
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
   // Signing releases the session lock before it signs on a lane: the drain runs meanwhile.
+  // Each recycle drains the key once: 300 of them (1 s here, about a minute under ASan) hit
+  // that window 12 to 26 times before KeyUse.
   std::thread signer([&] {
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; i < 3000 && hsm->Recycles() < recycles_before + 300; ++i) {
       auto signature = hsm->Sign(ec, SignScheme::kEcdsa, Str(digest));
       if (!signature.ok()) {
         ++failures;

@@ -239,7 +239,6 @@ Result<KeyPtr> FromRow(storage::KeyRow row, ParsedPolicies& parsed) {
   key->id = std::move(row.key_id);
   key->account = std::move(row.account);
   key->region = std::move(row.region);
-  key->arn() = KeyArn(key->region, key->account, key->id);
   key->created_at_ms = row.created_at_ms;
   key->description = std::move(row.description);
   key->key_usage = std::move(row.key_usage);
@@ -593,7 +592,6 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
   key->origin = spec.origin;
   key->account = spec.account;
   key->region = spec.region;
-  key->arn() = KeyArn(spec.region, spec.account, key->id);
   key->created_at_ms = now_ms;
   key->description = spec.description;
   key->key_usage = spec.key_usage;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <string>
 
@@ -13,19 +14,20 @@ void RestartWithHugePageHeap(char** argv, const std::string& db_path) {
   std::error_code no_file;
   const std::uintmax_t size = std::filesystem::file_size(db_path, no_file);
   if (no_file || size < kHugePageHeapFromBytes) return;
-  constexpr const char* kVariable = "GLIBC_TUNABLES";
-  constexpr const char* kTunable = "glibc.malloc.hugetlb";
-  const char* tunables = std::getenv(kVariable);
-  std::string wanted = tunables ? tunables : "";
-  // Set by the caller, or by this function before the exec: never a second exec.
-  if (wanted.find(kTunable) != std::string::npos) return;
-  if (!wanted.empty()) wanted += ':';
-  wanted += std::string(kTunable) + "=1";
+  constexpr const char* kVariable = "MALLOC_CONF";
+  const char* set = std::getenv(kVariable);
+  const std::optional<std::string> conf = set ? std::optional<std::string>(set) : std::nullopt;
+  std::string wanted = conf.value_or("");
+  // Set by the caller (thp: or metadata_thp:), or by this function before the exec: never a
+  // second exec.
+  if (wanted.find("thp:") != std::string::npos) return;
+  if (!wanted.empty()) wanted += ',';
+  wanted += kHugePageHeapConf;
   if (setenv(kVariable, wanted.c_str(), /*overwrite=*/1) != 0) return;
   execv("/proc/self/exe", argv);
   // No exec (no /proc, say): go on without, and leave the environment as it was.
-  if (tunables) {
-    setenv(kVariable, tunables, 1);
+  if (conf) {
+    setenv(kVariable, conf->c_str(), 1);
   } else {
     unsetenv(kVariable);
   }

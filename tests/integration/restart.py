@@ -138,11 +138,17 @@ class Restart(unittest.TestCase):
         with open(f"/proc/{self.server.proc.pid}/environ", "rb") as f:
             return f.read().split(b"\0")
 
+    def test_allocator(self):
+        """trentd allocates with jemalloc (CMakeLists.txt), except in sanitizer builds."""
+        with open(f"/proc/{self.server.proc.pid}/maps") as f:
+            mapped = "libjemalloc" in f.read()
+        self.assertEqual(mapped, os.environ["TRENT_ALLOCATOR"] == "jemalloc")
+
     def test_large_database_starts_with_huge_page_heap(self):
-        """trentd restarts itself once with glibc.malloc.hugetlb=1 when the key database is large
-        (server/huge_page_heap.h), in the same process, and then serves as usual."""
+        """trentd restarts itself once with MALLOC_CONF=thp:always,... when the key database is
+        large (server/huge_page_heap.h), in the same process, and then serves as usual."""
         key = self.server.client().create_key()["KeyMetadata"]
-        self.assertNotIn(b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1", self.environ())
+        self.assertNotIn(b"MALLOC_CONF=thp:always,metadata_thp:always", self.environ())
         self.assertEqual(self.server.stop(), 0)
         # 17 MiB of rows trentd does not read make the file large without 30k keys.
         db = sqlite3.connect(os.path.join(self.server.data_dir, "trent.db"))
@@ -151,7 +157,7 @@ class Restart(unittest.TestCase):
         db.commit()
         db.close()
         self.server.start()
-        self.assertIn(b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1", self.environ())
+        self.assertIn(b"MALLOC_CONF=thp:always,metadata_thp:always", self.environ())
         client = self.server.client()
         self.assertEqual(client.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["Arn"], key["Arn"])
         blob = client.encrypt(KeyId=key["KeyId"], Plaintext=b"huge")["CiphertextBlob"]

@@ -44,7 +44,19 @@ class SecretBytes {
   Bytes data_;
 };
 
+// Lowercase hex digits, two per byte.
 std::string HexEncode(const uint8_t* p, size_t n);
 inline std::string HexEncode(const Bytes& b) { return HexEncode(b.data(), b.size()); }
+
+// The hex digits a decoder takes: lowercase only, for what trent wrote itself with HexEncode (so
+// that each value has one spelling), or either case, for what clients and files send.
+enum class HexCase { kLowerOnly, kAny };
+
+// The value of one hex digit (0-15), or -1 when `c` is not one.
+int HexDigitValue(char c, HexCase accepted);
+
+// Decodes exactly 2 * `size` hex digits into `out`; false, with `out` unspecified, when `hex`
+// has another length or holds anything but hex digits.
+bool HexDecodeInto(std::string_view hex, uint8_t* out, size_t size, HexCase accepted);
 
 }  // namespace trent

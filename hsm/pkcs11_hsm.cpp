@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
 #include "common/durable_files.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
@@ -1703,17 +1704,10 @@ class Pkcs11Hsm final : public Hsm {
         std::string_view(reinterpret_cast<const char*>(stored.data()), prefix.size()) != prefix) {
       return std::nullopt;
     }
-    auto nibble = [](uint8_t c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
     Bytes out(n);
-    for (size_t i = 0; i < n; ++i) {
-      const int hi = nibble(stored[prefix.size() + 2 * i]);
-      const int lo = nibble(stored[prefix.size() + 2 * i + 1]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    if (!HexDecodeInto(AsStringView(stored).substr(prefix.size()), out.data(), n,
+                       HexCase::kLowerOnly)) {
+      return std::nullopt;
     }
     return out;
   }

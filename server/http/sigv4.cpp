@@ -11,6 +11,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "common/bytes.h"
+
 namespace trent::http {
 namespace {
 
@@ -149,21 +151,14 @@ void UriEncode(std::string_view s, bool keep_slash, std::string& out) {
   }
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX decoded; a '%' not followed by two hex digits stays as it is.
 std::string UriDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+    uint8_t byte;
+    if (s[i] == '%' && HexDecodeInto(s.substr(i + 1, 2), &byte, 1, HexCase::kAny)) {
+      out += static_cast<char>(byte);
       i += 2;
     } else {
       out += s[i];

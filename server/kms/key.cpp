@@ -29,19 +29,8 @@ std::optional<KeyMaterialId> KeyMaterialId::FromBytes(const Bytes& bytes) {
 }
 
 std::optional<KeyMaterialId> KeyMaterialId::FromHex(std::string_view hex) {
-  if (hex.size() != 2 * kSize) return std::nullopt;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
   KeyMaterialId id;
-  for (size_t i = 0; i < kSize; ++i) {
-    const int high = digit(hex[2 * i]);
-    const int low = digit(hex[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    id.bytes_[i] = static_cast<uint8_t>(high << 4 | low);
-  }
+  if (!HexDecodeInto(hex, id.bytes_.data(), kSize, HexCase::kLowerOnly)) return std::nullopt;
   return id;
 }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/bytes.h"
+
 namespace trent::model {
 namespace {
 
@@ -227,7 +229,7 @@ class Parser {
     cp = 0;
     for (int k = 0; k < digits; ++k) {
       char c = Peek();
-      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      const int v = HexDigitValue(c, HexCase::kAny);
       if (v < 0 || AtEnd()) return false;
       cp = cp * 16 + v;
       ++i_;

@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 
+#include "common/bytes.h"
 #include "common/clock.h"
 #include "common/openssl_ptr.h"
 #include "server/kms/alias.h"
@@ -108,22 +109,11 @@ Result<bool> Flag(const Node& map, const char* field, bool fallback, const std::
   return Bad(entry, std::string(field) + " must be true or false");
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // `hex` decoded; nullopt when it is not hex.
 std::optional<SecretBytes> Unhex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   SecretBytes out(hex.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = HexDigit(hex[2 * i]), lo = HexDigit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.data()[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  if (!HexDecodeInto(hex, out.data(), out.size(), HexCase::kAny)) return std::nullopt;
   return out;
 }
 

@@ -108,6 +108,12 @@ Status SetMaxConnections(Config& c, const std::string& v) {
   return Status::Ok();
 }
 
+Status SetComputeThreads(Config& c, const std::string& v) {
+  TRY(int64_t n, ParseNumber(v, 1, 256, "--compute-threads"));
+  c.compute_threads = static_cast<int>(n);
+  return Status::Ok();
+}
+
 Status SetBlockingThreads(Config& c, const std::string& v) {
   TRY(int64_t n, ParseNumber(v, 1, 1024, "--blocking-threads"));
   c.blocking_threads = static_cast<int>(n);
@@ -156,6 +162,7 @@ const std::map<std::string, Setting>& Settings() {
       {"--key-quota", {"TRENT_KEY_QUOTA", SetKeyQuota}},
       {"--max-connections", {"TRENT_MAX_CONNECTIONS", SetMaxConnections}},
       {"--blocking-threads", {"TRENT_BLOCKING_THREADS", SetBlockingThreads}},
+      {"--compute-threads", {"TRENT_COMPUTE_THREADS", SetComputeThreads}},
       {"--credentials-file", {"TRENT_CREDENTIALS_FILE", [](Config& c, const std::string& v) {
                                 return SetNonEmpty(c.credentials_file, "--credentials-file", v); }}},
       {"--auth", {"TRENT_AUTH", SetAuth}},
@@ -225,6 +232,9 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            file descriptor limit is lower)
   --blocking-threads N     threads for the operations that wait for a durable write, e.g.
                            EnableKey (TRENT_BLOCKING_THREADS; default 16)
+  --compute-threads N      threads for Sign, Verify and DeriveSharedSecret, which compute in
+                           the HSM for 0.05-5 ms, so that the network threads serve others
+                           meanwhile (TRENT_COMPUTE_THREADS; default as many as cores)
   --credentials-file PATH  identities, YAML (TRENT_CREDENTIALS_FILE): a list under identities:
                            of access_key_id, secret_access_key, account_id, arn, and optionally
                            session_token and policies (identity-policy JSON documents). A
@@ -296,6 +306,9 @@ Result<Config> ParseConfig(int argc, char** argv, const std::string& default_mod
   // A local KMS shares the machine with its clients: measured on 2 cores with the load
   // generator beside it, one network thread serves more requests than two.
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+  if (config.compute_threads == 0) {
+    config.compute_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   return config;
 }
 

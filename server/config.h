@@ -35,6 +35,7 @@ struct Config {
   int64_t key_quota = kDefaultKeyQuota;  // keys per account and region
   int64_t max_connections = 0;    // 0: kDefaultMaxConnections, or fewer if descriptors are short
   int blocking_threads = 16;      // threads for the operations that wait for a durable write
+  int compute_threads = 0;        // 0: as many as cores; for Sign, Verify, DeriveSharedSecret
   std::string credentials_file;   // identities (YAML); empty: every caller is the default root
   std::string seed_file;          // keys, aliases, tags, policies applied at start (YAML)
   bool strict_auth = false;       // --auth strict: every request's SigV4 signature is verified

@@ -332,6 +332,7 @@ int Serve(const Config& config) {
   options.threads = config.threads;
   options.max_connections = *max_connections;
   options.blocking_threads = config.blocking_threads;
+  options.compute_threads = config.compute_threads;
   options.identities = &identities;
   options.verify_signatures = config.strict_auth;
   options.clock = &clock;
@@ -353,7 +354,8 @@ int Serve(const Config& config) {
                               admin_service, path, body, peer_ip, config.admin_allow_remote);
                           return ops::ApiResponse{answer.http_status, std::move(answer.body)};
                         },
-                        [&metrics] { return metrics.Scrape(); }};
+                        [&metrics] { return metrics.Scrape(); },
+                        ops::Dispatcher::Computes};
   auto server = http::HttpServer::Create(options, std::move(handler));
   if (!server.ok()) return fail(server.status());
   std::unique_ptr<grpcfront::GrpcServer> grpc_server;

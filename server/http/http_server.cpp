@@ -109,19 +109,21 @@ struct ErrorBodies {
   std::string framing_too_large;
 };
 
-// What every connection shares: settings fixed at start, the pool of blocking threads, and the
-// count of open connections.
+// What every connection shares: settings fixed at start, the pools of blocking and compute
+// threads, and the count of open connections.
 struct Config {
   Config(const ServerOptions& o, Handler h) : options(o), handler(std::move(h)), bodies(o) {
     if (handler.blocks || handler.serve_later || handler.admin || handler.metrics) {
       blocking.emplace(static_cast<size_t>(std::max(1, o.blocking_threads)));
     }
+    if (handler.computes) compute.emplace(static_cast<size_t>(std::max(1, o.compute_threads)));
   }
 
   const ServerOptions options;
   const Handler handler;
   const ErrorBodies bodies;
   std::optional<asio::thread_pool> blocking;  // only when some operation may block
+  std::optional<asio::thread_pool> compute;   // only when some operation computes long
   std::atomic<size_t> open_connections{0};
   std::atomic<bool> draining{false};  // shutting down: /healthz answers 503
 };
@@ -200,12 +202,13 @@ class Connection : public std::enable_shared_from_this<Connection>, public Conne
   void Dispatch();
   // GET or HEAD of /healthz or /metrics; false for any other path.
   bool DispatchProbe();
-  // Serve() then Answer(), on a blocking thread when `blocks`.
-  void ServeAndAnswer(bool blocks);
+  // Serve() then Answer(): on a thread of `pool`, or on this network thread when null.
+  void ServeAndAnswer(asio::thread_pool* pool);
+  asio::thread_pool* BlockingPool() { return config_.blocking ? &*config_.blocking : nullptr; }
   bool Identify();
   bool Serve();
   // serve_later, then Answer() once the outcome is back on this connection's network thread;
-  // a request serve_later does not take goes to ServeAndAnswer(true).
+  // a request serve_later does not take is served on a blocking thread.
   void ServeLater();
   // The response to an operation's outcome, and its record published.
   void Respond(ops::Outcome outcome);
@@ -380,9 +383,14 @@ void Connection::Dispatch() {
     return;
   }
   // Admin requests may wait for background work (the test clock's AdvanceClock does).
-  const bool blocks = kind_ == Kind::kAdmin ||
-                      (config_.handler.blocks && config_.handler.blocks(meta_.operation));
-  ServeAndAnswer(blocks);
+  if (kind_ == Kind::kAdmin ||
+      (config_.handler.blocks && config_.handler.blocks(meta_.operation))) {
+    ServeAndAnswer(BlockingPool());
+  } else if (config_.handler.computes && config_.handler.computes(meta_.operation)) {
+    ServeAndAnswer(&*config_.compute);
+  } else {
+    ServeAndAnswer(nullptr);
+  }
 }
 
 bool Connection::DispatchProbe() {
@@ -401,15 +409,15 @@ bool Connection::DispatchProbe() {
   }
   kind_ = Kind::kMetrics;
   meta_.operation = path;  // for the logs
-  ServeAndAnswer(true);  // a scrape counts the keys: not on a network thread
+  ServeAndAnswer(BlockingPool());  // a scrape counts the keys: not on a network thread
   return true;
 }
 
-void Connection::ServeAndAnswer(bool blocks) {
-  if (config_.blocking && blocks) {
+void Connection::ServeAndAnswer(asio::thread_pool* pool) {
+  if (pool) {
     // The worker leaves this connection alone until the answer is posted back; the work guard
     // keeps the worker's io_context running (through a shutdown too) until then.
-    asio::post(*config_.blocking, [self = shared_from_this(),
+    asio::post(*pool, [self = shared_from_this(),
                                    work = asio::make_work_guard(worker_.ioc)]() mutable {
       const bool served = self->Serve();
       asio::post(work.get_executor(), [self = std::move(self), served] { self->Answer(served); });
@@ -519,7 +527,7 @@ void Connection::ServeLater() {
   try {
     if (!config_.handler.serve_later(meta_, reader_.body(), std::move(resume), done)) {
       pending->Take();
-      ServeAndAnswer(true);
+      ServeAndAnswer(BlockingPool());
     }
     return;
   } catch (const std::exception& e) {
@@ -856,6 +864,7 @@ void Server::Run() {
   first.Run();
   for (auto& thread : threads) thread.join();
   if (config_.blocking) config_.blocking->join();
+  if (config_.compute) config_.compute->join();
 }
 
 void Server::BeginShutdown() {

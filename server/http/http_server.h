@@ -29,6 +29,7 @@ struct ServerOptions {
   // keep-alive connection, or is closed at once when none is idle.
   size_t max_connections = 1024;
   int blocking_threads = 16;       // threads for the operations that may block
+  int compute_threads = 2;         // threads for the operations that compute long (`computes`)
   // The identities of --credentials-file; null for none. A request signed with one of their
   // access keys is that identity's; any other is the default account's root (ops::RequestMeta).
   const auth::IdentityStore* identities = nullptr;
@@ -65,6 +66,10 @@ struct Handler {
                                  std::string_view peer_ip)>
       admin = {};
   std::function<std::string()> metrics = {};  // empty: /metrics answers 404
+  // Operations that do not block but compute for long (an asymmetric signature: 0.05-5 ms) run
+  // on one of the compute threads, so that the network thread serves other connections
+  // meanwhile; fewer of them than blocking threads, since they keep a core busy.
+  std::function<bool(std::string_view operation)> computes = {};  // empty: none
 };
 
 class HttpServer {

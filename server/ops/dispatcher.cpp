@@ -31,8 +31,10 @@ constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 }  // namespace
 
 // Whether an operation may block its thread: those that write wait for the write to be durable;
-// slow ones compute for long (GenerateDataKeyPair: an RSA-4096 pair takes about a second).
-enum class Blocking { kNo, kWrites, kSlow };
+// slow ones compute for very long (GenerateDataKeyPair: an RSA-4096 pair takes about a
+// second). kCompute: does not block, but keeps a core busy in the HSM for 0.05-5 ms (an
+// asymmetric signature, its verification, an ECDH agreement): on a compute thread.
+enum class Blocking { kNo, kWrites, kSlow, kCompute };
 
 // Where an operation is authorized: where its key is resolved (ResolveKey), or, for an
 // operation on no key, by the dispatcher before the handler runs.
@@ -58,7 +60,7 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone, CreateKeyLater},
     {"Decrypt", Decrypt, Blocking::kNo},
     {"DeleteAlias", DeleteAlias, Blocking::kWrites},
-    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kNo},
+    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kCompute},
     {"DescribeKey", DescribeKey, Blocking::kNo},
     {"DisableKey", DisableKey, Blocking::kWrites},
     {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
@@ -91,12 +93,12 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"RevokeGrant", RevokeGrant, Blocking::kWrites},
     {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
     {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
-    {"Sign", Sign, Blocking::kNo},
+    {"Sign", Sign, Blocking::kCompute},
     {"TagResource", TagResource, Blocking::kWrites},
     {"UntagResource", UntagResource, Blocking::kWrites},
     {"UpdateAlias", UpdateAlias, Blocking::kWrites},
     {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
-    {"Verify", Verify, Blocking::kNo},
+    {"Verify", Verify, Blocking::kCompute},
     {"VerifyMac", VerifyMac, Blocking::kNo},
 }};
 
@@ -152,7 +154,12 @@ bool ReadOnly(const Route* route, std::string_view operation) {
 
 bool Dispatcher::Blocks(std::string_view operation) {
   const Route* route = FindRoute(operation);
-  return route && route->blocking != Blocking::kNo;
+  return route && (route->blocking == Blocking::kWrites || route->blocking == Blocking::kSlow);
+}
+
+bool Dispatcher::Computes(std::string_view operation) {
+  const Route* route = FindRoute(operation);
+  return route && route->blocking == Blocking::kCompute;
 }
 
 bool Dispatcher::Defers(std::string_view operation) {

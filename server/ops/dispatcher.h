@@ -39,6 +39,10 @@ class Dispatcher {
   // long), so that a frontend runs it away from the threads that serve everyone else.
   static bool Blocks(std::string_view operation);
 
+  // True when `operation` does not block but computes for long in the HSM (Sign, Verify,
+  // DeriveSharedSecret), so that a frontend runs it on a thread of a pool sized to the cores.
+  static bool Computes(std::string_view operation);
+
   // True when DispatchLater serves `operation` without blocking: its write is queued and the
   // thread goes on serving others meanwhile.
   static bool Defers(std::string_view operation);

@@ -617,6 +617,51 @@ TEST_CASE("http server: a blocking operation does not stall others on the same n
   REQUIRE(slow.Read());
 }
 
+TEST_CASE("http server: an operation that computes runs on a compute thread, and others are "
+          "answered meanwhile") {
+  ServerOptions options = TestOptions();
+  options.threads = 1;
+  options.compute_threads = 1;
+  std::mutex mu;
+  std::condition_variable changed;
+  bool computing = false, release = false;
+  std::thread::id computed_on, served_on;
+  Handler handler{[&](const RequestMeta& meta, std::string_view body) {
+                    std::unique_lock lock(mu);
+                    if (meta.operation == "Compute") {
+                      computed_on = std::this_thread::get_id();
+                      computing = true;
+                      changed.notify_all();
+                      changed.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+                    } else {
+                      served_on = std::this_thread::get_id();
+                    }
+                    return Echo(meta, body);
+                  }};
+  handler.computes = [](std::string_view operation) { return operation == "Compute"; };
+  TestServer server(options, std::move(handler));
+  Client computer(server.port());
+  computer.Send(Post("TrentService.Compute", "{}"));
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(changed.wait_for(lock, std::chrono::seconds(5), [&] { return computing; }));
+  }
+  CheckAnswersOthers(server.port());  // while Compute still waits for its release
+  {
+    std::lock_guard lock(mu);
+    CHECK(served_on != std::thread::id());
+    CHECK(computed_on != served_on);
+    release = true;
+  }
+  changed.notify_all();
+  auto answer = computer.Read();
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(Contains(Echoed(*answer), "operation=Compute\n"));
+  computer.Send(Post("TrentService.Encrypt", "{}"));  // the connection serves on
+  REQUIRE(computer.Read());
+}
+
 TEST_CASE("http server: an operation served later frees the network thread, and is answered "
           "across Stop()") {
   ServerOptions options = TestOptions();

@@ -1,5 +1,6 @@
 // Which operations the dispatcher marks as blocking (those that wait for a durable write, and
-// those that compute for long: key pair generation), and which it serves later without blocking.
+// those that compute for very long: key pair generation), which as computing (asymmetric
+// operations in the HSM), and which it serves later without blocking.
 #include <catch.hpp>
 
 #include "server/ops/dispatcher.h"
@@ -17,9 +18,22 @@ TEST_CASE("dispatcher: the operations that write or compute for long block, the 
   for (const char* operation : {"Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey",
                                 "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
                                 "DescribeKey", "ListKeys", "ListGrants", "ListRetirableGrants",
-                                "GetKeyPolicy", "NoSuchOperation", ""}) {
+                                "GetKeyPolicy", "Sign", "Verify", "DeriveSharedSecret",
+                                "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Blocks(operation));
+  }
+}
+
+TEST_CASE("dispatcher: Sign, Verify and DeriveSharedSecret compute; nothing else does") {
+  for (const char* operation : {"Sign", "Verify", "DeriveSharedSecret"}) {
+    INFO(operation);
+    CHECK(Dispatcher::Computes(operation));
+  }
+  for (const char* operation : {"Encrypt", "Decrypt", "GenerateMac", "VerifyMac", "CreateKey",
+                                "GenerateDataKeyPair", "GetPublicKey", "NoSuchOperation", ""}) {
+    INFO(operation);
+    CHECK_FALSE(Dispatcher::Computes(operation));
   }
 }
 

@@ -418,7 +418,7 @@ void Connection::ServeAndAnswer(asio::thread_pool* pool) {
     // The worker leaves this connection alone until the answer is posted back; the work guard
     // keeps the worker's io_context running (through a shutdown too) until then.
     asio::post(*pool, [self = shared_from_this(),
-                                   work = asio::make_work_guard(worker_.ioc)]() mutable {
+                       work = asio::make_work_guard(worker_.ioc)]() mutable {
       const bool served = self->Serve();
       asio::post(work.get_executor(), [self = std::move(self), served] { self->Answer(served); });
     });

@@ -586,6 +586,16 @@ void CheckAnswersOthers(uint16_t port) {
   }
 }
 
+// `client`'s answer is a 200 echo of `operation`, and the connection serves on.
+void CheckEchoedThenServesOn(Client& client, const std::string& operation) {
+  auto answer = client.Read();
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(Contains(Echoed(*answer), "operation=" + operation + "\n"));
+  client.Send(Post("TrentService.Encrypt", "{}"));
+  REQUIRE(client.Read());
+}
+
 }  // namespace
 
 TEST_CASE("http server: a blocking operation does not stall others on the same network thread") {
@@ -609,12 +619,7 @@ TEST_CASE("http server: a blocking operation does not stall others on the same n
   while (!slow_started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CheckAnswersOthers(server.port());
   CHECK_FALSE(slow_done);  // answered while the slow one still ran
-  auto answer = slow.Read();
-  REQUIRE(answer);
-  CHECK(answer->status == 200);
-  CHECK(Contains(Echoed(*answer), "operation=Slow\n"));
-  slow.Send(Post("TrentService.Encrypt", "{}"));  // the connection serves on
-  REQUIRE(slow.Read());
+  CheckEchoedThenServesOn(slow, "Slow");
 }
 
 TEST_CASE("http server: an operation that computes runs on a compute thread, and others are "
@@ -654,12 +659,7 @@ TEST_CASE("http server: an operation that computes runs on a compute thread, and
     release = true;
   }
   changed.notify_all();
-  auto answer = computer.Read();
-  REQUIRE(answer);
-  CHECK(answer->status == 200);
-  CHECK(Contains(Echoed(*answer), "operation=Compute\n"));
-  computer.Send(Post("TrentService.Encrypt", "{}"));  // the connection serves on
-  REQUIRE(computer.Read());
+  CheckEchoedThenServesOn(computer, "Compute");
 }
 
 TEST_CASE("http server: an operation served later frees the network thread, and is answered "

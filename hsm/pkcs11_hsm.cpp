@@ -1700,13 +1700,11 @@ class Pkcs11Hsm final : public Hsm {
   // The bytes of a Reference with this prefix and size, if `stored` is one.
   static std::optional<Bytes> ParseReference(const Bytes& stored, std::string_view prefix,
                                              size_t n) {
-    if (stored.size() != prefix.size() + 2 * n ||
-        std::string_view(reinterpret_cast<const char*>(stored.data()), prefix.size()) != prefix) {
-      return std::nullopt;
-    }
+    const std::string_view text = AsStringView(stored);
     Bytes out(n);
-    if (!HexDecodeInto(AsStringView(stored).substr(prefix.size()), out.data(), n,
-                       HexCase::kLowerOnly)) {
+    // HexDecodeInto refuses any length but 2 * n digits after the prefix.
+    if (!text.starts_with(prefix) ||
+        !HexDecodeInto(text.substr(prefix.size()), out.data(), n, HexCase::kLowerOnly)) {
       return std::nullopt;
     }
     return out;

@@ -113,16 +113,6 @@ Status BadSignature(std::string message) {
   return Status(ErrorCode::kRequestSignature, std::move(message));
 }
 
-std::string Hex(const uint8_t* data, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
-  }
-  return out;
-}
-
 SigningKey Hmac(std::span<const uint8_t> key, std::string_view data) {
   SigningKey out{};
   unsigned int length = 0;
@@ -436,13 +426,13 @@ SigningKey DeriveSigningKey(std::string_view secret, const CredentialScope& scop
 
 std::string SignatureHex(const SigningKey& key, std::string_view string_to_sign) {
   const SigningKey mac = Hmac(key, string_to_sign);
-  return Hex(mac.data(), mac.size());
+  return HexEncode(mac.data(), mac.size());
 }
 
 std::string Sha256Hex(std::string_view data) {
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return Hex(digest, sizeof digest);
+  return HexEncode(digest, sizeof digest);
 }
 
 Result<const auth::Identity*> VerifyRequest(const SignedRequest& request,

@@ -109,9 +109,9 @@ Result<bool> Flag(const Node& map, const char* field, bool fallback, const std::
   return Bad(entry, std::string(field) + " must be true or false");
 }
 
-// `hex` decoded; nullopt when it is not hex.
+// `hex` decoded; nullopt when it is not hex (an odd length included: HexDecodeInto wants
+// exactly two digits a byte).
 std::optional<SecretBytes> Unhex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
   SecretBytes out(hex.size() / 2);
   if (!HexDecodeInto(hex, out.data(), out.size(), HexCase::kAny)) return std::nullopt;
   return out;

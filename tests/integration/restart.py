@@ -5,6 +5,7 @@ graceful SIGTERM restart, and the permissions of the generated PIN file."""
 import os
 import sqlite3
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -143,6 +144,13 @@ class Restart(unittest.TestCase):
         with open(f"/proc/{self.server.proc.pid}/maps") as f:
             mapped = "libjemalloc" in f.read()
         self.assertEqual(mapped, os.environ["TRENT_ALLOCATOR"] == "jemalloc")
+
+    def test_getpid_is_trentds(self):
+        """trentd defines getpid and exports it (server/process/getpid_cache.cpp), so the
+        PKCS#11 module inside it finds that one rather than glibc's system call."""
+        symbols = subprocess.run(["nm", "-D", "--defined-only", os.environ["TRENTD"]],
+                                 check=True, capture_output=True, text=True).stdout
+        self.assertRegex(symbols, r"(?m) T getpid$")
 
     def test_large_database_starts_with_huge_page_heap(self):
         """trentd restarts itself once with MALLOC_CONF=thp:always,... when the key database is

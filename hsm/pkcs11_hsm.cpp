@@ -19,6 +19,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -315,8 +316,8 @@ Status CheckConfig(const HsmConfig& config) {
 class Pkcs11Hsm final : public Hsm {
  public:
   ~Pkcs11Hsm() override {
-    for (size_t i = 0; i < kSigningLanes; ++i) {
-      if (lanes_[i].session != CK_INVALID_HANDLE) p11_->C_CloseSession(lanes_[i].session);
+    for (const Lane& lane : lanes_) {
+      if (lane.session != CK_INVALID_HANDLE) p11_->C_CloseSession(lane.session);
     }
     if (pair_session_ != CK_INVALID_HANDLE) p11_->C_CloseSession(pair_session_);
     // Closing the session also destroys every unwrapped key it owns.
@@ -1523,7 +1524,8 @@ class Pkcs11Hsm final : public Hsm {
   // With mu_ held: a key's objects in the module, from what UnwrapKey was given.
   Result<KeyEntry> LoadEntry(KeyKind kind, const Bytes& wrapped, const Bytes& public_key) {
     const KindSpec& spec = SpecOf(kind);
-    KeyEntry entry{kind};
+    KeyEntry entry;
+    entry.kind = kind;
     if (std::optional<Bytes> input = DerivationInput(wrapped)) {
       if (kind != KeyKind::kAes256) {
         return InternalError(std::string("derived material stored for a ") + spec.name + " key");
@@ -2007,7 +2009,11 @@ class Pkcs11Hsm final : public Hsm {
     SpinWaitMutex mu;  // guards every use of session
     CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
   };
-  static constexpr size_t kSigningLanes = 4;
+  // As many lanes as cores, and at least 4: Sign and Verify run on the compute pool, as large
+  // as the cores unless configured, and a thread that finds no lane free waits for one.
+  static size_t SigningLaneCount() {
+    return std::max<size_t>(4, std::thread::hardware_concurrency());
+  }
 
   // The sessions trent works in, logged in: session_, the signing lanes and pair_session_.
   Status OpenSessions() {
@@ -2023,11 +2029,11 @@ class Pkcs11Hsm final : public Hsm {
   }
 
   Status OpenSigningLanes() {
-    for (size_t i = 0; i < kSigningLanes; ++i) {
+    for (Lane& lane : lanes_) {
       const CK_RV rv = p11_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr,
-                                           nullptr, &lanes_[i].session);
+                                           nullptr, &lane.session);
       if (rv != CKR_OK) {
-        lanes_[i].session = CK_INVALID_HANDLE;
+        lane.session = CK_INVALID_HANDLE;
         return CallFailed("C_OpenSession (signing lane)", rv);
       }
     }
@@ -2037,11 +2043,11 @@ class Pkcs11Hsm final : public Hsm {
   // A lane, locked: a free one if any, else this thread's usual one once it is free.
   Lane& TakeLane() {
     thread_local size_t home = next_home_.fetch_add(1, std::memory_order_relaxed);
-    for (size_t i = 0; i < kSigningLanes; ++i) {
-      Lane& lane = lanes_[(home + i) % kSigningLanes];
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      Lane& lane = lanes_[(home + i) % lanes_.size()];
       if (lane.mu.try_lock()) return lane;
     }
-    Lane& lane = lanes_[home % kSigningLanes];
+    Lane& lane = lanes_[home % lanes_.size()];
     lane.mu.lock();
     return lane;
   }
@@ -2242,7 +2248,7 @@ class Pkcs11Hsm final : public Hsm {
   std::atomic<uint64_t> recycles_{0};
 
   // Sessions for Sign and Verify (see OpenSigningLanes).
-  Lane lanes_[kSigningLanes];
+  std::vector<Lane> lanes_ = std::vector<Lane>(SigningLaneCount());
   // The session GenerateKeyPair makes key pairs on: SoftHSM takes up to seconds for an RSA-4096
   // pair, and on session_ every Encrypt, Decrypt and MAC would wait for it. The pair's objects
   // (session objects, usable from session_) are read, wrapped and destroyed on session_.

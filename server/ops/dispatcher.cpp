@@ -30,11 +30,13 @@ constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 
 }  // namespace
 
-// Whether an operation may block its thread: those that write wait for the write to be durable;
-// slow ones compute for very long (GenerateDataKeyPair: an RSA-4096 pair takes about a
-// second). kCompute: does not block, but keeps a core busy in the HSM for 0.05-5 ms (an
-// asymmetric signature, its verification, an ECDH agreement): on a compute thread.
-enum class Blocking { kNo, kWrites, kSlow, kCompute };
+// What an operation's work does to the thread that runs it, which decides that thread. kQuick:
+// microseconds, on the network thread. kWrites: waits for its write to be durable. kSlow:
+// computes for very long (GenerateDataKeyPair: an RSA-4096 pair takes about a second). Both
+// block a thread of the blocking pool. kCompute: does not block, but keeps a core busy in the
+// HSM for 0.05-5 ms (an asymmetric signature, its verification, an ECDH agreement): on a
+// compute thread.
+enum class Work { kQuick, kWrites, kSlow, kCompute };
 
 // Where an operation is authorized: where its key is resolved (ResolveKey), or, for an
 // operation on no key, by the dispatcher before the handler runs.
@@ -43,7 +45,7 @@ enum class Resource { kKey, kNone };
 struct Route {
   std::string_view name;
   Handler handler;
-  Blocking blocking;
+  Work work;
   Resource resource = Resource::kKey;
   // The form that does not wait for its write (DispatchLater), if the operation has one.
   LaterHandler later = nullptr;
@@ -54,52 +56,52 @@ namespace {
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
 constexpr std::array<Route, 43> kHandlers = {{
-    {"CancelKeyDeletion", CancelKeyDeletion, Blocking::kWrites},
-    {"CreateAlias", CreateAlias, Blocking::kWrites},
-    {"CreateGrant", CreateGrant, Blocking::kWrites},
-    {"CreateKey", CreateKey, Blocking::kWrites, Resource::kNone, CreateKeyLater},
-    {"Decrypt", Decrypt, Blocking::kNo},
-    {"DeleteAlias", DeleteAlias, Blocking::kWrites},
-    {"DeriveSharedSecret", DeriveSharedSecret, Blocking::kCompute},
-    {"DescribeKey", DescribeKey, Blocking::kNo},
-    {"DisableKey", DisableKey, Blocking::kWrites},
-    {"DisableKeyRotation", DisableKeyRotation, Blocking::kWrites},
-    {"EnableKey", EnableKey, Blocking::kWrites},
-    {"EnableKeyRotation", EnableKeyRotation, Blocking::kWrites},
-    {"Encrypt", Encrypt, Blocking::kNo},
-    {"GenerateDataKey", GenerateDataKey, Blocking::kNo},
-    {"GenerateDataKeyPair", GenerateDataKeyPair, Blocking::kSlow},
-    {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Blocking::kSlow},
-    {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Blocking::kNo},
-    {"GenerateMac", GenerateMac, Blocking::kNo},
-    {"GenerateRandom", GenerateRandom, Blocking::kNo, Resource::kNone},
-    {"GetKeyLastUsage", GetKeyLastUsage, Blocking::kNo},
-    {"GetKeyPolicy", GetKeyPolicy, Blocking::kNo},
-    {"GetKeyRotationStatus", GetKeyRotationStatus, Blocking::kNo},
-    {"GetPublicKey", GetPublicKey, Blocking::kNo},
-    {"ListAliases", ListAliases, Blocking::kNo, Resource::kNone},
-    {"ListGrants", ListGrants, Blocking::kNo},
-    {"ListKeyPolicies", ListKeyPolicies, Blocking::kNo},
-    {"ListKeyRotations", ListKeyRotations, Blocking::kNo},
-    {"ListKeys", ListKeys, Blocking::kNo, Resource::kNone},
-    {"ListResourceTags", ListResourceTags, Blocking::kNo},
+    {"CancelKeyDeletion", CancelKeyDeletion, Work::kWrites},
+    {"CreateAlias", CreateAlias, Work::kWrites},
+    {"CreateGrant", CreateGrant, Work::kWrites},
+    {"CreateKey", CreateKey, Work::kWrites, Resource::kNone, CreateKeyLater},
+    {"Decrypt", Decrypt, Work::kQuick},
+    {"DeleteAlias", DeleteAlias, Work::kWrites},
+    {"DeriveSharedSecret", DeriveSharedSecret, Work::kCompute},
+    {"DescribeKey", DescribeKey, Work::kQuick},
+    {"DisableKey", DisableKey, Work::kWrites},
+    {"DisableKeyRotation", DisableKeyRotation, Work::kWrites},
+    {"EnableKey", EnableKey, Work::kWrites},
+    {"EnableKeyRotation", EnableKeyRotation, Work::kWrites},
+    {"Encrypt", Encrypt, Work::kQuick},
+    {"GenerateDataKey", GenerateDataKey, Work::kQuick},
+    {"GenerateDataKeyPair", GenerateDataKeyPair, Work::kSlow},
+    {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Work::kSlow},
+    {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Work::kQuick},
+    {"GenerateMac", GenerateMac, Work::kQuick},
+    {"GenerateRandom", GenerateRandom, Work::kQuick, Resource::kNone},
+    {"GetKeyLastUsage", GetKeyLastUsage, Work::kQuick},
+    {"GetKeyPolicy", GetKeyPolicy, Work::kQuick},
+    {"GetKeyRotationStatus", GetKeyRotationStatus, Work::kQuick},
+    {"GetPublicKey", GetPublicKey, Work::kQuick},
+    {"ListAliases", ListAliases, Work::kQuick, Resource::kNone},
+    {"ListGrants", ListGrants, Work::kQuick},
+    {"ListKeyPolicies", ListKeyPolicies, Work::kQuick},
+    {"ListKeyRotations", ListKeyRotations, Work::kQuick},
+    {"ListKeys", ListKeys, Work::kQuick, Resource::kNone},
+    {"ListResourceTags", ListResourceTags, Work::kQuick},
     // AWS authorizes it by the caller's identity policies alone (the service model).
-    {"ListRetirableGrants", ListRetirableGrants, Blocking::kNo, Resource::kNone},
-    {"PutKeyPolicy", PutKeyPolicy, Blocking::kWrites},
-    {"ReEncrypt", ReEncrypt, Blocking::kNo},
+    {"ListRetirableGrants", ListRetirableGrants, Work::kQuick, Resource::kNone},
+    {"PutKeyPolicy", PutKeyPolicy, Work::kWrites},
+    {"ReEncrypt", ReEncrypt, Work::kQuick},
     // The grant decides who may retire it (policy::MayRetire), not the key policy: only the
     // caller's identity policies are asked here (an explicit deny of kms:RetireGrant refuses).
-    {"RetireGrant", RetireGrant, Blocking::kWrites, Resource::kNone},
-    {"RevokeGrant", RevokeGrant, Blocking::kWrites},
-    {"RotateKeyOnDemand", RotateKeyOnDemand, Blocking::kWrites},
-    {"ScheduleKeyDeletion", ScheduleKeyDeletion, Blocking::kWrites},
-    {"Sign", Sign, Blocking::kCompute},
-    {"TagResource", TagResource, Blocking::kWrites},
-    {"UntagResource", UntagResource, Blocking::kWrites},
-    {"UpdateAlias", UpdateAlias, Blocking::kWrites},
-    {"UpdateKeyDescription", UpdateKeyDescription, Blocking::kWrites},
-    {"Verify", Verify, Blocking::kCompute},
-    {"VerifyMac", VerifyMac, Blocking::kNo},
+    {"RetireGrant", RetireGrant, Work::kWrites, Resource::kNone},
+    {"RevokeGrant", RevokeGrant, Work::kWrites},
+    {"RotateKeyOnDemand", RotateKeyOnDemand, Work::kWrites},
+    {"ScheduleKeyDeletion", ScheduleKeyDeletion, Work::kWrites},
+    {"Sign", Sign, Work::kCompute},
+    {"TagResource", TagResource, Work::kWrites},
+    {"UntagResource", UntagResource, Work::kWrites},
+    {"UpdateAlias", UpdateAlias, Work::kWrites},
+    {"UpdateKeyDescription", UpdateKeyDescription, Work::kWrites},
+    {"Verify", Verify, Work::kCompute},
+    {"VerifyMac", VerifyMac, Work::kQuick},
 }};
 
 const Route* FindRoute(std::string_view operation) {
@@ -143,7 +145,7 @@ Result<std::pair<const model::Operation*, const Route*>> Find(std::string_view o
 // Whether the operation changes nothing that is stored (CloudTrail's readOnly): by its route, or
 // for an operation trent does not implement (no route), by its name.
 bool ReadOnly(const Route* route, std::string_view operation) {
-  if (route) return route->blocking != Blocking::kWrites;
+  if (route) return route->work != Work::kWrites;
   for (std::string_view reader : {"Describe", "Get", "List"}) {
     if (operation.starts_with(reader)) return true;
   }
@@ -154,12 +156,12 @@ bool ReadOnly(const Route* route, std::string_view operation) {
 
 bool Dispatcher::Blocks(std::string_view operation) {
   const Route* route = FindRoute(operation);
-  return route && (route->blocking == Blocking::kWrites || route->blocking == Blocking::kSlow);
+  return route && (route->work == Work::kWrites || route->work == Work::kSlow);
 }
 
 bool Dispatcher::Computes(std::string_view operation) {
   const Route* route = FindRoute(operation);
-  return route && route->blocking == Blocking::kCompute;
+  return route && route->work == Work::kCompute;
 }
 
 bool Dispatcher::Defers(std::string_view operation) {

@@ -2,10 +2,10 @@
 //
 // SoftHSM asks getpid() at every PKCS#11 call (to notice that it runs in a forked child), so an
 // Encrypt asked it twice; where a system call traps to a hypervisor (this machine: about 4 µs
-// of CPU each, README "Speed") that was a quarter of an Encrypt's CPU. The module is a library
-// inside trentd and resolves getpid from the process, as it does malloc: this definition, which
-// the link exports (CMakeLists.txt), is the one it finds. glibc's own calls are internal and
-// unchanged.
+// of CPU each, README "How keys are kept") that was about a fifth of an Encrypt's CPU. The
+// module is a library inside trentd and resolves getpid from the process, as it does malloc:
+// this definition, which the link exports (CMakeLists.txt), is the one it finds. glibc's own
+// calls are internal and unchanged.
 //
 // A forked child forgets the value (pthread_atfork) and asks the kernel again. trentd itself
 // never forks; it only executes itself again (server/huge_page_heap), which starts afresh.

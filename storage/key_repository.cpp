@@ -79,7 +79,8 @@ constexpr int64_t kLoadMmapBytes = int64_t{1} << 40;
 // random), so the writes' working set is those indexes' leaf pages, about 12 MB at 100k keys.
 // With SQLite's default cache (2 MB) a commit read back several of them from the WAL (a system
 // call each): at 64 connections CreateKey made 2.2 preads per key, with 16 MB 0.6. (A larger
-// cache costs some CPU back: SQLite walks its buckets at each commit; README "How keys are kept".)
+// cache costs some CPU back: a commit that split a B-tree page may scan the whole cache; README
+// "How keys are kept".)
 constexpr const char* kPageCacheSql = "PRAGMA cache_size = -16384";  // KiB
 // Moves everything into the main file and empties the WAL, so that old WAL frames holding
 // deleted material do not linger.

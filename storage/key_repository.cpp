@@ -20,22 +20,26 @@ constexpr const char* kInsertKeySql =
     " policy, current_version_id, rotation_period_days, next_rotation_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 constexpr const char* kInsertVersionSql =
-    "INSERT INTO key_versions (version_id, key_id, created_at_ms, wrapped_material,"
-    " key_material_id, rotation_type, public_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO key_versions (key_seq, ordinal, version_id, created_at_ms, wrapped_material,"
+    " key_material_id, rotation_type, public_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// Where a stored key's next version goes.
+constexpr const char* kNextOrdinalSql =
+    "SELECT coalesce(max(ordinal) + 1, 0) FROM key_versions WHERE key_seq = ?1";
 constexpr const char* kInsertTagSql =
     "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)";
-// The same columns, in the same order, as kInsertKeySql: one binding serves both.
+// The same columns, in the same order, as kInsertKeySql: one binding serves both. Gives the
+// key's seq, which the row may not know (a key inserted earlier in the same batch).
 constexpr const char* kUpdateKeySql =
     "UPDATE keys SET account = ?2, region = ?3, created_at_ms = ?4, description = ?5,"
     " key_usage = ?6, key_spec = ?7, origin = ?8, key_manager = ?9, multi_region = ?10,"
     " key_state = ?11, deletion_date_ms = ?12, pending_window_days = ?13, policy = ?14,"
     " current_version_id = ?15, rotation_period_days = ?16, next_rotation_ms = ?17"
-    " WHERE key_id = ?1";
+    " WHERE key_id = ?1 RETURNING seq";
 constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_id = ?1";
 constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
-// Each key with each of its versions, a key's rows together in seq order and its versions by
-// (created_at_ms, insertion): a scan of keys with a search of key_versions_by_key for each, no
-// sort. The LEFT JOIN keeps a key that has no version (then the version columns are NULL).
+// Each key with each of its versions, a key's rows together in seq order and its versions in
+// the order they were added: both tables read in the order of their primary keys, no sort. The
+// LEFT JOIN keeps a key that has no version (then the version columns are NULL).
 constexpr const char* kSelectKeysSql =
     "SELECT k.seq, k.key_id, k.account, k.region, k.created_at_ms, k.description, k.key_usage,"
     " k.key_spec, k.origin, k.key_manager, k.multi_region, k.key_state, k.deletion_date_ms,"
@@ -43,8 +47,8 @@ constexpr const char* kSelectKeysSql =
     " k.next_rotation_ms,"
     " v.version_id, v.created_at_ms, v.wrapped_material, v.key_material_id, v.rotation_type,"
     " v.public_key"
-    " FROM keys k LEFT JOIN key_versions v ON v.key_id = k.key_id"
-    " ORDER BY k.seq, v.created_at_ms, v.rowid";
+    " FROM keys k LEFT JOIN key_versions v ON v.key_seq = k.seq"
+    " ORDER BY k.seq, v.ordinal";
 constexpr const char* kSelectTagsSql =
     "SELECT key_id, tag_key, tag_value FROM tags ORDER BY rowid";
 constexpr const char* kPutAliasSql =
@@ -70,17 +74,17 @@ constexpr const char* kSelectGrantPairsSql =
 // Grant operations are enum values without spaces: stored as one text, separated by this.
 constexpr char kOperationSeparator = ' ';
 constexpr const char* kCountKeysSql = "SELECT count(*) FROM keys";
-// kSelectKeysSql searches key_versions_by_key in key id order, that is at random, and so
-// reads many index pages more than once: mapped into memory for the load, the file is read
-// without a system call and a copy per page. Unmapped after the load, so that its pages do not
-// stay resident (a bigger page cache would: its freed buffers lie between the loaded keys).
+// The load reads every page of keys and key_versions: mapped into memory for it, the file is
+// read without a system call and a copy per page. Unmapped after the load, so that its pages
+// do not stay resident (a bigger page cache would: its freed buffers lie between the loaded
+// keys).
 constexpr int64_t kLoadMmapBytes = int64_t{1} << 40;
-// Each created key inserts into three indexes at random places (key ids and version ids are
-// random), so the writes' working set is those indexes' leaf pages, about 12 MB at 100k keys.
-// With SQLite's default cache (2 MB) a commit read back several of them from the WAL (a system
-// call each): at 64 connections CreateKey made 2.2 preads per key, with 16 MB 0.6. (A larger
-// cache costs some CPU back: a commit that split a B-tree page may scan the whole cache; README
-// "How keys are kept".)
+// Each created key inserts into the index of key ids at a random place (key ids are random),
+// so the writes' working set is that index's leaf pages. With SQLite's default cache (2 MB) a
+// commit read back several of them from the WAL (a system call each): at 64 connections, when
+// the versions' two indexes were random too (before schema version 8), CreateKey made 2.2
+// preads per key, with 16 MB 0.6. (A larger cache costs some CPU back: a commit that split a
+// B-tree page may scan the whole cache; README "How keys are kept".)
 constexpr const char* kPageCacheSql = "PRAGMA cache_size = -16384";  // KiB
 // Moves everything into the main file and empties the WAL, so that old WAL frames holding
 // deleted material do not linger.
@@ -101,9 +105,10 @@ class SqliteKeyRepository final : public KeyRepository {
   Status LoadAllInSnapshot(const std::function<Status(KeyRow&)>& each);  // mu_ held
   Status ApplyInTransaction(std::vector<KeyWrite>& writes);
   Status Insert(KeyRow& key);
-  Status Update(const KeyWrite& write);
+  Status Update(KeyWrite& write);  // sets write.key.seq
   Status Delete(const std::string& key_id);
-  Status InsertVersions(const KeyRow& key);
+  // Stores key.versions as the key's versions from position first_ordinal on.
+  Status InsertVersions(const KeyRow& key, int64_t first_ordinal);
   Status InsertTags(const KeyRow& key);
   Status PutAlias(const AliasRow& alias);
   Status DeleteAlias(const AliasRow& alias);
@@ -118,6 +123,7 @@ class SqliteKeyRepository final : public KeyRepository {
   TxStatements tx_;
   StmtHandle insert_key_;
   StmtHandle insert_version_;
+  StmtHandle next_ordinal_;
   StmtHandle insert_tag_;
   StmtHandle update_key_;
   StmtHandle delete_tags_;
@@ -147,6 +153,7 @@ Status SqliteKeyRepository::Init(const std::string& path) {
   TRY_STATUS(MigrateSchema(raw, tx_));
   TRY(insert_key_, PrepareSql(raw, kInsertKeySql));
   TRY(insert_version_, PrepareSql(raw, kInsertVersionSql));
+  TRY(next_ordinal_, PrepareSql(raw, kNextOrdinalSql));
   TRY(insert_tag_, PrepareSql(raw, kInsertTagSql));
   TRY(update_key_, PrepareSql(raw, kUpdateKeySql));
   TRY(delete_tags_, PrepareSql(raw, kDeleteTagsSql));
@@ -410,19 +417,30 @@ Status SqliteKeyRepository::Insert(KeyRow& key) {
     if (!inserted.ok()) return InternalError("key " + key.key_id + ": " + inserted.message());
   }
   key.seq = sqlite3_last_insert_rowid(db_.get());
-  TRY_STATUS(InsertVersions(key));
+  TRY_STATUS(InsertVersions(key, /*first_ordinal=*/0));
   return InsertTags(key);
 }
 
-Status SqliteKeyRepository::Update(const KeyWrite& write) {
-  const KeyRow& key = write.key;
+Status SqliteKeyRepository::Update(KeyWrite& write) {
+  KeyRow& key = write.key;
   {
     Query q(update_key_.get());
     BindKeyColumns(q, key);
-    TRY_STATUS(q.Run());
+    TRY(bool updated, q.Step());
+    if (!updated) return NoSuchKey(key.key_id);
+    key.seq = q.Int(0);
   }
-  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key.key_id);
-  TRY_STATUS(InsertVersions(key));
+  if (!key.versions.empty()) {
+    int64_t next_ordinal = 0;
+    {
+      Query q(next_ordinal_.get());
+      q.BindInt(1, key.seq);
+      TRY(bool row, q.Step());
+      if (!row) return InternalError("no next version position for key " + key.key_id);
+      next_ordinal = q.Int(0);
+    }
+    TRY_STATUS(InsertVersions(key, next_ordinal));
+  }
   if (!write.replace_tags) return Status::Ok();
   {
     Query q(delete_tags_.get());
@@ -498,19 +516,21 @@ Status SqliteKeyRepository::DeleteGrant(const GrantRow& grant) {
   return Status::Ok();
 }
 
-Status SqliteKeyRepository::InsertVersions(const KeyRow& key) {
+Status SqliteKeyRepository::InsertVersions(const KeyRow& key, int64_t first_ordinal) {
+  int64_t ordinal = first_ordinal;
   for (const KeyVersionRow& v : key.versions) {
     if (!v.key_id.empty() && v.key_id != key.key_id) {
       return InternalError("version of key " + key.key_id + " belongs to key " + v.key_id);
     }
     Query q(insert_version_.get());
-    q.BindBlob(1, v.version_id)
-        .BindText(2, key.key_id)
-        .BindInt(3, v.created_at_ms)
-        .BindBlob(4, v.wrapped_material)
-        .BindText(5, v.key_material_id)
-        .BindText(6, v.rotation_type);
-    if (!v.public_key.empty()) q.BindBlob(7, v.public_key);  // else unbound: NULL
+    q.BindInt(1, key.seq)
+        .BindInt(2, ordinal++)
+        .BindBlob(3, v.version_id)
+        .BindInt(4, v.created_at_ms)
+        .BindBlob(5, v.wrapped_material)
+        .BindText(6, v.key_material_id)
+        .BindText(7, v.rotation_type);
+    if (!v.public_key.empty()) q.BindBlob(8, v.public_key);  // else unbound: NULL
     TRY_STATUS(q.Run());
   }
   return Status::Ok();

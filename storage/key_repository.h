@@ -88,8 +88,9 @@ struct KeyWrite {
   Kind kind = Kind::kInsert;
   // kInsert: the whole key; Apply sets its seq.
   // kUpdate: the key found by key_id gets every other column of `key` (seq excepted), gains
-  //   the versions in key.versions (stored versions never change), and, when replace_tags,
-  //   has its tags replaced by key.tags.
+  //   key.versions after those stored (which never change: key.versions holds only versions
+  //   new to the key), and, when replace_tags, has its tags replaced by key.tags. Apply sets
+  //   its seq.
   // kDelete: the key named by key_id goes, with its versions, tags and aliases.
   // kPutAlias: `alias` is stored, in place of the alias of the same name if there is one.
   // kDeleteAlias: the alias named by alias's (account, region, alias_name) goes.

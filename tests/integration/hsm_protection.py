@@ -284,7 +284,8 @@ class HsmProtection(harness.TrentdTestCase):
 
     def ed25519_token_id(self, key_id):
         with self.open_db() as db:
-            rows = db.execute("SELECT wrapped_material FROM key_versions WHERE key_id = ?",
+            rows = db.execute("SELECT v.wrapped_material FROM key_versions v"
+                              " JOIN keys k ON k.seq = v.key_seq WHERE k.key_id = ?",
                               (key_id,)).fetchall()
         self.assertEqual(len(rows), 1)
         material = rows[0][0]

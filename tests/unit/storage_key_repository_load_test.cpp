@@ -51,7 +51,7 @@ TEST_CASE("LoadAll hands out each key once, in seq order, with its own versions 
   auto repo = KeyRepository::Open((dir.path / "trent.db").string());
   REQUIRE(repo.ok());
   // b sorts first by id but comes second by seq; c has no versions; versions of a are stored
-  // out of creation order.
+  // out of creation order, and load in the order they were added.
   std::vector<KeyWrite> writes = {
       {KeyWrite::Kind::kInsert, Key("a-key", {30, 10, 20}, {"t1"})},
       {KeyWrite::Kind::kInsert, Key("9-key", {5}, {"t2", "t3"})},
@@ -78,9 +78,9 @@ TEST_CASE("LoadAll hands out each key once, in seq order, with its own versions 
   for (size_t i = 1; i < loaded.size(); ++i) CHECK(loaded[i].seq > loaded[i - 1].seq);
 
   REQUIRE(loaded[0].versions.size() == 3);
-  CHECK(loaded[0].versions[0].created_at_ms == 10);
-  CHECK(loaded[0].versions[1].created_at_ms == 20);
-  CHECK(loaded[0].versions[2].created_at_ms == 30);
+  CHECK(loaded[0].versions[0].created_at_ms == 30);
+  CHECK(loaded[0].versions[1].created_at_ms == 10);
+  CHECK(loaded[0].versions[2].created_at_ms == 20);
   REQUIRE(loaded[0].tags.size() == 1);
   CHECK(loaded[0].tags[0].key == "t1");
 

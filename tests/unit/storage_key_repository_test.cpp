@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include <string>
 
 #include "storage/key_repository.h"
+#include "tests/unit/raw_sqlite.h"
 #include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -28,6 +28,8 @@ using trent::storage::KeyVersionRow;
 using trent::storage::KeyWrite;
 using trent::storage::TagRow;
 
+using trent::testing::RawExec;
+using trent::testing::RawQuery;
 using trent::testing::TempDir;
 
 namespace {
@@ -37,24 +39,6 @@ std::unique_ptr<KeyRepository> OpenOrDie(const std::string& path) {
   INFO(repo.status().message());
   REQUIRE(repo.ok());
   return std::move(repo).value();
-}
-
-// Runs one statement on its own raw connection (the test looks under the repository).
-std::string RawQuery(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                          nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  std::string result;
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  REQUIRE((rc == SQLITE_ROW || rc == SQLITE_DONE));
-  return result;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -98,7 +82,8 @@ KeyRow FullKey(const std::string& key_id, uint8_t seed) {
   k.deletion_date_ms = 1700600000000;
   k.pending_window_days = 7;
   k.policy = R"({"Version":"2012-10-17","Statement":[]})";
-  // Out of creation order on purpose: loading sorts by created_at_ms, then insertion.
+  // Out of creation order on purpose: they load in the order they were added, whatever their
+  // times.
   k.versions = {Version(key_id, seed, 2000), Version(key_id, seed + 10, 1000),
                 Version(key_id, seed + 20, 1000)};
   k.current_version_id = k.versions[0].version_id;
@@ -154,12 +139,6 @@ void CheckSameKey(const KeyRow& got, const KeyRow& want) {
 }
 
 // `key` as LoadAll returns it: versions ordered by (created_at_ms, insertion).
-KeyRow AsLoaded(KeyRow key) {
-  std::stable_sort(key.versions.begin(), key.versions.end(),
-                   [](const auto& a, const auto& b) { return a.created_at_ms < b.created_at_ms; });
-  return key;
-}
-
 // One write as its own batch; the seq of an inserted key.
 trent::Result<int64_t> ApplyOne(KeyRepository& repo, KeyWrite::Kind kind, const KeyRow& key,
                                 bool replace_tags = false) {
@@ -210,20 +189,84 @@ TEST_CASE("keys round-trip every field, in seq order, across a reopen") {
     REQUIRE(keys.size() == 2);
     CHECK(keys[0].seq == *seq1);
     CHECK(keys[1].seq == *seq2);
-    CheckSameKey(keys[0], AsLoaded(full));
+    CheckSameKey(keys[0], full);
     CheckSameKey(keys[1], minimal);
-    CHECK(keys[0].versions[0].created_at_ms == 1000);
-    CHECK(keys[0].versions[0].version_id == full.versions[1].version_id);
+    CHECK(keys[0].versions[0].created_at_ms == 2000);
+    CHECK(keys[0].versions[1].version_id == full.versions[1].version_id);
   }
   auto repo = OpenOrDie(path);
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 2);
-  CheckSameKey(keys[0], AsLoaded(full));
+  CheckSameKey(keys[0], full);
   CheckSameKey(keys[1], minimal);
   // seq keeps growing after a reopen.
   auto seq3 = Insert(*repo, MinimalKey("third"));
   REQUIRE(seq3.ok());
   CHECK(*seq3 > keys[1].seq);
+}
+
+TEST_CASE("schema version 8 keeps a version-7 database's key versions, in the order it loaded them") {
+  TempDir dir;
+  std::string path = dir.File("trent.db");
+  {
+    auto repo = OpenOrDie(path);
+    REQUIRE(Insert(*repo, MinimalKey("a")).ok());
+    REQUIRE(Insert(*repo, MinimalKey("b")).ok());
+  }
+  // key_versions as version 7 made and filled it: loaded by time, then insertion.
+  RawExec(path, R"sql(
+    DROP TABLE key_versions;
+    CREATE TABLE key_versions (
+      version_id       BLOB    PRIMARY KEY,
+      key_id           TEXT    NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+      created_at_ms    INTEGER NOT NULL,
+      wrapped_material BLOB    NOT NULL,
+      key_material_id  TEXT    NOT NULL,
+      rotation_type    TEXT    NOT NULL DEFAULT '',
+      public_key       BLOB);
+    CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
+    INSERT INTO key_versions VALUES
+      (x'01', 'b', 30, x'aa00', 'm1', '', NULL),
+      (x'02', 'a', 20, x'bb00', 'm2', 'ON_DEMAND', x'0102'),
+      (x'03', 'a', 10, x'cc00', 'm3', '', NULL),
+      (x'04', 'a', 20, x'dd00', 'm4', 'AUTOMATIC', NULL);
+    PRAGMA user_version = 7;
+  )sql");
+
+  auto repo = OpenOrDie(path);
+  CHECK(RawQuery(path, "PRAGMA user_version") == "8");
+  CHECK(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'key_versions_by_key'") ==
+        "0");
+  auto keys = LoadOrDie(*repo);
+  REQUIRE(keys.size() == 2);
+  REQUIRE(keys[0].versions.size() == 3);
+  CHECK(keys[0].versions[0].version_id == Bytes{0x03});
+  CHECK(keys[0].versions[1].version_id == Bytes{0x02});
+  CHECK(keys[0].versions[2].version_id == Bytes{0x04});
+  const KeyVersionRow& v = keys[0].versions[1];
+  CHECK(v.key_id == "a");
+  CHECK(v.created_at_ms == 20);
+  CHECK(v.wrapped_material == (Bytes{0xbb, 0x00}));
+  CHECK(v.key_material_id == "m2");
+  CHECK(v.rotation_type == "ON_DEMAND");
+  CHECK(v.public_key == (Bytes{0x01, 0x02}));
+  CHECK(keys[0].versions[0].public_key.empty());
+  REQUIRE(keys[1].versions.size() == 1);
+  CHECK(keys[1].versions[0].version_id == Bytes{0x01});
+
+  // A version added now goes after them, whatever its time; a key still takes its versions
+  // with it.
+  KeyRow rotated = keys[0];
+  rotated.versions = {Version("a", 40, 5)};
+  REQUIRE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, rotated).ok());
+  keys = LoadOrDie(*repo);
+  REQUIRE(keys[0].versions.size() == 4);
+  CHECK(keys[0].versions[3].version_id == rotated.versions[0].version_id);
+  REQUIRE(Delete(*repo, "a").ok());
+  CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "1");
+  repo.reset();
+  CHECK(RawQuery(path, "PRAGMA integrity_check") == "ok");
+  CHECK(RawQuery(path, "PRAGMA foreign_key_check") == "");
 }
 
 TEST_CASE("a failed insert changes nothing") {
@@ -239,10 +282,6 @@ TEST_CASE("a failed insert changes nothing") {
   CHECK(st.status().code() == ErrorCode::kInternal);
   CHECK_THAT(st.status().message(), Catch::Contains("key-1"));
 
-  KeyRow duplicate_version = FullKey("key-2", 80);  // the key row goes in, its last version fails
-  duplicate_version.versions.back().version_id = first.versions[0].version_id;
-  CHECK_FALSE(Insert(*repo, duplicate_version).ok());
-
   KeyRow duplicate_tag = FullKey("key-3", 110);
   duplicate_tag.tags.push_back({"env", "again"});
   CHECK_FALSE(Insert(*repo, duplicate_tag).ok());
@@ -253,7 +292,7 @@ TEST_CASE("a failed insert changes nothing") {
 
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
-  CheckSameKey(keys[0], AsLoaded(first));
+  CheckSameKey(keys[0], first);
   CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "3");
   CHECK(RawQuery(path, "SELECT count(*) FROM tags") == "2");
 
@@ -285,7 +324,7 @@ TEST_CASE("an update rewrites the columns, adds versions and replaces tags only 
   repo = OpenOrDie(path);
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 2);
-  KeyRow want = AsLoaded(full);
+  KeyRow want = full;
   want.key_state = "Disabled";
   want.deletion_date_ms.reset();
   want.pending_window_days.reset();
@@ -295,8 +334,6 @@ TEST_CASE("an update rewrites the columns, adds versions and replaces tags only 
   CheckSameKey(keys[0], want);  // tags kept
   CHECK(keys[1].key_state == "PendingImport");  // the other key is untouched
 
-  // Its versions are stored already: a version is never written twice.
-  CHECK_FALSE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, keys[0], /*replace_tags=*/true).ok());
   KeyRow retag = keys[0];
   retag.versions.clear();
   retag.tags = {{"only", "this"}};
@@ -345,7 +382,8 @@ TEST_CASE("a delete removes the key with its versions and tags") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
-  REQUIRE(Insert(*repo, FullKey("a", 1)).ok());
+  auto seq_a = Insert(*repo, FullKey("a", 1));
+  REQUIRE(seq_a.ok());
   REQUIRE(Insert(*repo, FullKey("b", 100)).ok());
 
   REQUIRE(Delete(*repo, "a").ok());
@@ -353,8 +391,9 @@ TEST_CASE("a delete removes the key with its versions and tags") {
   CHECK(Delete(*repo, "never").code() == ErrorCode::kNotFound);
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
-  CheckSameKey(keys[0], AsLoaded(FullKey("b", 100)));
-  CHECK(RawQuery(path, "SELECT count(*) FROM key_versions WHERE key_id = 'a'") == "0");
+  CheckSameKey(keys[0], FullKey("b", 100));
+  CHECK(RawQuery(path, "SELECT count(*) FROM key_versions WHERE key_seq = " +
+                          std::to_string(*seq_a)) == "0");
   CHECK(RawQuery(path, "SELECT count(*) FROM tags WHERE key_id = 'a'") == "0");
   CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "3");
 
@@ -606,7 +645,7 @@ TEST_CASE("every acknowledged insert survives a kill -9") {
   std::set<std::string> present;
   for (const KeyRow& k : keys) {
     int i = std::stoi(k.key_id.substr(6));
-    CheckSameKey(k, AsLoaded(CrashKey(i)));
+    CheckSameKey(k, CrashKey(i));
     present.insert(std::to_string(i));
   }
   for (const std::string& i : acked) CHECK(present.count(i) == 1);

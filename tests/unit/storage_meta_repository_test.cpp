@@ -10,6 +10,7 @@
 
 #include "storage/key_repository.h"
 #include "storage/meta_repository.h"
+#include "tests/unit/raw_sqlite.h"
 #include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -20,6 +21,7 @@ using trent::storage::KeyVersionRow;
 using trent::storage::KeyWrite;
 using trent::Status;
 using trent::storage::MetaRepository;
+using trent::testing::RawExec;
 
 namespace {
 
@@ -28,14 +30,6 @@ std::unique_ptr<MetaRepository> MustOpen(const std::string& path) {
   INFO(meta.status().message());
   REQUIRE(meta.ok());
   return std::move(meta).value();
-}
-
-void RawExec(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  sqlite3_close_v2(db);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 }  // namespace
@@ -99,11 +93,14 @@ TEST_CASE("a database of schema version 1 gains the server_meta table") {
   // Back to version 1: without what the later migrations added (each new migration adds its
   // undoing here).
   RawExec(db_path,
+          "DROP TABLE key_versions;"
+          "CREATE TABLE key_versions (version_id BLOB PRIMARY KEY, key_id TEXT NOT NULL"
+          " REFERENCES keys (key_id) ON DELETE CASCADE, created_at_ms INTEGER NOT NULL,"
+          " wrapped_material BLOB NOT NULL, key_material_id TEXT NOT NULL);"
+          "CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);"
           "DROP TABLE grant_constraint_pairs; DROP TABLE grants;"
           "ALTER TABLE keys DROP COLUMN rotation_period_days;"
           "ALTER TABLE keys DROP COLUMN next_rotation_ms;"
-          "ALTER TABLE key_versions DROP COLUMN rotation_type;"
-          "ALTER TABLE key_versions DROP COLUMN public_key;"
           "DROP TABLE key_last_usage; DROP TABLE aliases; DROP TABLE server_meta; PRAGMA user_version = 1;");
   auto meta = MustOpen(db_path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());

@@ -26,17 +26,17 @@ constexpr const char* kInsertVersionSql =
 constexpr const char* kNextOrdinalSql =
     "SELECT coalesce(max(ordinal) + 1, 0) FROM key_versions WHERE key_seq = ?1";
 constexpr const char* kInsertTagSql =
-    "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)";
-// The same columns, in the same order, as kInsertKeySql: one binding serves both. Gives the
-// key's seq, which the row may not know (a key inserted earlier in the same batch).
+    "INSERT INTO tags (key_seq, tag_key, tag_value) VALUES (?1, ?2, ?3)";
+// The same columns, in the same order, as kInsertKeySql: one binding serves both. The key is
+// found by its seq (?18); its id must agree.
 constexpr const char* kUpdateKeySql =
     "UPDATE keys SET account = ?2, region = ?3, created_at_ms = ?4, description = ?5,"
     " key_usage = ?6, key_spec = ?7, origin = ?8, key_manager = ?9, multi_region = ?10,"
     " key_state = ?11, deletion_date_ms = ?12, pending_window_days = ?13, policy = ?14,"
     " current_version_id = ?15, rotation_period_days = ?16, next_rotation_ms = ?17"
-    " WHERE key_id = ?1 RETURNING seq";
-constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_id = ?1";
-constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE key_id = ?1";
+    " WHERE seq = ?18 AND key_id = ?1";
+constexpr const char* kDeleteTagsSql = "DELETE FROM tags WHERE key_seq = ?1";
+constexpr const char* kDeleteKeySql = "DELETE FROM keys WHERE seq = ?1 AND key_id = ?2";
 // Each key with each of its versions, a key's rows together in seq order and its versions in
 // the order they were added: both tables read in the order of their primary keys, no sort. The
 // LEFT JOIN keeps a key that has no version (then the version columns are NULL).
@@ -50,25 +50,33 @@ constexpr const char* kSelectKeysSql =
     " FROM keys k LEFT JOIN key_versions v ON v.key_seq = k.seq"
     " ORDER BY k.seq, v.ordinal";
 constexpr const char* kSelectTagsSql =
-    "SELECT key_id, tag_key, tag_value FROM tags ORDER BY rowid";
+    "SELECT k.key_id, t.tag_key, t.tag_value FROM tags t JOIN keys k ON k.seq = t.key_seq"
+    " ORDER BY t.rowid";
+// Written only when the seq (?4) names the key of that id (?7), like kInsertGrantSql.
 constexpr const char* kPutAliasSql =
-    "INSERT OR REPLACE INTO aliases (account, region, alias_name, target_key_id, created_at_ms,"
-    " updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT OR REPLACE INTO aliases (account, region, alias_name, target_key_seq, created_at_ms,"
+    " updated_at_ms) SELECT ?1, ?2, ?3, ?4, ?5, ?6"
+    " WHERE EXISTS (SELECT 1 FROM keys WHERE seq = ?4 AND key_id = ?7)";
 constexpr const char* kDeleteAliasSql =
     "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND alias_name = ?3";
 constexpr const char* kSelectAliasesSql =
-    "SELECT account, region, alias_name, target_key_id, created_at_ms, updated_at_ms"
-    " FROM aliases ORDER BY account, region, alias_name";
+    "SELECT a.account, a.region, a.alias_name, k.key_id, a.created_at_ms, a.updated_at_ms,"
+    " a.target_key_seq FROM aliases a JOIN keys k ON k.seq = a.target_key_seq"
+    " ORDER BY a.account, a.region, a.alias_name";
+// Written only when the seq (?2) names the key of that id (?10): the foreign key checks the
+// seq alone.
 constexpr const char* kInsertGrantSql =
-    "INSERT INTO grants (grant_id, key_id, name, grantee_principal, retiring_principal,"
+    "INSERT INTO grants (grant_id, key_seq, name, grantee_principal, retiring_principal,"
     " issuing_account, operations, constraint_kind, created_at_ms)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"
+    " WHERE EXISTS (SELECT 1 FROM keys WHERE seq = ?2 AND key_id = ?10)";
 constexpr const char* kInsertGrantPairSql =
     "INSERT INTO grant_constraint_pairs (grant_id, context_key, context_value) VALUES (?1, ?2, ?3)";
 constexpr const char* kDeleteGrantSql = "DELETE FROM grants WHERE grant_id = ?1";
 constexpr const char* kSelectGrantsSql =
-    "SELECT grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account,"
-    " operations, constraint_kind, created_at_ms FROM grants ORDER BY rowid";
+    "SELECT g.grant_id, k.key_id, g.name, g.grantee_principal, g.retiring_principal,"
+    " g.issuing_account, g.operations, g.constraint_kind, g.created_at_ms, g.key_seq"
+    " FROM grants g JOIN keys k ON k.seq = g.key_seq ORDER BY g.rowid";
 constexpr const char* kSelectGrantPairsSql =
     "SELECT grant_id, context_key, context_value FROM grant_constraint_pairs";
 // Grant operations are enum values without spaces: stored as one text, separated by this.
@@ -79,12 +87,13 @@ constexpr const char* kCountKeysSql = "SELECT count(*) FROM keys";
 // do not stay resident (a bigger page cache would: its freed buffers lie between the loaded
 // keys).
 constexpr int64_t kLoadMmapBytes = int64_t{1} << 40;
-// Each created key inserts into the index of key ids at a random place (key ids are random),
-// so the writes' working set is that index's leaf pages. With SQLite's default cache (2 MB) a
-// commit read back several of them from the WAL (a system call each): at 64 connections, when
-// the versions' two indexes were random too (before schema version 8), CreateKey made 2.2
-// preads per key, with 16 MB 0.6. (A larger cache costs some CPU back: a commit that split a
-// B-tree page may scan the whole cache; README "How keys are kept".)
+// Until schema version 8 each created key entered three indexes at random places (key ids and
+// version ids are random), and with SQLite's default cache (2 MB) a commit read back several
+// of their pages from the WAL (a system call each): at 64 connections CreateKey made 2.2
+// preads per key, with 16 MB 0.6. Since version 9 a created key enters none, but changes to
+// stored keys (found by seq), aliases (by name) and grants (by id) still write at random
+// places. (A larger cache costs some CPU back: a commit that split a B-tree page may scan the
+// whole cache; README "How keys are kept".)
 constexpr const char* kPageCacheSql = "PRAGMA cache_size = -16384";  // KiB
 // Moves everything into the main file and empties the WAL, so that old WAL frames holding
 // deleted material do not linger.
@@ -106,7 +115,10 @@ class SqliteKeyRepository final : public KeyRepository {
   Status ApplyInTransaction(std::vector<KeyWrite>& writes);
   Status Insert(KeyRow& key);
   Status Update(KeyWrite& write);  // sets write.key.seq
-  Status Delete(const std::string& key_id);
+  Status Delete(const KeyRow& key);
+  // The seq of the key a write names: `seq`, or when 0 that of the key inserted earlier in the
+  // batch as `key_id`.
+  Result<int64_t> SeqOf(const std::string& key_id, int64_t seq) const;
   // Stores key.versions as the key's versions from position first_ordinal on.
   Status InsertVersions(const KeyRow& key, int64_t first_ordinal);
   Status InsertTags(const KeyRow& key);
@@ -118,6 +130,8 @@ class SqliteKeyRepository final : public KeyRepository {
   Result<std::unordered_map<std::string, std::vector<GrantRow>>> SelectGrants();
 
   std::mutex mu_;
+  // The keys the batch being applied has inserted, by id.
+  std::unordered_map<std::string, int64_t> inserted_in_batch_;
   // Declared before the statements: they are finalized before the connection closes.
   SqliteDb db_;
   TxStatements tx_;
@@ -317,6 +331,7 @@ SqliteKeyRepository::SelectGrants() {
     }
     g.constraint = q.Text(7);
     g.created_at_ms = q.Int(8);
+    g.key_seq = q.Int(9);
     auto pairs = pairs_of.find(g.grant_id);
     if (pairs != pairs_of.end()) {
       g.constraint_pairs = std::move(pairs->second);
@@ -337,7 +352,7 @@ Status SqliteKeyRepository::LoadAliases(const std::function<Status(AliasRow&)>& 
   while (true) {
     TRY(bool row, q.Step());
     if (!row) return Status::Ok();
-    AliasRow alias{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Int(5)};
+    AliasRow alias{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(6), q.Int(4), q.Int(5)};
     TRY_STATUS(each(alias));
   }
 }
@@ -393,13 +408,14 @@ Status SqliteKeyRepository::Apply(std::vector<KeyWrite>& writes) {
 }
 
 Status SqliteKeyRepository::ApplyInTransaction(std::vector<KeyWrite>& writes) {
+  inserted_in_batch_.clear();
   Transaction tx(db_.get(), tx_);
   TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
   for (KeyWrite& w : writes) {
     switch (w.kind) {
       case KeyWrite::Kind::kInsert: TRY_STATUS(Insert(w.key)); break;
       case KeyWrite::Kind::kUpdate: TRY_STATUS(Update(w)); break;
-      case KeyWrite::Kind::kDelete: TRY_STATUS(Delete(w.key.key_id)); break;
+      case KeyWrite::Kind::kDelete: TRY_STATUS(Delete(w.key)); break;
       case KeyWrite::Kind::kPutAlias: TRY_STATUS(PutAlias(w.alias)); break;
       case KeyWrite::Kind::kDeleteAlias: TRY_STATUS(DeleteAlias(w.alias)); break;
       case KeyWrite::Kind::kPutGrant: TRY_STATUS(PutGrant(w.grant)); break;
@@ -417,19 +433,21 @@ Status SqliteKeyRepository::Insert(KeyRow& key) {
     if (!inserted.ok()) return InternalError("key " + key.key_id + ": " + inserted.message());
   }
   key.seq = sqlite3_last_insert_rowid(db_.get());
+  inserted_in_batch_[key.key_id] = key.seq;
   TRY_STATUS(InsertVersions(key, /*first_ordinal=*/0));
   return InsertTags(key);
 }
 
 Status SqliteKeyRepository::Update(KeyWrite& write) {
   KeyRow& key = write.key;
+  TRY(key.seq, SeqOf(key.key_id, key.seq));
   {
     Query q(update_key_.get());
     BindKeyColumns(q, key);
-    TRY(bool updated, q.Step());
-    if (!updated) return NoSuchKey(key.key_id);
-    key.seq = q.Int(0);
+    q.BindInt(18, key.seq);
+    TRY_STATUS(q.Run());
   }
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key.key_id);
   if (!key.versions.empty()) {
     int64_t next_ordinal = 0;
     {
@@ -444,29 +462,42 @@ Status SqliteKeyRepository::Update(KeyWrite& write) {
   if (!write.replace_tags) return Status::Ok();
   {
     Query q(delete_tags_.get());
-    q.BindText(1, key.key_id);
+    q.BindInt(1, key.seq);
     TRY_STATUS(q.Run());
   }
   return InsertTags(key);
 }
 
-Status SqliteKeyRepository::Delete(const std::string& key_id) {
+Status SqliteKeyRepository::Delete(const KeyRow& key) {
+  TRY(int64_t seq, SeqOf(key.key_id, key.seq));
   Query q(delete_key_.get());
-  q.BindText(1, key_id);
-  TRY_STATUS(q.Run());  // versions and tags go with it (ON DELETE CASCADE)
-  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key_id);
+  q.BindInt(1, seq).BindText(2, key.key_id);
+  // Its versions, tags, aliases, grants and last usage go with it (ON DELETE CASCADE).
+  TRY_STATUS(q.Run());
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(key.key_id);
   return Status::Ok();
 }
 
+Result<int64_t> SqliteKeyRepository::SeqOf(const std::string& key_id, int64_t seq) const {
+  if (seq != 0) return seq;
+  auto inserted = inserted_in_batch_.find(key_id);
+  if (inserted == inserted_in_batch_.end()) return NoSuchKey(key_id);
+  return inserted->second;
+}
+
 Status SqliteKeyRepository::PutAlias(const AliasRow& alias) {
+  TRY(int64_t target_seq, SeqOf(alias.target_key_id, alias.target_key_seq));
   Query q(put_alias_.get());
   q.BindText(1, alias.account)
       .BindText(2, alias.region)
       .BindText(3, alias.alias_name)
-      .BindText(4, alias.target_key_id)
+      .BindInt(4, target_seq)
       .BindInt(5, alias.created_at_ms)
-      .BindInt(6, alias.updated_at_ms);
-  return q.Run();  // a missing target key fails the foreign key
+      .BindInt(6, alias.updated_at_ms)
+      .BindText(7, alias.target_key_id);
+  TRY_STATUS(q.Run());
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(alias.target_key_id);
+  return Status::Ok();
 }
 
 Status SqliteKeyRepository::DeleteAlias(const AliasRow& alias) {
@@ -485,18 +516,21 @@ Status SqliteKeyRepository::PutGrant(const GrantRow& grant) {
     if (!operations.empty()) operations += kOperationSeparator;
     operations += op;
   }
+  TRY(int64_t key_seq, SeqOf(grant.key_id, grant.key_seq));
   {
     Query q(insert_grant_.get());
     q.BindText(1, grant.grant_id)
-        .BindText(2, grant.key_id)
+        .BindInt(2, key_seq)
         .BindText(3, grant.name)
         .BindText(4, grant.grantee_principal)
         .BindText(5, grant.retiring_principal)
         .BindText(6, grant.issuing_account)
         .BindText(7, operations)
         .BindText(8, grant.constraint)
-        .BindInt(9, grant.created_at_ms);
-    TRY_STATUS(q.Run());  // a missing key fails the foreign key, a known grant id the UNIQUE
+        .BindInt(9, grant.created_at_ms)
+        .BindText(10, grant.key_id);
+    TRY_STATUS(q.Run());  // a known grant id fails the UNIQUE
+    if (sqlite3_changes(db_.get()) == 0) return NoSuchKey(grant.key_id);
   }
   for (const auto& [key, value] : grant.constraint_pairs) {
     Query q(insert_grant_pair_.get());
@@ -539,7 +573,7 @@ Status SqliteKeyRepository::InsertVersions(const KeyRow& key, int64_t first_ordi
 Status SqliteKeyRepository::InsertTags(const KeyRow& key) {
   for (const TagRow& t : key.tags) {
     Query q(insert_tag_.get());
-    q.BindText(1, key.key_id).BindText(2, t.key).BindText(3, t.value);
+    q.BindInt(1, key.seq).BindText(2, t.key).BindText(3, t.value);
     TRY_STATUS(q.Run());
   }
   return Status::Ok();

@@ -38,6 +38,7 @@ struct TagRow {
 struct GrantRow {
   std::string grant_id;             // 64 hex characters
   std::string key_id;
+  int64_t key_seq = 0;              // the key's seq (0 when writing: a key of the same batch)
   std::string name;                 // empty: none
   std::string grantee_principal;
   std::string retiring_principal;   // empty: none
@@ -78,26 +79,29 @@ struct AliasRow {
   std::string region;
   std::string alias_name;      // "alias/..."
   std::string target_key_id;
+  int64_t target_key_seq = 0;  // its seq (0 when writing: a key inserted in the same batch)
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };
 
 // One change to the keys table and what hangs off it, applied by KeyRepository::Apply.
+// Storage keeps no index of key ids: a write names its key by seq and id (key.seq,
+// alias.target_key_seq, grant.key_seq), and a seq of 0 names the key of that id inserted
+// earlier in the same batch.
 struct KeyWrite {
   enum class Kind { kInsert, kUpdate, kDelete, kPutAlias, kDeleteAlias, kPutGrant, kDeleteGrant };
   Kind kind = Kind::kInsert;
   // kInsert: the whole key; Apply sets its seq.
-  // kUpdate: the key found by key_id gets every other column of `key` (seq excepted), gains
+  // kUpdate: the key named gets every other column of `key`, gains
   //   key.versions after those stored (which never change: key.versions holds only versions
   //   new to the key), and, when replace_tags, has its tags replaced by key.tags. Apply sets
   //   its seq.
-  // kDelete: the key named by key_id goes, with its versions, tags and aliases.
+  // kDelete: the key named goes, with its versions, tags, aliases, grants and last usage.
   // kPutAlias: `alias` is stored, in place of the alias of the same name if there is one.
   // kDeleteAlias: the alias named by alias's (account, region, alias_name) goes.
   // kPutGrant: `grant` is added to its key (a grant id already stored fails: grants never
   //   change once made).
   // kDeleteGrant: the grant named by grant.grant_id goes.
-  // kDelete takes the key's grants with it.
   KeyRow key;
   bool replace_tags = false;
   AliasRow alias = {};

@@ -1,5 +1,6 @@
 #include "storage/schema.h"
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -148,10 +149,125 @@ constexpr const char* kMigrations[] = {
       DROP TABLE key_versions;
       ALTER TABLE key_versions_by_seq RENAME TO key_versions;
     )sql",
+    // 9: no index of key ids. Every table that hangs off a key refers to it by its seq, so a
+    // new key's rows all go at the ends of their tables; the one index a new key entered at a
+    // random place (its id) is gone. Lookups by key id are the key store's (kms::KeyStore
+    // holds every key in memory); storage finds a key by its seq. The numbering of keys goes
+    // on where it was: a deleted key's seq is never given again.
+    R"sql(
+      CREATE TABLE keys_by_seq (
+        seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_id               TEXT    NOT NULL,
+        account              TEXT    NOT NULL,
+        region               TEXT    NOT NULL,
+        created_at_ms        INTEGER NOT NULL,
+        description          TEXT    NOT NULL,
+        key_usage            TEXT    NOT NULL,
+        key_spec             TEXT    NOT NULL,
+        origin               TEXT    NOT NULL,
+        key_manager          TEXT    NOT NULL,
+        multi_region         INTEGER NOT NULL CHECK (multi_region IN (0, 1)),
+        key_state            TEXT    NOT NULL,
+        deletion_date_ms     INTEGER,
+        pending_window_days  INTEGER,
+        policy               TEXT    NOT NULL,
+        current_version_id   BLOB    NOT NULL,
+        rotation_period_days INTEGER,
+        next_rotation_ms     INTEGER
+      );
+      INSERT INTO keys_by_seq (seq, key_id, account, region, created_at_ms, description,
+                               key_usage, key_spec, origin, key_manager, multi_region,
+                               key_state, deletion_date_ms, pending_window_days, policy,
+                               current_version_id, rotation_period_days, next_rotation_ms)
+        SELECT seq, key_id, account, region, created_at_ms, description, key_usage, key_spec,
+               origin, key_manager, multi_region, key_state, deletion_date_ms,
+               pending_window_days, policy, current_version_id, rotation_period_days,
+               next_rotation_ms
+        FROM keys ORDER BY seq;
+      DELETE FROM sqlite_sequence WHERE name = 'keys_by_seq';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'keys_by_seq', seq FROM sqlite_sequence WHERE name = 'keys';
+
+      CREATE TABLE tags_by_seq (
+        key_seq   INTEGER NOT NULL REFERENCES keys (seq) ON DELETE CASCADE,
+        tag_key   TEXT    NOT NULL,
+        tag_value TEXT    NOT NULL,
+        PRIMARY KEY (key_seq, tag_key)
+      );
+      INSERT INTO tags_by_seq (key_seq, tag_key, tag_value)
+        SELECT k.seq, t.tag_key, t.tag_value
+        FROM tags t JOIN keys k ON k.key_id = t.key_id ORDER BY t.rowid;
+
+      CREATE TABLE aliases_by_seq (
+        account        TEXT    NOT NULL,
+        region         TEXT    NOT NULL,
+        alias_name     TEXT    NOT NULL,
+        target_key_seq INTEGER NOT NULL REFERENCES keys (seq) ON DELETE CASCADE,
+        created_at_ms  INTEGER NOT NULL,
+        updated_at_ms  INTEGER NOT NULL,
+        PRIMARY KEY (account, region, alias_name)
+      ) WITHOUT ROWID;
+      INSERT INTO aliases_by_seq (account, region, alias_name, target_key_seq, created_at_ms,
+                                  updated_at_ms)
+        SELECT a.account, a.region, a.alias_name, k.seq, a.created_at_ms, a.updated_at_ms
+        FROM aliases a JOIN keys k ON k.key_id = a.target_key_id;
+
+      CREATE TABLE grants_by_seq (
+        grant_id           TEXT    NOT NULL UNIQUE,
+        key_seq            INTEGER NOT NULL REFERENCES keys (seq) ON DELETE CASCADE,
+        name               TEXT    NOT NULL,
+        grantee_principal  TEXT    NOT NULL,
+        retiring_principal TEXT    NOT NULL,
+        issuing_account    TEXT    NOT NULL,
+        operations         TEXT    NOT NULL,
+        constraint_kind    TEXT    NOT NULL,
+        created_at_ms      INTEGER NOT NULL
+      );
+      INSERT INTO grants_by_seq (grant_id, key_seq, name, grantee_principal, retiring_principal,
+                                 issuing_account, operations, constraint_kind, created_at_ms)
+        SELECT g.grant_id, k.seq, g.name, g.grantee_principal, g.retiring_principal,
+               g.issuing_account, g.operations, g.constraint_kind, g.created_at_ms
+        FROM grants g JOIN keys k ON k.key_id = g.key_id ORDER BY g.rowid;
+
+      CREATE TABLE key_last_usage_by_seq (
+        key_seq    INTEGER PRIMARY KEY REFERENCES keys (seq) ON DELETE CASCADE,
+        operation  TEXT    NOT NULL,
+        used_at_ms INTEGER NOT NULL,
+        request_id TEXT    NOT NULL
+      );
+      INSERT INTO key_last_usage_by_seq (key_seq, operation, used_at_ms, request_id)
+        SELECT k.seq, u.operation, u.used_at_ms, u.request_id
+        FROM key_last_usage u JOIN keys k ON k.key_id = u.key_id;
+
+      DROP TABLE key_last_usage;
+      DROP TABLE grants;
+      DROP TABLE aliases;
+      DROP TABLE tags;
+      DROP TABLE keys;
+      ALTER TABLE keys_by_seq RENAME TO keys;
+      ALTER TABLE tags_by_seq RENAME TO tags;
+      ALTER TABLE aliases_by_seq RENAME TO aliases;
+      ALTER TABLE grants_by_seq RENAME TO grants;
+      ALTER TABLE key_last_usage_by_seq RENAME TO key_last_usage;
+      -- Serve the cascades from keys.
+      CREATE INDEX aliases_by_key ON aliases (target_key_seq);
+      CREATE INDEX grants_by_key ON grants (key_seq);
+    )sql",
 };
 constexpr int64_t kLatestVersion = std::size(kMigrations);
+// The steps that rebuild a table other tables refer to: dropping its old copy while foreign
+// keys are enforced would delete every row that refers to it. They run with enforcement off
+// (it can only be switched outside a transaction), and are checked before they commit.
+constexpr int64_t kStepsRebuildingReferencedTables[] = {9};
 
-Status ApplyMigration(sqlite3* db, const TxStatements& stmts, int64_t target) {
+bool RebuildsReferencedTable(int64_t target) {
+  return std::find(std::begin(kStepsRebuildingReferencedTables),
+                   std::end(kStepsRebuildingReferencedTables),
+                   target) != std::end(kStepsRebuildingReferencedTables);
+}
+
+Status ApplyMigrationInTransaction(sqlite3* db, const TxStatements& stmts, int64_t target,
+                                   bool check_references) {
   Transaction tx(db, stmts);
   TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
   // Another process may have migrated between our first look and taking the write lock.
@@ -165,7 +281,25 @@ Status ApplyMigration(sqlite3* db, const TxStatements& stmts, int64_t target) {
   std::string mark = "PRAGMA application_id = " + std::to_string(kApplicationId) +
                      "; PRAGMA user_version = " + std::to_string(target);
   TRY_STATUS(ExecSql(db, mark.c_str()));
+  if (check_references) {
+    TRY(int64_t dangling, QueryInt(db, "SELECT count(*) FROM pragma_foreign_key_check"));
+    if (dangling != 0) {
+      return InternalError("schema migration to version " + std::to_string(target) + " left " +
+                           std::to_string(dangling) + " rows referring to nothing");
+    }
+  }
   return tx.Commit();
+}
+
+Status ApplyMigration(sqlite3* db, const TxStatements& stmts, int64_t target) {
+  if (!RebuildsReferencedTable(target)) {
+    return ApplyMigrationInTransaction(db, stmts, target, /*check_references=*/false);
+  }
+  TRY(int64_t enforced, QueryInt(db, "PRAGMA foreign_keys"));
+  TRY_STATUS(ExecSql(db, "PRAGMA foreign_keys = OFF"));
+  Status applied = ApplyMigrationInTransaction(db, stmts, target, /*check_references=*/true);
+  Status restored = ExecSql(db, enforced ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+  return applied.ok() ? restored : applied;
 }
 
 }  // namespace

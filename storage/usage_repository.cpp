@@ -12,12 +12,14 @@ namespace {
 constexpr const char* kSelectTrackingStartSql =
     "SELECT value FROM server_meta WHERE name = 'last_usage_tracking_start_ms'";
 constexpr const char* kSelectUsageSql =
-    "SELECT key_id, operation, used_at_ms, request_id FROM key_last_usage";
-// Only for a key still stored: the key may have been deleted since its last use.
+    "SELECT k.key_id, u.key_seq, u.operation, u.used_at_ms, u.request_id"
+    " FROM key_last_usage u JOIN keys k ON k.seq = u.key_seq";
+// Only for a key still stored (the seq ?1 of the id ?5): the key may have been deleted since
+// its last use.
 constexpr const char* kSaveUsageSql =
-    "INSERT INTO key_last_usage (key_id, operation, used_at_ms, request_id)"
-    " SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?1)"
-    " ON CONFLICT (key_id) DO UPDATE SET operation = excluded.operation,"
+    "INSERT INTO key_last_usage (key_seq, operation, used_at_ms, request_id)"
+    " SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM keys WHERE seq = ?1 AND key_id = ?5)"
+    " ON CONFLICT (key_seq) DO UPDATE SET operation = excluded.operation,"
     " used_at_ms = excluded.used_at_ms, request_id = excluded.request_id";
 
 class SqliteUsageRepository final : public UsageRepository {
@@ -47,7 +49,7 @@ class SqliteUsageRepository final : public UsageRepository {
     while (true) {
       TRY(bool row, q.Step());
       if (!row) return Status::Ok();
-      UsageRow usage{q.Text(0), q.Text(1), q.Int(2), q.Text(3)};
+      UsageRow usage{q.Text(0), q.Int(1), q.Text(2), q.Int(3), q.Text(4)};
       each(usage);
     }
   }
@@ -57,7 +59,11 @@ class SqliteUsageRepository final : public UsageRepository {
     TRY_STATUS(tx.Begin(Transaction::Kind::kWrite));
     for (const UsageRow& r : rows) {
       Query q(save_usage_.get());
-      q.BindText(1, r.key_id).BindText(2, r.operation).BindInt(3, r.used_at_ms).BindText(4, r.request_id);
+      q.BindInt(1, r.key_seq)
+          .BindText(2, r.operation)
+          .BindInt(3, r.used_at_ms)
+          .BindText(4, r.request_id)
+          .BindText(5, r.key_id);
       TRY_STATUS(q.Run());
     }
     return tx.Commit();

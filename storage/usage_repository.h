@@ -16,6 +16,7 @@ namespace trent::storage {
 
 struct UsageRow {
   std::string key_id;
+  int64_t key_seq = 0;     // the key's seq (KeyRow::seq), which storage finds it by
   std::string operation;   // AWS's name, e.g. "Encrypt"
   int64_t used_at_ms = 0;
   std::string request_id;

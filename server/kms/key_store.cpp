@@ -65,11 +65,14 @@ std::shared_ptr<Alias> NewAlias(std::string_view account, std::string_view regio
   return alias;
 }
 
-storage::KeyWrite AliasWrite(storage::KeyWrite::Kind kind, const Alias& alias) {
+// `target_seq`: the seq of the key the alias names (0 for a key not stored yet: storage
+// finds it among the batch's inserts).
+storage::KeyWrite AliasWrite(storage::KeyWrite::Kind kind, const Alias& alias,
+                             int64_t target_seq) {
   storage::KeyWrite write;
   write.kind = kind;
-  write.alias = {alias.account,       alias.region,       alias.name,
-                 alias.target_key_id, alias.created_at_ms, alias.updated_at_ms};
+  write.alias = {alias.account, alias.region,        alias.name,         alias.target_key_id,
+                 target_seq,    alias.created_at_ms, alias.updated_at_ms};
   return write;
 }
 
@@ -165,10 +168,11 @@ Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
 constexpr std::string_view kEqualsConstraint = "EncryptionContextEquals";
 constexpr std::string_view kSubsetConstraint = "EncryptionContextSubset";
 
-storage::GrantRow GrantToRow(const std::string& key_id, const policy::Grant& grant) {
+storage::GrantRow GrantToRow(const Key& key, const policy::Grant& grant) {
   storage::GrantRow row;
   row.grant_id = grant.grant_id;
-  row.key_id = key_id;
+  row.key_id = key.id;
+  row.key_seq = key.seq;
   row.name = grant.name;
   row.grantee_principal = grant.grantee_principal;
   row.retiring_principal = grant.retiring_principal;
@@ -227,7 +231,7 @@ Status DiffGrants(const Key& before, const Key& after, std::vector<storage::KeyW
     }
     storage::KeyWrite write;
     write.kind = storage::KeyWrite::Kind::kPutGrant;
-    write.grant = GrantToRow(after.id, *after.grants[j]);
+    write.grant = GrantToRow(after, *after.grants[j]);
     writes.push_back(std::move(write));
   }
   return Status::Ok();
@@ -944,7 +948,8 @@ void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& alias
     return;
   }
   if (c.alias_op == Op::kDelete) {
-    writes.push_back(AliasWrite(storage::KeyWrite::Kind::kDeleteAlias, *current));
+    writes.push_back(AliasWrite(storage::KeyWrite::Kind::kDeleteAlias, *current,
+                                /*target_seq=*/0));
     aliases[slot] = nullptr;
     c.outcome = KeyPtr();
     return;
@@ -970,7 +975,7 @@ void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& alias
   }
   auto next = std::make_shared<Alias>(wanted);
   if (current) next->created_at_ms = current->created_at_ms;
-  writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *next));
+  writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *next, target->seq));
   aliases[slot] = std::move(next);
   c.outcome = target;
 }
@@ -1009,7 +1014,8 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
       writes.push_back({storage::KeyWrite::Kind::kInsert, ToRow(*c.created)});
       staged[c.created->id] = c.created;
       if (c.alias) {
-        writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *c.alias));
+        writes.push_back(AliasWrite(storage::KeyWrite::Kind::kPutAlias, *c.alias,
+                                    c.created->seq));
         aliases[alias_slot] = c.alias;
       }
       c.outcome = KeyPtr(c.created);
@@ -1061,6 +1067,7 @@ void KeyStore::Decide(Change& c, Staged& staged, StagedAliases& aliases,
       storage::KeyWrite write;
       write.kind = storage::KeyWrite::Kind::kDelete;
       write.key.key_id = current->id;
+      write.key.seq = current->seq;
       writes.push_back(std::move(write));
       staged[current->id] = nullptr;
       deleted.push_back(current);

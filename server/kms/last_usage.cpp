@@ -107,6 +107,7 @@ void UsageTracker::Record(const Key& key, UsageOperation operation, int64_t at_m
   // this costs one load.
   if (usage->changed_.load(std::memory_order_seq_cst) || usage->changed_.exchange(true)) return;
   usage->listed_ = key.last_usage;  // a reference count increment, no allocation
+  usage->listed_key_seq_ = key.seq;
   LastUsage* head = changed_.load(std::memory_order_relaxed);
   do {
     usage->next_changed_ = head;
@@ -123,7 +124,8 @@ std::vector<storage::UsageRow> UsageTracker::TakeChanged() {
     // seq_cst) and lists the record again for the next flush.
     node->changed_.store(false, std::memory_order_seq_cst);
     if (std::optional<Usage> usage = node->Read()) {
-      rows.push_back({std::string(node->key_id()), UsageOperationName(usage->operation), usage->at_ms,
+      rows.push_back({std::string(node->key_id()), node->listed_key_seq_,
+                      UsageOperationName(usage->operation), usage->at_ms,
                       std::move(usage->request_id)});
     }
     node = next;

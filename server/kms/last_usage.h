@@ -72,14 +72,17 @@ class LastUsage {
   std::atomic<uint8_t> operation_{0};
   std::atomic<uint8_t> request_id_size_{0};
   // UsageTracker's list of changed records. `changed_` is set by the writer that lists the
-  // record and cleared by the flush that takes it off; `next_changed_` and `listed_` (which
-  // keeps the record alive while listed, even if its key is deleted) belong to whoever set it.
+  // record and cleared by the flush that takes it off; `next_changed_`, `listed_` (which
+  // keeps the record alive while listed, even if its key is deleted) and `listed_key_seq_`
+  // (the key's seq, which storage finds it by: a stored key's, unknown when the record is
+  // made) belong to whoever set it.
   std::atomic<bool> changed_{false};
   std::atomic<uint32_t> seq_{0};  // odd while a write is under way
   std::atomic<int64_t> at_ms_{0};
   std::array<std::atomic<uint64_t>, kWords> request_id_{};
   LastUsage* next_changed_ = nullptr;
   std::shared_ptr<LastUsage> listed_;
+  int64_t listed_key_seq_ = 0;
 };
 
 // Records uses and hands the changed records to the flush.

@@ -9,10 +9,11 @@
 
 namespace trent::testing {
 
-// Runs `sql` (any number of statements), which must succeed.
+// Runs `sql` (any number of statements), which must succeed; creates the file if need be.
 inline void RawExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                          nullptr) == SQLITE_OK);
   char* error = nullptr;
   const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
   std::string message = error ? error : "";

@@ -22,6 +22,7 @@
 namespace fs = std::filesystem;
 using trent::Bytes;
 using trent::ErrorCode;
+using trent::storage::AliasRow;
 using trent::storage::KeyRepository;
 using trent::storage::KeyRow;
 using trent::storage::KeyVersionRow;
@@ -149,9 +150,10 @@ trent::Result<int64_t> ApplyOne(KeyRepository& repo, KeyWrite::Kind kind, const 
 trent::Result<int64_t> Insert(KeyRepository& repo, const KeyRow& key) {
   return ApplyOne(repo, KeyWrite::Kind::kInsert, key);
 }
-trent::Status Delete(KeyRepository& repo, const std::string& key_id) {
+trent::Status Delete(KeyRepository& repo, const std::string& key_id, int64_t seq) {
   KeyRow key;
   key.key_id = key_id;
+  key.seq = seq;
   return ApplyOne(repo, KeyWrite::Kind::kDelete, key).status();
 }
 
@@ -205,40 +207,97 @@ TEST_CASE("keys round-trip every field, in seq order, across a reopen") {
   CHECK(*seq3 > keys[1].seq);
 }
 
-TEST_CASE("schema version 8 keeps a version-7 database's key versions, in the order it loaded them") {
+// A database as schema version 7 left it (migrations 1 to 7), filled as version 7 wrote it:
+// key versions loaded by time, then insertion; tags and grants in insertion order; everything
+// that hangs off a key refers to it by id; the last key made (seq 3) deleted since.
+constexpr const char* kVersion7Database = R"sql(
+  CREATE TABLE keys (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL UNIQUE, account TEXT NOT NULL,
+    region TEXT NOT NULL, created_at_ms INTEGER NOT NULL, description TEXT NOT NULL,
+    key_usage TEXT NOT NULL, key_spec TEXT NOT NULL, origin TEXT NOT NULL,
+    key_manager TEXT NOT NULL, multi_region INTEGER NOT NULL CHECK (multi_region IN (0, 1)),
+    key_state TEXT NOT NULL, deletion_date_ms INTEGER, pending_window_days INTEGER,
+    policy TEXT NOT NULL, current_version_id BLOB NOT NULL, rotation_period_days INTEGER,
+    next_rotation_ms INTEGER);
+  CREATE TABLE key_versions (
+    version_id BLOB PRIMARY KEY,
+    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    created_at_ms INTEGER NOT NULL, wrapped_material BLOB NOT NULL,
+    key_material_id TEXT NOT NULL, rotation_type TEXT NOT NULL DEFAULT '', public_key BLOB);
+  CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
+  CREATE TABLE tags (
+    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, PRIMARY KEY (key_id, tag_key));
+  CREATE TABLE server_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE aliases (
+    account TEXT NOT NULL, region TEXT NOT NULL, alias_name TEXT NOT NULL,
+    target_key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (account, region, alias_name)) WITHOUT ROWID;
+  CREATE INDEX aliases_by_key ON aliases (target_key_id);
+  CREATE TABLE key_last_usage (
+    key_id TEXT PRIMARY KEY REFERENCES keys (key_id) ON DELETE CASCADE,
+    operation TEXT NOT NULL, used_at_ms INTEGER NOT NULL, request_id TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE grants (
+    grant_id TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    name TEXT NOT NULL, grantee_principal TEXT NOT NULL, retiring_principal TEXT NOT NULL,
+    issuing_account TEXT NOT NULL, operations TEXT NOT NULL, constraint_kind TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL);
+  CREATE INDEX grants_by_key ON grants (key_id);
+  CREATE TABLE grant_constraint_pairs (
+    grant_id TEXT NOT NULL REFERENCES grants (grant_id) ON DELETE CASCADE,
+    context_key TEXT NOT NULL, context_value TEXT NOT NULL,
+    PRIMARY KEY (grant_id, context_key)) WITHOUT ROWID;
+
+  INSERT INTO server_meta VALUES ('last_usage_tracking_start_ms', 1000);
+  INSERT INTO keys (key_id, account, region, created_at_ms, description, key_usage, key_spec,
+                    origin, key_manager, multi_region, key_state, policy, current_version_id)
+    VALUES ('a', '111122223333', 'us-east-1', 1, 'first', 'ENCRYPT_DECRYPT',
+            'SYMMETRIC_DEFAULT', 'AWS_KMS', 'CUSTOMER', 0, 'Enabled', '', x'04'),
+           ('b', '111122223333', 'us-east-1', 2, '', 'ENCRYPT_DECRYPT',
+            'SYMMETRIC_DEFAULT', 'AWS_KMS', 'CUSTOMER', 0, 'Disabled', '', x'01'),
+           ('gone', '111122223333', 'us-east-1', 3, '', 'ENCRYPT_DECRYPT',
+            'SYMMETRIC_DEFAULT', 'AWS_KMS', 'CUSTOMER', 0, 'Enabled', '', x'09');
+  DELETE FROM keys WHERE key_id = 'gone';
+  INSERT INTO key_versions VALUES
+    (x'01', 'b', 30, x'aa00', 'm1', '', NULL),
+    (x'02', 'a', 20, x'bb00', 'm2', 'ON_DEMAND', x'0102'),
+    (x'03', 'a', 10, x'cc00', 'm3', '', NULL),
+    (x'04', 'a', 20, x'dd00', 'm4', 'AUTOMATIC', NULL);
+  INSERT INTO tags VALUES ('a', 't1', 'v1'), ('b', 't2', 'v2'), ('a', 't0', 'v0');
+  INSERT INTO aliases VALUES ('111122223333', 'us-east-1', 'alias/x', 'b', 5, 6);
+  INSERT INTO grants VALUES
+    ('g2', 'a', '', 'arn:aws:iam::111122223333:user/u', '', 'arn:aws:iam::111122223333:root',
+     'Decrypt', '', 8),
+    ('g1', 'a', 'n', 'arn:aws:iam::111122223333:user/u', '', 'arn:aws:iam::111122223333:root',
+     'Encrypt Decrypt', 'EncryptionContextEquals', 7);
+  INSERT INTO grant_constraint_pairs VALUES ('g1', 'k', 'v');
+  INSERT INTO key_last_usage VALUES ('b', 'Encrypt', 9, 'r');
+  PRAGMA application_id = 1953654126;
+  PRAGMA user_version = 7;
+)sql";
+
+TEST_CASE("a version-7 database keeps everything through versions 8 and 9") {
   TempDir dir;
   std::string path = dir.File("trent.db");
-  {
-    auto repo = OpenOrDie(path);
-    REQUIRE(Insert(*repo, MinimalKey("a")).ok());
-    REQUIRE(Insert(*repo, MinimalKey("b")).ok());
-  }
-  // key_versions as version 7 made and filled it: loaded by time, then insertion.
-  RawExec(path, R"sql(
-    DROP TABLE key_versions;
-    CREATE TABLE key_versions (
-      version_id       BLOB    PRIMARY KEY,
-      key_id           TEXT    NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-      created_at_ms    INTEGER NOT NULL,
-      wrapped_material BLOB    NOT NULL,
-      key_material_id  TEXT    NOT NULL,
-      rotation_type    TEXT    NOT NULL DEFAULT '',
-      public_key       BLOB);
-    CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
-    INSERT INTO key_versions VALUES
-      (x'01', 'b', 30, x'aa00', 'm1', '', NULL),
-      (x'02', 'a', 20, x'bb00', 'm2', 'ON_DEMAND', x'0102'),
-      (x'03', 'a', 10, x'cc00', 'm3', '', NULL),
-      (x'04', 'a', 20, x'dd00', 'm4', 'AUTOMATIC', NULL);
-    PRAGMA user_version = 7;
-  )sql");
+  RawExec(path, kVersion7Database);
 
   auto repo = OpenOrDie(path);
-  CHECK(RawQuery(path, "PRAGMA user_version") == "8");
-  CHECK(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'key_versions_by_key'") ==
-        "0");
+  CHECK(RawQuery(path, "PRAGMA user_version") == "9");
+  // No index that a new key enters at a random place (tags go by key seq too).
+  CHECK(RawQuery(path, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index'") ==
+        "sqlite_autoindex_tags_1,sqlite_autoindex_grants_1,aliases_by_key,grants_by_key");
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 2);
+  CHECK(keys[0].key_id == "a");
+  CHECK(keys[0].seq == 1);
+  CHECK(keys[0].description == "first");
+  CHECK(keys[1].key_id == "b");
+  CHECK(keys[1].seq == 2);
+  CHECK(keys[1].key_state == "Disabled");
+  // Versions in the order version 7 loaded them: by time, then insertion.
   REQUIRE(keys[0].versions.size() == 3);
   CHECK(keys[0].versions[0].version_id == Bytes{0x03});
   CHECK(keys[0].versions[1].version_id == Bytes{0x02});
@@ -253,17 +312,52 @@ TEST_CASE("schema version 8 keeps a version-7 database's key versions, in the or
   CHECK(keys[0].versions[0].public_key.empty());
   REQUIRE(keys[1].versions.size() == 1);
   CHECK(keys[1].versions[0].version_id == Bytes{0x01});
+  REQUIRE(keys[0].tags.size() == 2);
+  CHECK(keys[0].tags[0].key == "t1");
+  CHECK(keys[0].tags[1].key == "t0");
+  REQUIRE(keys[1].tags.size() == 1);
+  CHECK(keys[1].tags[0].value == "v2");
+  REQUIRE(keys[0].grants.size() == 2);
+  CHECK(keys[0].grants[0].grant_id == "g2");
+  CHECK(keys[0].grants[1].grant_id == "g1");
+  CHECK(keys[0].grants[1].key_seq == 1);
+  CHECK(keys[0].grants[1].operations == std::vector<std::string>{"Encrypt", "Decrypt"});
+  CHECK(keys[0].grants[1].constraint_pairs ==
+        std::vector<std::pair<std::string, std::string>>{{"k", "v"}});
+  std::vector<AliasRow> aliases;
+  REQUIRE(repo->LoadAliases([&](AliasRow& alias) {
+                 aliases.push_back(alias);
+                 return trent::Status::Ok();
+               }).ok());
+  REQUIRE(aliases.size() == 1);
+  CHECK(aliases[0].alias_name == "alias/x");
+  CHECK(aliases[0].target_key_id == "b");
+  CHECK(aliases[0].target_key_seq == 2);
+  CHECK(aliases[0].created_at_ms == 5);
+  CHECK(aliases[0].updated_at_ms == 6);
+  CHECK(RawQuery(path, "SELECT key_seq || ' ' || operation FROM key_last_usage") ==
+        "2 Encrypt");
 
-  // A version added now goes after them, whatever its time; a key still takes its versions
-  // with it.
+  // The numbering goes on after the deleted key's seq.
+  auto seq = Insert(*repo, MinimalKey("new"));
+  REQUIRE(seq.ok());
+  CHECK(*seq == 4);
+  // A version added now goes after the others, whatever its time.
   KeyRow rotated = keys[0];
   rotated.versions = {Version("a", 40, 5)};
   REQUIRE(ApplyOne(*repo, KeyWrite::Kind::kUpdate, rotated).ok());
   keys = LoadOrDie(*repo);
   REQUIRE(keys[0].versions.size() == 4);
   CHECK(keys[0].versions[3].version_id == rotated.versions[0].version_id);
-  REQUIRE(Delete(*repo, "a").ok());
-  CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "1");
+  // A key still takes what hangs off it with it.
+  REQUIRE(Delete(*repo, "b", 2).ok());
+  CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "4");
+  CHECK(RawQuery(path, "SELECT count(*) FROM tags") == "2");
+  CHECK(RawQuery(path, "SELECT count(*) FROM aliases") == "0");
+  CHECK(RawQuery(path, "SELECT count(*) FROM key_last_usage") == "0");
+  REQUIRE(Delete(*repo, "a", 1).ok());
+  CHECK(RawQuery(path, "SELECT count(*) FROM grants") == "0");
+  CHECK(RawQuery(path, "SELECT count(*) FROM grant_constraint_pairs") == "0");
   repo.reset();
   CHECK(RawQuery(path, "PRAGMA integrity_check") == "ok");
   CHECK(RawQuery(path, "PRAGMA foreign_key_check") == "");
@@ -275,12 +369,6 @@ TEST_CASE("a failed insert changes nothing") {
   auto repo = OpenOrDie(path);
   KeyRow first = FullKey("key-1", 1);
   REQUIRE(Insert(*repo, first).ok());
-
-  KeyRow duplicate_id = FullKey("key-1", 50);  // new versions and tags, same key_id
-  auto st = Insert(*repo, duplicate_id);
-  REQUIRE_FALSE(st.ok());
-  CHECK(st.status().code() == ErrorCode::kInternal);
-  CHECK_THAT(st.status().message(), Catch::Contains("key-1"));
 
   KeyRow duplicate_tag = FullKey("key-3", 110);
   duplicate_tag.tags.push_back({"env", "again"});
@@ -308,7 +396,9 @@ TEST_CASE("an update rewrites the columns, adds versions and replaces tags only 
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
   KeyRow full = FullKey("k", 1);
-  REQUIRE(Insert(*repo, full).ok());
+  auto seq = Insert(*repo, full);
+  REQUIRE(seq.ok());
+  full.seq = *seq;
   REQUIRE(Insert(*repo, MinimalKey("other")).ok());
 
   KeyRow next = full;
@@ -341,23 +431,31 @@ TEST_CASE("an update rewrites the columns, adds versions and replaces tags only 
   want.tags = {{"only", "this"}};
   CheckSameKey(LoadOrDie(*repo)[0], want);
 
+  // Storage finds a key by its seq; the id must agree. Seq 0 names a key of the same batch.
   KeyRow missing = MinimalKey("nope");
   CHECK(ApplyOne(*repo, KeyWrite::Kind::kUpdate, missing).status().code() ==
         ErrorCode::kNotFound);
+  missing.seq = full.seq;
+  CHECK(ApplyOne(*repo, KeyWrite::Kind::kUpdate, missing).status().code() ==
+        ErrorCode::kNotFound);
+  CheckSameKey(LoadOrDie(*repo)[0], want);
 }
 
 TEST_CASE("a batch is applied in order in one transaction, or not at all") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
-  REQUIRE(Insert(*repo, FullKey("doomed", 1)).ok());
+  KeyRow doomed = MinimalKey("doomed");
+  auto doomed_seq = Insert(*repo, doomed);
+  REQUIRE(doomed_seq.ok());
+  doomed.seq = *doomed_seq;
 
-  KeyRow disabled = MinimalKey("b");
+  KeyRow disabled = MinimalKey("b");  // seq 0: the key inserted before it in the batch
   disabled.key_state = "Disabled";
   std::vector<KeyWrite> batch{{KeyWrite::Kind::kInsert, MinimalKey("a")},
                               {KeyWrite::Kind::kInsert, MinimalKey("b")},
                               {KeyWrite::Kind::kUpdate, disabled},  // sees the insert before it
-                              {KeyWrite::Kind::kDelete, MinimalKey("doomed")}};
+                              {KeyWrite::Kind::kDelete, doomed}};
   REQUIRE(repo->Apply(batch).ok());
   CHECK(batch[1].key.seq == batch[0].key.seq + 1);
   auto keys = LoadOrDie(*repo);
@@ -368,34 +466,45 @@ TEST_CASE("a batch is applied in order in one transaction, or not at all") {
 
   // The last write fails: the first, valid on its own, is not applied either.
   std::vector<KeyWrite> failing{{KeyWrite::Kind::kInsert, MinimalKey("c")},
-                                {KeyWrite::Kind::kDelete, MinimalKey("doomed")}};
+                                {KeyWrite::Kind::kDelete, doomed}};
   CHECK(repo->Apply(failing).code() == ErrorCode::kNotFound);
   CHECK(LoadOrDie(*repo).size() == 2);
-  std::vector<KeyWrite> duplicate{{KeyWrite::Kind::kInsert, MinimalKey("c")},
-                                  {KeyWrite::Kind::kInsert, MinimalKey("a")}};
-  CHECK(repo->Apply(duplicate).code() == ErrorCode::kInternal);
+  KeyRow other_batch = MinimalKey("c");  // seq 0, but inserted in no batch before
+  std::vector<KeyWrite> unknown{{KeyWrite::Kind::kInsert, MinimalKey("d")},
+                                {KeyWrite::Kind::kUpdate, other_batch}};
+  CHECK(repo->Apply(unknown).code() == ErrorCode::kNotFound);
   CHECK(LoadOrDie(*repo).size() == 2);
   CHECK(RawQuery(path, "SELECT count(*) FROM keys WHERE key_id = 'c'") == "0");
 }
 
-TEST_CASE("a delete removes the key with its versions and tags") {
+TEST_CASE("a delete removes the key with its versions, tags and aliases") {
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
   auto seq_a = Insert(*repo, FullKey("a", 1));
   REQUIRE(seq_a.ok());
-  REQUIRE(Insert(*repo, FullKey("b", 100)).ok());
+  auto seq_b = Insert(*repo, FullKey("b", 100));
+  REQUIRE(seq_b.ok());
+  std::vector<KeyWrite> aliases(2);
+  aliases[0].kind = aliases[1].kind = KeyWrite::Kind::kPutAlias;
+  aliases[0].alias = {"111122223333", "us-east-1", "alias/of-a", "a", *seq_a, 1, 1};
+  aliases[1].alias = {"111122223333", "us-east-1", "alias/of-b", "b", *seq_b, 1, 1};
+  REQUIRE(repo->Apply(aliases).ok());
 
-  REQUIRE(Delete(*repo, "a").ok());
-  CHECK(Delete(*repo, "a").code() == ErrorCode::kNotFound);
-  CHECK(Delete(*repo, "never").code() == ErrorCode::kNotFound);
+  CHECK(Delete(*repo, "b", *seq_a).code() == ErrorCode::kNotFound);  // a seq of another key
+  REQUIRE(Delete(*repo, "a", *seq_a).ok());
+  CHECK(Delete(*repo, "a", *seq_a).code() == ErrorCode::kNotFound);
+  CHECK(Delete(*repo, "never", 0).code() == ErrorCode::kNotFound);
   auto keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
   CheckSameKey(keys[0], FullKey("b", 100));
   CHECK(RawQuery(path, "SELECT count(*) FROM key_versions WHERE key_seq = " +
                           std::to_string(*seq_a)) == "0");
-  CHECK(RawQuery(path, "SELECT count(*) FROM tags WHERE key_id = 'a'") == "0");
+  CHECK(RawQuery(path, "SELECT count(*) FROM tags WHERE key_seq = " + std::to_string(*seq_a)) ==
+        "0");
   CHECK(RawQuery(path, "SELECT count(*) FROM key_versions") == "3");
+  CHECK(RawQuery(path, "SELECT count(*) FROM tags") == "2");
+  CHECK(RawQuery(path, "SELECT group_concat(alias_name) FROM aliases") == "alias/of-b");
 
   repo.reset();
   repo = OpenOrDie(path);
@@ -404,10 +513,12 @@ TEST_CASE("a delete removes the key with its versions and tags") {
 
 namespace {
 
-trent::storage::GrantRow Grant(const std::string& key_id, const std::string& grant_id) {
+trent::storage::GrantRow Grant(const std::string& key_id, int64_t key_seq,
+                               const std::string& grant_id) {
   trent::storage::GrantRow g;
   g.grant_id = grant_id;
   g.key_id = key_id;
+  g.key_seq = key_seq;
   g.grantee_principal = "arn:aws:iam::111122223333:user/alice";
   g.issuing_account = "arn:aws:iam::111122223333:root";
   g.operations = {"Encrypt", "Decrypt"};
@@ -429,20 +540,25 @@ TEST_CASE("grants are stored one by one, load in creation order, and go with the
   TempDir dir;
   std::string path = dir.File("trent.db");
   auto repo = OpenOrDie(path);
-  REQUIRE(Insert(*repo, FullKey("a", 1)).ok());
-  REQUIRE(Insert(*repo, MinimalKey("b")).ok());
-  auto full = Grant("a", "g2");
+  auto a = Insert(*repo, FullKey("a", 1));
+  auto b = Insert(*repo, MinimalKey("b"));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  auto full = Grant("a", *a, "g2");
   full.name = "named";
   full.retiring_principal = "arn:aws:iam::111122223333:role/admin";
   full.operations = {"Decrypt"};
   full.constraint = "EncryptionContextSubset";
   full.constraint_pairs = {{"Department", "IT"}, {"k \"q\"", "v\xC3\xA9"}};
-  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("a", "g9")).ok());
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("a", *a, "g9")).ok());
   REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, full).ok());
-  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", "g1")).ok());
-  // A grant id is stored once; a grant of an unknown key is refused.
-  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", "g9")).ok());
-  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("zz", "g3")).ok());
+  REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", *b, "g1")).ok());
+  // A grant id is stored once; a grant of an unknown key, or naming another key's seq, is
+  // refused.
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", *b, "g9")).ok());
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("zz", 0, "g3")).ok());
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("zz", *b + 1, "g3")).ok());
+  CHECK_FALSE(ApplyGrant(*repo, KeyWrite::Kind::kPutGrant, Grant("b", *a, "g3")).ok());
 
   repo.reset();
   repo = OpenOrDie(path);
@@ -456,6 +572,7 @@ TEST_CASE("grants are stored one by one, load in creation order, and go with the
   const auto& g = keys[0].grants[1];
   CHECK(g.grant_id == "g2");
   CHECK(g.key_id == "a");
+  CHECK(g.key_seq == *a);
   CHECK(g.name == "named");
   CHECK(g.grantee_principal == full.grantee_principal);
   CHECK(g.retiring_principal == full.retiring_principal);
@@ -470,7 +587,7 @@ TEST_CASE("grants are stored one by one, load in creation order, and go with the
   REQUIRE(ApplyGrant(*repo, KeyWrite::Kind::kDeleteGrant, full).ok());
   CHECK(ApplyGrant(*repo, KeyWrite::Kind::kDeleteGrant, full).code() == ErrorCode::kNotFound);
   CHECK(RawQuery(path, "SELECT count(*) FROM grant_constraint_pairs") == "0");
-  REQUIRE(Delete(*repo, "b").ok());
+  REQUIRE(Delete(*repo, "b", *b).ok());
   CHECK(RawQuery(path, "SELECT count(*) FROM grants") == "1");
   keys = LoadOrDie(*repo);
   REQUIRE(keys.size() == 1);
@@ -493,14 +610,15 @@ TEST_CASE("a delete overwrites the deleted wrapped material in the files") {
   REQUIRE(Insert(*repo, FullKey("before", 1)).ok());
   KeyRow doomed = FullKey("doomed", 40);
   doomed.versions[1].wrapped_material = trent::ToBytes(marker);
-  REQUIRE(Insert(*repo, doomed).ok());
+  auto doomed_seq = Insert(*repo, doomed);
+  REQUIRE(doomed_seq.ok());
   REQUIRE(Insert(*repo, FullKey("after", 80)).ok());
   // Push everything into the main file too, so both places are exercised.
   repo.reset();
   repo = OpenOrDie(path);
   REQUIRE(files_contain_marker());  // the search itself works
 
-  REQUIRE(Delete(*repo, "doomed").ok());
+  REQUIRE(Delete(*repo, "doomed", *doomed_seq).ok());
   CHECK_FALSE(files_contain_marker());
   repo.reset();
   CHECK_FALSE(files_contain_marker());

@@ -92,16 +92,29 @@ TEST_CASE("a database of schema version 1 gains the server_meta table") {
   MustOpen(db_path);
   // Back to version 1: without what the later migrations added (each new migration adds its
   // undoing here).
-  RawExec(db_path,
-          "DROP TABLE key_versions;"
-          "CREATE TABLE key_versions (version_id BLOB PRIMARY KEY, key_id TEXT NOT NULL"
-          " REFERENCES keys (key_id) ON DELETE CASCADE, created_at_ms INTEGER NOT NULL,"
-          " wrapped_material BLOB NOT NULL, key_material_id TEXT NOT NULL);"
-          "CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);"
-          "DROP TABLE grant_constraint_pairs; DROP TABLE grants;"
-          "ALTER TABLE keys DROP COLUMN rotation_period_days;"
-          "ALTER TABLE keys DROP COLUMN next_rotation_ms;"
-          "DROP TABLE key_last_usage; DROP TABLE aliases; DROP TABLE server_meta; PRAGMA user_version = 1;");
+  RawExec(db_path, R"sql(
+    DROP TABLE key_last_usage; DROP TABLE grant_constraint_pairs; DROP TABLE grants;
+    DROP TABLE aliases; DROP TABLE server_meta; DROP TABLE tags; DROP TABLE key_versions;
+    DROP TABLE keys;
+    CREATE TABLE keys (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL UNIQUE,
+      account TEXT NOT NULL, region TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
+      description TEXT NOT NULL, key_usage TEXT NOT NULL, key_spec TEXT NOT NULL,
+      origin TEXT NOT NULL, key_manager TEXT NOT NULL,
+      multi_region INTEGER NOT NULL CHECK (multi_region IN (0, 1)), key_state TEXT NOT NULL,
+      deletion_date_ms INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
+      current_version_id BLOB NOT NULL);
+    CREATE TABLE key_versions (
+      version_id BLOB PRIMARY KEY,
+      key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+      created_at_ms INTEGER NOT NULL, wrapped_material BLOB NOT NULL,
+      key_material_id TEXT NOT NULL);
+    CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
+    CREATE TABLE tags (
+      key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+      tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, PRIMARY KEY (key_id, tag_key));
+    PRAGMA user_version = 1;
+  )sql");
   auto meta = MustOpen(db_path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());
 }

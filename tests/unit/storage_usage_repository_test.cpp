@@ -25,7 +25,8 @@ int64_t NowMs() {
       .count();
 }
 
-void InsertKey(KeyRepository& keys, const std::string& key_id, uint8_t version) {
+// The key's seq.
+int64_t InsertKey(KeyRepository& keys, const std::string& key_id, uint8_t version) {
   KeyRow key;
   key.key_id = key_id;
   key.account = "111122223333";
@@ -39,6 +40,7 @@ void InsertKey(KeyRepository& keys, const std::string& key_id, uint8_t version) 
   key.versions.push_back(v);
   std::vector<KeyWrite> writes{{KeyWrite::Kind::kInsert, key}};
   REQUIRE(keys.Apply(writes).ok());
+  return writes[0].key.seq;
 }
 
 std::vector<UsageRow> Loaded(UsageRepository& repo) {
@@ -55,8 +57,8 @@ TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
   const int64_t before = NowMs();
   auto keys = KeyRepository::Open(db_path);
   REQUIRE(keys.ok());
-  InsertKey(**keys, "key-a", 1);
-  InsertKey(**keys, "key-b", 2);
+  const int64_t a = InsertKey(**keys, "key-a", 1);
+  const int64_t b = InsertKey(**keys, "key-b", 2);
   {
     auto repo = UsageRepository::Open(db_path);
     REQUIRE(repo.ok());
@@ -67,8 +69,12 @@ TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
     CHECK(*start <= NowMs());
     CHECK(Loaded(**repo).empty());
 
-    REQUIRE((*repo)->Save({{"key-a", "Encrypt", 10, "r1"}, {"gone", "Decrypt", 11, "r2"},
-                           {"key-a", "Decrypt", 12, "r3"}, {"key-b", "ReEncrypt", 13, "r4"}})
+    // Skipped: a key that is not stored, and a seq that is not the id's.
+    REQUIRE((*repo)->Save({{"key-a", a, "Encrypt", 10, "r1"},
+                           {"gone", b + 1, "Decrypt", 11, "r2"},
+                           {"key-a", a, "Decrypt", 12, "r3"},
+                           {"key-b", b, "ReEncrypt", 13, "r4"},
+                           {"key-b", a, "Sign", 14, "r5"}})
                 .ok());
   }
   auto repo = UsageRepository::Open(db_path);
@@ -77,6 +83,7 @@ TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
   REQUIRE(rows.size() == 2);
   for (const UsageRow& row : rows) {
     if (row.key_id == "key-a") {
+      CHECK(row.key_seq == a);
       CHECK((row.operation == "Decrypt" && row.used_at_ms == 12 && row.request_id == "r3"));
     } else {
       CHECK((row.key_id == "key-b" && row.operation == "ReEncrypt" && row.request_id == "r4"));
@@ -85,6 +92,7 @@ TEST_CASE("usage rows are stored, replaced, kept and go with their key") {
   std::vector<KeyWrite> deletion(1);
   deletion[0].kind = KeyWrite::Kind::kDelete;
   deletion[0].key.key_id = "key-a";
+  deletion[0].key.seq = a;
   REQUIRE((*keys)->Apply(deletion).ok());
   rows = Loaded(**repo);
   REQUIRE(rows.size() == 1);

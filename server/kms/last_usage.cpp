@@ -120,11 +120,12 @@ std::vector<storage::UsageRow> UsageTracker::TakeChanged() {
   for (LastUsage* node = changed_.exchange(nullptr, std::memory_order_acquire); node != nullptr;) {
     LastUsage* next = node->next_changed_;
     std::shared_ptr<LastUsage> alive = std::move(node->listed_);
+    const int64_t key_seq = node->listed_key_seq_;
     // Cleared before the read: a write the read misses finds changed_ false (both sides are
     // seq_cst) and lists the record again for the next flush.
     node->changed_.store(false, std::memory_order_seq_cst);
     if (std::optional<Usage> usage = node->Read()) {
-      rows.push_back({std::string(node->key_id()), node->listed_key_seq_,
+      rows.push_back({std::string(node->key_id()), key_seq,
                       UsageOperationName(usage->operation), usage->at_ms,
                       std::move(usage->request_id)});
     }

@@ -18,8 +18,10 @@ using namespace trent::kms;
 namespace {
 
 KeyPtr NewKey(const std::string& id, int64_t created_at_ms = 1000) {
+  static int64_t last_seq = 0;
   auto key = std::make_shared<Key>();
   key->id = id;
+  key->seq = ++last_seq;
   key->created_at_ms = created_at_ms;
   key->last_usage = std::make_shared<LastUsage>(id);
   return key;
@@ -68,7 +70,9 @@ TEST_CASE("the tracker hands out each changed key once, as it is now") {
   for (auto& r : rows) by_key[r.key_id] = r;
   CHECK(by_key["a"].operation == "Decrypt");
   CHECK(by_key["a"].request_id == "r2");
+  CHECK(by_key["a"].key_seq == a->seq);  // how storage finds the key
   CHECK(by_key["b"].used_at_ms == 3);
+  CHECK(by_key["b"].key_seq == b->seq);
   CHECK(tracker.TakeChanged().empty());
   tracker.Record(*a, UsageOperation::kEncrypt, 4, "r4");
   rows = tracker.TakeChanged();

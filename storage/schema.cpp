@@ -298,13 +298,21 @@ Status ApplyMigration(sqlite3* db, const TxStatements& stmts, int64_t target) {
   TRY(int64_t enforced, QueryInt(db, "PRAGMA foreign_keys"));
   TRY_STATUS(ExecSql(db, "PRAGMA foreign_keys = OFF"));
   Status applied = ApplyMigrationInTransaction(db, stmts, target, /*check_references=*/true);
-  Status restored = ExecSql(db, enforced ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+  Status restored =
+      ExecSql(db, enforced ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
   return applied.ok() ? restored : applied;
 }
 
 }  // namespace
 
 Status MigrateSchema(sqlite3* db, const TxStatements& stmts) {
+  return MigrateSchemaTo(db, stmts, kLatestVersion);
+}
+
+Status MigrateSchemaTo(sqlite3* db, const TxStatements& stmts, int64_t wanted) {
+  if (wanted > kLatestVersion) {
+    return InternalError("no schema version " + std::to_string(wanted) + " in this build");
+  }
   TRY(int64_t app_id, QueryInt(db, "PRAGMA application_id"));
   TRY(int64_t version, QueryInt(db, "PRAGMA user_version"));
   if (app_id != kApplicationId) {
@@ -320,7 +328,7 @@ Status MigrateSchema(sqlite3* db, const TxStatements& stmts) {
                          ", written by a newer trent; this build knows versions up to " +
                          std::to_string(kLatestVersion));
   }
-  for (int64_t target = version + 1; target <= kLatestVersion; ++target) {
+  for (int64_t target = version + 1; target <= wanted; ++target) {
     TRY_STATUS(ApplyMigration(db, stmts, target));
   }
   return Status::Ok();

@@ -1,13 +1,29 @@
 // The storage tests' look under the repositories: statements run on a raw connection of their
-// own to the database file.
+// own to the database file, and databases as an older schema left them.
 #pragma once
 
 #include <catch.hpp>
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <string>
 
+#include "storage/schema.h"
+#include "storage/sqlite_db.h"
+
 namespace trent::testing {
+
+// Makes the database at `path` (created if need be) what trent left at schema `version`, with
+// the real migrations up to it.
+inline void MigrateOnlyTo(const std::string& path, int64_t version) {
+  auto db = storage::OpenReadWrite(path);
+  REQUIRE(db.ok());
+  auto tx = storage::TxStatements::Prepare(db->get());
+  REQUIRE(tx.ok());
+  Status migrated = storage::MigrateSchemaTo(db->get(), *tx, version);
+  INFO(migrated.message());
+  REQUIRE(migrated.ok());
+}
 
 // Runs `sql` (any number of statements), which must succeed; creates the file if need be.
 inline void RawExec(const std::string& path, const std::string& sql) {

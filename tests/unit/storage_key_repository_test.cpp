@@ -207,51 +207,10 @@ TEST_CASE("keys round-trip every field, in seq order, across a reopen") {
   CHECK(*seq3 > keys[1].seq);
 }
 
-// A database as schema version 7 left it (migrations 1 to 7), filled as version 7 wrote it:
-// key versions loaded by time, then insertion; tags and grants in insertion order; everything
-// that hangs off a key refers to it by id; the last key made (seq 3) deleted since.
-constexpr const char* kVersion7Database = R"sql(
-  CREATE TABLE keys (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL UNIQUE, account TEXT NOT NULL,
-    region TEXT NOT NULL, created_at_ms INTEGER NOT NULL, description TEXT NOT NULL,
-    key_usage TEXT NOT NULL, key_spec TEXT NOT NULL, origin TEXT NOT NULL,
-    key_manager TEXT NOT NULL, multi_region INTEGER NOT NULL CHECK (multi_region IN (0, 1)),
-    key_state TEXT NOT NULL, deletion_date_ms INTEGER, pending_window_days INTEGER,
-    policy TEXT NOT NULL, current_version_id BLOB NOT NULL, rotation_period_days INTEGER,
-    next_rotation_ms INTEGER);
-  CREATE TABLE key_versions (
-    version_id BLOB PRIMARY KEY,
-    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    created_at_ms INTEGER NOT NULL, wrapped_material BLOB NOT NULL,
-    key_material_id TEXT NOT NULL, rotation_type TEXT NOT NULL DEFAULT '', public_key BLOB);
-  CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
-  CREATE TABLE tags (
-    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, PRIMARY KEY (key_id, tag_key));
-  CREATE TABLE server_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-  CREATE TABLE aliases (
-    account TEXT NOT NULL, region TEXT NOT NULL, alias_name TEXT NOT NULL,
-    target_key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (account, region, alias_name)) WITHOUT ROWID;
-  CREATE INDEX aliases_by_key ON aliases (target_key_id);
-  CREATE TABLE key_last_usage (
-    key_id TEXT PRIMARY KEY REFERENCES keys (key_id) ON DELETE CASCADE,
-    operation TEXT NOT NULL, used_at_ms INTEGER NOT NULL, request_id TEXT NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE grants (
-    grant_id TEXT NOT NULL UNIQUE,
-    key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    name TEXT NOT NULL, grantee_principal TEXT NOT NULL, retiring_principal TEXT NOT NULL,
-    issuing_account TEXT NOT NULL, operations TEXT NOT NULL, constraint_kind TEXT NOT NULL,
-    created_at_ms INTEGER NOT NULL);
-  CREATE INDEX grants_by_key ON grants (key_id);
-  CREATE TABLE grant_constraint_pairs (
-    grant_id TEXT NOT NULL REFERENCES grants (grant_id) ON DELETE CASCADE,
-    context_key TEXT NOT NULL, context_value TEXT NOT NULL,
-    PRIMARY KEY (grant_id, context_key)) WITHOUT ROWID;
-
-  INSERT INTO server_meta VALUES ('last_usage_tracking_start_ms', 1000);
+// Rows as schema version 7 (made by MigrateOnlyTo) held them: key versions loaded by time, then
+// insertion; tags and grants in insertion order; everything that hangs off a key refers to it
+// by id; the last key made (seq 3) deleted since.
+constexpr const char* kVersion7Rows = R"sql(
   INSERT INTO keys (key_id, account, region, created_at_ms, description, key_usage, key_spec,
                     origin, key_manager, multi_region, key_state, policy, current_version_id)
     VALUES ('a', '111122223333', 'us-east-1', 1, 'first', 'ENCRYPT_DECRYPT',
@@ -275,14 +234,13 @@ constexpr const char* kVersion7Database = R"sql(
      'Encrypt Decrypt', 'EncryptionContextEquals', 7);
   INSERT INTO grant_constraint_pairs VALUES ('g1', 'k', 'v');
   INSERT INTO key_last_usage VALUES ('b', 'Encrypt', 9, 'r');
-  PRAGMA application_id = 1953654126;
-  PRAGMA user_version = 7;
 )sql";
 
 TEST_CASE("a version-7 database keeps everything through versions 8 and 9") {
   TempDir dir;
   std::string path = dir.File("trent.db");
-  RawExec(path, kVersion7Database);
+  trent::testing::MigrateOnlyTo(path, 7);
+  RawExec(path, kVersion7Rows);
 
   auto repo = OpenOrDie(path);
   CHECK(RawQuery(path, "PRAGMA user_version") == "9");

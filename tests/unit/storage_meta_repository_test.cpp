@@ -21,7 +21,6 @@ using trent::storage::KeyVersionRow;
 using trent::storage::KeyWrite;
 using trent::Status;
 using trent::storage::MetaRepository;
-using trent::testing::RawExec;
 
 namespace {
 
@@ -89,32 +88,9 @@ TEST_CASE("some key's wrapped material, once the database holds a key") {
 TEST_CASE("a database of schema version 1 gains the server_meta table") {
   trent::testing::TempDir dir;
   const std::string db_path = dir.File("trent.db");
-  MustOpen(db_path);
-  // Back to version 1: without what the later migrations added (each new migration adds its
-  // undoing here).
-  RawExec(db_path, R"sql(
-    DROP TABLE key_last_usage; DROP TABLE grant_constraint_pairs; DROP TABLE grants;
-    DROP TABLE aliases; DROP TABLE server_meta; DROP TABLE tags; DROP TABLE key_versions;
-    DROP TABLE keys;
-    CREATE TABLE keys (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, key_id TEXT NOT NULL UNIQUE,
-      account TEXT NOT NULL, region TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
-      description TEXT NOT NULL, key_usage TEXT NOT NULL, key_spec TEXT NOT NULL,
-      origin TEXT NOT NULL, key_manager TEXT NOT NULL,
-      multi_region INTEGER NOT NULL CHECK (multi_region IN (0, 1)), key_state TEXT NOT NULL,
-      deletion_date_ms INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
-      current_version_id BLOB NOT NULL);
-    CREATE TABLE key_versions (
-      version_id BLOB PRIMARY KEY,
-      key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-      created_at_ms INTEGER NOT NULL, wrapped_material BLOB NOT NULL,
-      key_material_id TEXT NOT NULL);
-    CREATE INDEX key_versions_by_key ON key_versions (key_id, created_at_ms);
-    CREATE TABLE tags (
-      key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-      tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, PRIMARY KEY (key_id, tag_key));
-    PRAGMA user_version = 1;
-  )sql");
+  trent::testing::MigrateOnlyTo(db_path, 1);
+  CHECK(trent::testing::RawQuery(db_path, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                          "'server_meta'") == "0");
   auto meta = MustOpen(db_path);
   CHECK(meta->RecordDomainKeyCheck(Bytes(40, 1)).ok());
 }

@@ -41,7 +41,8 @@ std::string RoleOfSession(std::string_view arn) {
 // Whether every pair of `wanted` is in `context`: keys compared without regard to case, values
 // exactly (the service model's GrantConstraints: "in a grant constraint, the key in each
 // key-value pair is not case sensitive, but the value is case sensitive").
-bool ContainsAll(const ContextPairs& wanted, RequestContextPairs context) {
+template <typename Pairs>
+bool ContainsAll(const ContextPairs& wanted, const Pairs& context) {
   for (const auto& want : wanted) {  // not a structured binding: clang 14 cannot capture one
     bool found = std::any_of(context.begin(), context.end(), [&](const auto& pair) {
       return EqualsIgnoreCase(pair.first, want.first) && pair.second == want.second;
@@ -51,7 +52,28 @@ bool ContainsAll(const ContextPairs& wanted, RequestContextPairs context) {
   return true;
 }
 
+bool SamePairs(const ContextPairs& a, const ContextPairs& b) {
+  return a.size() == b.size() && ContainsAll(a, b);
+}
+
 }  // namespace
+
+bool GrantWithin(const Grant& child, const Grant& parent) {
+  for (const std::string& operation : child.operations) {
+    if (!GrantListsOperation(parent, operation)) return false;
+  }
+  if (child.context_equals) {
+    // The child lets through one context at most: the parent must let it through.
+    if (parent.context_equals && !SamePairs(*child.context_equals, *parent.context_equals)) {
+      return false;
+    }
+    return !parent.context_subset || ContainsAll(*parent.context_subset, *child.context_equals);
+  }
+  // The child lets through every context that holds its subset (any context, without one).
+  if (parent.context_equals) return false;
+  if (!parent.context_subset) return true;
+  return child.context_subset && ContainsAll(*parent.context_subset, *child.context_subset);
+}
 
 bool PrincipalMatches(std::string_view grant_principal, std::string_view principal_arn) {
   if (grant_principal == principal_arn) return true;

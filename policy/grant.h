@@ -14,6 +14,10 @@ namespace trent::policy {
 
 using ContextPairs = std::vector<std::pair<std::string, std::string>>;  // sorted by key
 
+// The names of the two grant constraints (the service model's GrantConstraints members).
+inline constexpr std::string_view kGrantConstraintEquals = "EncryptionContextEquals";
+inline constexpr std::string_view kGrantConstraintSubset = "EncryptionContextSubset";
+
 struct Grant {
   std::string grant_id;              // 64 hex characters
   std::string name;                  // may be empty
@@ -38,6 +42,13 @@ using RequestContextPairs = std::span<const std::pair<std::string_view, std::str
 // values exactly, as the service model's GrantConstraints says).
 bool GrantAllows(const Grant& grant, std::string_view principal_arn, std::string_view operation,
                  RequestContextPairs context);
+
+// Whether `child`, a grant made with the CreateGrant permission that `parent` gives, stays
+// within it (KMS Developer Guide, "Granting CreateGrant permission"): it allows only operations
+// the parent allows, and every encryption context its constraints let through, the parent's let
+// through too (a child may add pairs to an EncryptionContextSubset or turn it into an
+// EncryptionContextEquals, not the reverse). Constraint keys compare without regard to case.
+bool GrantWithin(const Grant& child, const Grant& parent);
 
 // Whether a principal named in a grant (grantee or retiring principal) stands for the caller:
 // the same ARN; an account (its id or root ARN) for any identity of that account; a role for

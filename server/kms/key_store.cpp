@@ -165,9 +165,6 @@ Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
 }
 
 
-constexpr std::string_view kEqualsConstraint = "EncryptionContextEquals";
-constexpr std::string_view kSubsetConstraint = "EncryptionContextSubset";
-
 storage::GrantRow GrantToRow(const Key& key, const policy::Grant& grant) {
   storage::GrantRow row;
   row.grant_id = grant.grant_id;
@@ -179,10 +176,10 @@ storage::GrantRow GrantToRow(const Key& key, const policy::Grant& grant) {
   row.issuing_account = grant.issuing_account;
   row.operations = grant.operations;
   if (grant.context_equals) {
-    row.constraint = kEqualsConstraint;
+    row.constraint = policy::kGrantConstraintEquals;
     row.constraint_pairs = *grant.context_equals;
   } else if (grant.context_subset) {
-    row.constraint = kSubsetConstraint;
+    row.constraint = policy::kGrantConstraintSubset;
     row.constraint_pairs = *grant.context_subset;
   }
   row.created_at_ms = grant.created_at_ms;
@@ -198,9 +195,9 @@ Result<GrantPtr> GrantFromRow(storage::GrantRow row) {
   grant->issuing_account = std::move(row.issuing_account);
   grant->operations = std::move(row.operations);
   std::sort(row.constraint_pairs.begin(), row.constraint_pairs.end());
-  if (row.constraint == kEqualsConstraint) {
+  if (row.constraint == policy::kGrantConstraintEquals) {
     grant->context_equals = std::move(row.constraint_pairs);
-  } else if (row.constraint == kSubsetConstraint) {
+  } else if (row.constraint == policy::kGrantConstraintSubset) {
     grant->context_subset = std::move(row.constraint_pairs);
   } else if (!row.constraint.empty()) {
     return InternalError("grant " + grant->grant_id + " has unknown constraint " + row.constraint);

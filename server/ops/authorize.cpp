@@ -297,8 +297,12 @@ bool AnyGrantAllows(const Call& call, std::string_view action, const kms::Key& k
   if (key.grants.empty()) return false;
   const std::string_view operation = action.substr(action.find(':') + 1);
   const auto context = SortedContext(call, action);
+  // A grant made with a grant's CreateGrant permission must stay within that grant.
+  std::optional<policy::Grant> child;
+  if (operation == "CreateGrant" && call.input) child = RequestedGrant(*call.input);
   for (const kms::GrantPtr& grant : key.grants) {
-    if (policy::GrantAllows(*grant, call.principal_arn, operation, context)) return true;
+    if (!policy::GrantAllows(*grant, call.principal_arn, operation, context)) continue;
+    if (!child || policy::GrantWithin(*child, *grant)) return true;
   }
   return false;
 }

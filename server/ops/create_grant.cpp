@@ -14,35 +14,15 @@ namespace {
 // cannot exceed 384 characters." (read here as the characters of all its keys and values).
 constexpr size_t kMaxConstraintPairs = 8;
 constexpr size_t kMaxConstraintChars = 384;
-constexpr std::string_view kEquals = "EncryptionContextEquals";
-constexpr std::string_view kSubset = "EncryptionContextSubset";
-
-// The pairs of Constraints.<member>, sorted by key; nullopt when absent.
-std::optional<policy::ContextPairs> ReadConstraint(const Input& in, std::string_view member) {
-  auto constraints = in.find("Constraints");
-  if (constraints == in.end() || !constraints->value().is_object()) return std::nullopt;
-  const auto& object = constraints->value().get_object();
-  auto it = object.find(member);
-  if (it == object.end() || !it->value().is_object()) return std::nullopt;
-  policy::ContextPairs pairs;
-  for (const auto& [key, value] : it->value().get_object()) {
-    if (value.is_string()) pairs.emplace_back(std::string(key), std::string(value.get_string()));
-  }
-  std::sort(pairs.begin(), pairs.end());
-  return pairs;
-}
 
 // The grant the request asks for, checked against the key (trent's ValidationException texts
 // where AWS's are not published).
 Result<policy::Grant> ReadGrant(const Call& call, const Input& in, const kms::Key& key) {
-  policy::Grant grant;
+  policy::Grant grant = RequestedGrant(in);
   grant.name = std::string(GetString(in, "Name").value_or(""));
   grant.grantee_principal = std::string(*GetString(in, "GranteePrincipal"));
   grant.retiring_principal = std::string(GetString(in, "RetiringPrincipal").value_or(""));
   grant.issuing_account = policy::AccountRootArn(call.account);
-  for (const auto& op : in.at("Operations").get_array()) {
-    grant.operations.emplace_back(op.get_string());
-  }
   if (grant.operations.empty()) return ValidationError("A grant must allow at least one operation.");
   // Recorded from AWS (a CreateGrant whose only operation was CreateGrant).
   if (std::all_of(grant.operations.begin(), grant.operations.end(),
@@ -55,12 +35,11 @@ Result<policy::Grant> ReadGrant(const Call& call, const Input& in, const kms::Ke
                              key.key_spec + " and key usage " + key.key_usage + ".");
     }
   }
-  grant.context_equals = ReadConstraint(in, kEquals);
-  grant.context_subset = ReadConstraint(in, kSubset);
   if (!grant.context_equals && !grant.context_subset) return grant;
   if (grant.context_equals && grant.context_subset) {
-    return ValidationError("A grant can have only one of the constraints " + std::string(kEquals) +
-                           " and " + std::string(kSubset) + ".");
+    return ValidationError("A grant can have only one of the constraints " +
+                           std::string(policy::kGrantConstraintEquals) + " and " +
+                           std::string(policy::kGrantConstraintSubset) + ".");
   }
   if (!kms::KeyTakesGrantConstraints(key)) {
     return ValidationError("Grant constraints are supported only for symmetric encryption KMS "

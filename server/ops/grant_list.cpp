@@ -33,10 +33,10 @@ boost::json::object Entry(const kms::Key& key, const policy::Grant& grant) {
   if (grant.context_equals || grant.context_subset) {
     boost::json::object constraints;
     if (grant.context_equals) {
-      constraints["EncryptionContextEquals"] = ContextObject(*grant.context_equals);
+      constraints[policy::kGrantConstraintEquals] = ContextObject(*grant.context_equals);
     }
     if (grant.context_subset) {
-      constraints["EncryptionContextSubset"] = ContextObject(*grant.context_subset);
+      constraints[policy::kGrantConstraintSubset] = ContextObject(*grant.context_subset);
     }
     out["Constraints"] = std::move(constraints);
   }

@@ -53,6 +53,38 @@ kms::EncryptionContext GetContext(const Input& in, std::string_view name) {
   return context;
 }
 
+namespace {
+
+// The pairs of Constraints.<member>, sorted by key; nullopt when absent.
+std::optional<policy::ContextPairs> ReadConstraint(const Input& in, std::string_view member) {
+  auto constraints = in.find("Constraints");
+  if (constraints == in.end() || !constraints->value().is_object()) return std::nullopt;
+  const auto& object = constraints->value().get_object();
+  auto it = object.find(member);
+  if (it == object.end() || !it->value().is_object()) return std::nullopt;
+  policy::ContextPairs pairs;
+  for (const auto& [key, value] : it->value().get_object()) {
+    if (value.is_string()) pairs.emplace_back(std::string(key), std::string(value.get_string()));
+  }
+  std::sort(pairs.begin(), pairs.end());
+  return pairs;
+}
+
+}  // namespace
+
+policy::Grant RequestedGrant(const Input& in) {
+  policy::Grant grant;
+  auto operations = in.find("Operations");
+  if (operations != in.end() && operations->value().is_array()) {
+    for (const auto& op : operations->value().get_array()) {
+      if (op.is_string()) grant.operations.emplace_back(op.get_string());
+    }
+  }
+  grant.context_equals = ReadConstraint(in, policy::kGrantConstraintEquals);
+  grant.context_subset = ReadConstraint(in, policy::kGrantConstraintSubset);
+  return grant;
+}
+
 void PutBlob(Output& out, std::string_view name, std::string_view bytes) {
   // Encoded in place: a temporary copy would leave base64 plaintext behind in freed memory.
   json::string& encoded = out[name].emplace_string();

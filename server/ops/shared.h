@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/grant.h"
 #include "server/kms/ciphertext.h"
 #include "server/kms/key.h"
 #include "server/ops/handlers.h"
@@ -20,6 +21,11 @@ std::optional<std::string_view> GetString(const Input& in, std::string_view name
 std::optional<int64_t> GetInt(const Input& in, std::string_view name);
 bool GetBool(const Input& in, std::string_view name);   // absent -> false
 kms::EncryptionContext GetContext(const Input& in, std::string_view name);
+
+// The grant a CreateGrant request asks for, as far as its Operations and Constraints (pairs
+// sorted by key) go, unchecked: what authorization compares with a parent grant, and what the
+// handler checks and completes.
+policy::Grant RequestedGrant(const Input& in);
 
 void PutBlob(Output& out, std::string_view name, std::string_view bytes);
 // The request's Tags member (CreateKey, TagResource), checked against AWS's tag rules

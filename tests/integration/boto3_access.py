@@ -326,6 +326,67 @@ class Access(harness.TrentdTestCase):
         self.assertDenied(self.bob.encrypt, BOB, "kms:Encrypt", key["Arn"], KeyId=key["KeyId"],
                           Plaintext=b"x")
 
+    def test_grants_made_through_a_grant_stay_within_it(self):
+        # KMS Developer Guide, "Granting CreateGrant permission": a grantee that may create
+        # grants only through a grant can give some or all of its operations, under constraints
+        # as strict as its own or stricter. Anything wider is not allowed by the grant.
+        erin = f"arn:aws:iam::{ACCOUNT}:user/erin"
+        # Here only alice may create grants through the key policy.
+        admin = statement("Allow", ROOT, ["kms:PutKeyPolicy", "kms:GetKeyPolicy",
+                                          "kms:DescribeKey", "kms:ListGrants"])
+        key = self.new_key(Policy=policy(admin, statement("Allow", ALICE, "kms:*")))
+        kid, arn = key["KeyId"], key["Arn"]
+        self.assertDenied(self.bob.create_grant, BOB, "kms:CreateGrant", arn, KeyId=kid,
+                          GranteePrincipal=erin, Operations=["Decrypt"])
+        self.alice.create_grant(KeyId=kid, GranteePrincipal=BOB,
+                                Operations=["GenerateDataKey", "Decrypt", "CreateGrant"],
+                                Constraints={"EncryptionContextSubset": {"Department": "IT"}})
+
+        def child(operations, constraints=None):
+            kwargs = {"Constraints": constraints} if constraints is not None else {}
+            return self.bob.create_grant(KeyId=kid, GranteePrincipal=erin,
+                                         Operations=operations, **kwargs)
+
+        within = [
+            (["Decrypt", "CreateGrant"], {"EncryptionContextSubset": {"Department": "IT"}}),
+            (["Decrypt"], {"EncryptionContextSubset": {"Department": "IT", "Purpose": "Test"}}),
+            (["GenerateDataKey"], {"EncryptionContextSubset": {"DEPARTMENT": "IT"}}),
+            (["Decrypt"], {"EncryptionContextEquals": {"Department": "IT", "Purpose": "Test"}}),
+        ]
+        for operations, constraints in within:
+            with self.subTest(operations=operations, constraints=constraints):
+                self.assertEqual(len(child(operations, constraints)["GrantId"]), 64)
+        beyond = [
+            (["Decrypt", "Encrypt"], {"EncryptionContextSubset": {"Department": "IT"}}),
+            (["Decrypt"], None),
+            (["Decrypt"], {"EncryptionContextSubset": {"Purpose": "Test"}}),
+            (["Decrypt"], {"EncryptionContextSubset": {"Department": "it"}}),
+            (["Decrypt"], {"EncryptionContextEquals": {"Purpose": "Test"}}),
+        ]
+        for operations, constraints in beyond:
+            with self.subTest(operations=operations, constraints=constraints):
+                self.assertDenied(child, BOB, "kms:CreateGrant", arn,
+                                  operations=operations, constraints=constraints)
+        # Nothing refused was stored: the parent and the four children.
+        grants = self.alice.list_grants(KeyId=kid)["Grants"]
+        self.assertEqual(len(grants), 1 + len(within))
+
+        # Under an EncryptionContextEquals, only the same pairs (keys in any case).
+        key = self.new_key(Policy=policy(admin, statement("Allow", ALICE, "kms:*")))
+        kid, arn = key["KeyId"], key["Arn"]
+        self.alice.create_grant(KeyId=kid, GranteePrincipal=BOB,
+                                Operations=["Decrypt", "CreateGrant"],
+                                Constraints={"EncryptionContextEquals": {"Department": "IT"}})
+        child(["Decrypt"], {"EncryptionContextEquals": {"department": "IT"}})
+        for constraints in ({"EncryptionContextEquals": {"Department": "IT", "Purpose": "Test"}},
+                            {"EncryptionContextSubset": {"Department": "IT"}}):
+            with self.subTest(constraints=constraints):
+                self.assertDenied(child, BOB, "kms:CreateGrant", arn,
+                                  operations=["Decrypt"], constraints=constraints)
+
+        # Whoever may create grants through the key policy is not limited so.
+        self.alice.create_grant(KeyId=kid, GranteePrincipal=erin, Operations=["Encrypt"])
+
     # -- AWS managed keys ---------------------------------------------------------------------
 
     def test_aws_managed_keys_are_not_for_direct_use(self):

@@ -115,3 +115,59 @@ TEST_CASE("who may retire a grant") {
   other.operations.push_back("RetireGrant");
   CHECK(MayRetire(other, "arn:aws:iam::333333333333:user/erin", "333333333333"));
 }
+
+TEST_CASE("a grant made through a grant's CreateGrant permission stays within that grant") {
+  Grant parent = GrantFor(std::string(kAlice), {"GenerateDataKey", "Decrypt", "CreateGrant"});
+  parent.context_subset = ContextPairs{{"Department", "IT"}};
+  auto child = [](std::vector<std::string> operations) {
+    return GrantFor(std::string(kBob), std::move(operations));
+  };
+
+  // Operations: some or all of the parent's, nothing else.
+  Grant narrower = child({"Decrypt", "CreateGrant"});
+  narrower.context_subset = ContextPairs{{"Department", "IT"}};
+  CHECK(GrantWithin(narrower, parent));
+  Grant more = child({"Decrypt", "Encrypt"});
+  more.context_subset = parent.context_subset;
+  CHECK_FALSE(GrantWithin(more, parent));
+
+  // A subset may gain pairs, keys compare without regard to case, values exactly.
+  Grant added = child({"Decrypt"});
+  added.context_subset = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
+  CHECK(GrantWithin(added, parent));
+  Grant other_case = child({"Decrypt"});
+  other_case.context_subset = ContextPairs{{"DEPARTMENT", "IT"}};
+  CHECK(GrantWithin(other_case, parent));
+  Grant other_value = child({"Decrypt"});
+  other_value.context_subset = ContextPairs{{"Department", "it"}};
+  CHECK_FALSE(GrantWithin(other_value, parent));
+  Grant dropped = child({"Decrypt"});
+  dropped.context_subset = ContextPairs{{"Purpose", "Test"}};
+  CHECK_FALSE(GrantWithin(dropped, parent));
+  CHECK_FALSE(GrantWithin(child({"Decrypt"}), parent));  // no constraint at all
+
+  // A subset may become an equals that holds its pairs; an equals stays the same equals.
+  Grant equals = child({"Decrypt"});
+  equals.context_equals = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
+  CHECK(GrantWithin(equals, parent));
+  Grant equals_without = child({"Decrypt"});
+  equals_without.context_equals = ContextPairs{{"Purpose", "Test"}};
+  CHECK_FALSE(GrantWithin(equals_without, parent));
+
+  Grant equals_parent = GrantFor(std::string(kAlice), {"Decrypt", "CreateGrant"});
+  equals_parent.context_equals = ContextPairs{{"Department", "IT"}};
+  Grant same = child({"Decrypt"});
+  same.context_equals = ContextPairs{{"department", "IT"}};
+  CHECK(GrantWithin(same, equals_parent));
+  Grant wider = child({"Decrypt"});
+  wider.context_equals = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
+  CHECK_FALSE(GrantWithin(wider, equals_parent));
+  Grant as_subset = child({"Decrypt"});
+  as_subset.context_subset = ContextPairs{{"Department", "IT"}};
+  CHECK_FALSE(GrantWithin(as_subset, equals_parent));
+
+  // A parent without constraints takes any constraint, or none.
+  Grant open = GrantFor(std::string(kAlice), {"Encrypt", "CreateGrant"});
+  CHECK(GrantWithin(child({"Encrypt"}), open));
+  CHECK(GrantWithin(same, GrantFor(std::string(kAlice), {"Decrypt", "CreateGrant"})));
+}

@@ -1,5 +1,6 @@
 #include <catch.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -117,57 +118,45 @@ TEST_CASE("who may retire a grant") {
 }
 
 TEST_CASE("a grant made through a grant's CreateGrant permission stays within that grant") {
-  Grant parent = GrantFor(std::string(kAlice), {"GenerateDataKey", "Decrypt", "CreateGrant"});
-  parent.context_subset = ContextPairs{{"Department", "IT"}};
-  auto child = [](std::vector<std::string> operations) {
-    return GrantFor(std::string(kBob), std::move(operations));
+  auto grant = [](std::string_view grantee, std::vector<std::string> operations,
+                  std::optional<ContextPairs> subset, std::optional<ContextPairs> equals) {
+    Grant g = GrantFor(std::string(grantee), std::move(operations));
+    g.context_subset = std::move(subset);
+    g.context_equals = std::move(equals);
+    return g;
   };
+  auto subset_child = [&](std::vector<std::string> operations, std::optional<ContextPairs> pairs) {
+    return grant(kBob, std::move(operations), std::move(pairs), std::nullopt);
+  };
+  auto equals_child = [&](std::vector<std::string> operations, ContextPairs pairs) {
+    return grant(kBob, std::move(operations), std::nullopt, std::move(pairs));
+  };
+  const ContextPairs it{{"Department", "IT"}};
+  const ContextPairs it_test{{"Department", "IT"}, {"Purpose", "Test"}};
+  const ContextPairs test{{"Purpose", "Test"}};
 
   // Operations: some or all of the parent's, nothing else.
-  Grant narrower = child({"Decrypt", "CreateGrant"});
-  narrower.context_subset = ContextPairs{{"Department", "IT"}};
-  CHECK(GrantWithin(narrower, parent));
-  Grant more = child({"Decrypt", "Encrypt"});
-  more.context_subset = parent.context_subset;
-  CHECK_FALSE(GrantWithin(more, parent));
+  const Grant parent = grant(kAlice, {"GenerateDataKey", "Decrypt", "CreateGrant"}, it, {});
+  CHECK(GrantWithin(subset_child({"Decrypt", "CreateGrant"}, it), parent));
+  CHECK_FALSE(GrantWithin(subset_child({"Decrypt", "Encrypt"}, it), parent));
+  // A subset may gain pairs; keys compare without regard to case, values exactly.
+  CHECK(GrantWithin(subset_child({"Decrypt"}, it_test), parent));
+  CHECK(GrantWithin(subset_child({"Decrypt"}, ContextPairs{{"DEPARTMENT", "IT"}}), parent));
+  CHECK_FALSE(GrantWithin(subset_child({"Decrypt"}, ContextPairs{{"Department", "it"}}), parent));
+  CHECK_FALSE(GrantWithin(subset_child({"Decrypt"}, test), parent));
+  CHECK_FALSE(GrantWithin(subset_child({"Decrypt"}, std::nullopt), parent));
+  // A subset may become an equals that holds its pairs.
+  CHECK(GrantWithin(equals_child({"Decrypt"}, it_test), parent));
+  CHECK_FALSE(GrantWithin(equals_child({"Decrypt"}, test), parent));
 
-  // A subset may gain pairs, keys compare without regard to case, values exactly.
-  Grant added = child({"Decrypt"});
-  added.context_subset = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
-  CHECK(GrantWithin(added, parent));
-  Grant other_case = child({"Decrypt"});
-  other_case.context_subset = ContextPairs{{"DEPARTMENT", "IT"}};
-  CHECK(GrantWithin(other_case, parent));
-  Grant other_value = child({"Decrypt"});
-  other_value.context_subset = ContextPairs{{"Department", "it"}};
-  CHECK_FALSE(GrantWithin(other_value, parent));
-  Grant dropped = child({"Decrypt"});
-  dropped.context_subset = ContextPairs{{"Purpose", "Test"}};
-  CHECK_FALSE(GrantWithin(dropped, parent));
-  CHECK_FALSE(GrantWithin(child({"Decrypt"}), parent));  // no constraint at all
-
-  // A subset may become an equals that holds its pairs; an equals stays the same equals.
-  Grant equals = child({"Decrypt"});
-  equals.context_equals = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
-  CHECK(GrantWithin(equals, parent));
-  Grant equals_without = child({"Decrypt"});
-  equals_without.context_equals = ContextPairs{{"Purpose", "Test"}};
-  CHECK_FALSE(GrantWithin(equals_without, parent));
-
-  Grant equals_parent = GrantFor(std::string(kAlice), {"Decrypt", "CreateGrant"});
-  equals_parent.context_equals = ContextPairs{{"Department", "IT"}};
-  Grant same = child({"Decrypt"});
-  same.context_equals = ContextPairs{{"department", "IT"}};
-  CHECK(GrantWithin(same, equals_parent));
-  Grant wider = child({"Decrypt"});
-  wider.context_equals = ContextPairs{{"Department", "IT"}, {"Purpose", "Test"}};
-  CHECK_FALSE(GrantWithin(wider, equals_parent));
-  Grant as_subset = child({"Decrypt"});
-  as_subset.context_subset = ContextPairs{{"Department", "IT"}};
-  CHECK_FALSE(GrantWithin(as_subset, equals_parent));
+  // An equals stays the same equals.
+  const Grant equals_parent = grant(kAlice, {"Decrypt", "CreateGrant"}, {}, it);
+  CHECK(GrantWithin(equals_child({"Decrypt"}, ContextPairs{{"department", "IT"}}), equals_parent));
+  CHECK_FALSE(GrantWithin(equals_child({"Decrypt"}, it_test), equals_parent));
+  CHECK_FALSE(GrantWithin(subset_child({"Decrypt"}, it), equals_parent));
 
   // A parent without constraints takes any constraint, or none.
-  Grant open = GrantFor(std::string(kAlice), {"Encrypt", "CreateGrant"});
-  CHECK(GrantWithin(child({"Encrypt"}), open));
-  CHECK(GrantWithin(same, GrantFor(std::string(kAlice), {"Decrypt", "CreateGrant"})));
+  const Grant open = grant(kAlice, {"Encrypt", "Decrypt", "CreateGrant"}, {}, {});
+  CHECK(GrantWithin(subset_child({"Encrypt"}, std::nullopt), open));
+  CHECK(GrantWithin(equals_child({"Decrypt"}, it), open));
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@ class SecretBytes {
   size_t size() const { return data_.size(); }
   void resize(size_t n) { data_.resize(n); }
   std::string_view view() const { return AsStringView(data_); }
+  std::span<const uint8_t> bytes() const { return data_; }
 
  private:
   void Wipe() { if (!data_.empty()) SecureWipe(data_.data(), data_.size()); }

@@ -26,7 +26,9 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/der.h"
 #include "common/durable_files.h"
+#include "common/key_der.h"
 #include "hsm/hsm.h"
 #include "hsm/hsm_testing.h"
 #include "hsm/private_key.h"
@@ -1486,11 +1488,11 @@ class Pkcs11Hsm final : public Hsm {
     GeneratedKey key;
     key.wrapped = std::move(wrapped);
     if (spec.key_type == CKK_RSA) {
-      TRY(key.public_key, RsaSpki(modulus, exponent));
+      TRY(key.public_key, der::RsaSpki(modulus, exponent));
     } else if (spec.key_type == CKK_EC) {
-      TRY(key.public_key, EcSpki(spec.openssl_group, point));
+      TRY(key.public_key, der::EcSpki(spec.openssl_group, point));
     } else {
-      TRY(key.public_key, Ed25519Spki(point));
+      TRY(key.public_key, der::Ed25519Spki(point));
     }
     return key;
   }
@@ -1616,7 +1618,7 @@ class Pkcs11Hsm final : public Hsm {
       } else {
         TRY(point, ParseEd25519Spki(public_key));
       }
-      ec_point = DerOctetString(point);
+      ec_point = der::OctetString(point).Encode();
       pub.push_back({CKA_EC_PARAMS, const_cast<CK_BYTE*>(spec.curve.data()), spec.curve.size()});
       pub.push_back({CKA_EC_POINT, ec_point.data(), ec_point.size()});
     }
@@ -1832,7 +1834,7 @@ class Pkcs11Hsm final : public Hsm {
     }
     GeneratedKey key;
     key.wrapped = TokenObjectReference(id);
-    TRY(key.public_key, Ed25519Spki(point));
+    TRY(key.public_key, der::Ed25519Spki(point));
     return key;
   }
 

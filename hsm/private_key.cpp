@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
+#include "common/key_der.h"
 #include "common/openssl_ptr.h"
-#include "hsm/public_key.h"
 
 namespace trent::hsm {
 namespace {
@@ -51,72 +51,90 @@ Bytes Public(const SecretBytes& b) { return Bytes(b.data(), b.data() + b.size())
 
 }  // namespace
 
-Result<RsaPrivateParts> ParseRsaPrivateKey(const SecretBytes& der) {
-  TRY(Pkey key, ParsePkcs8(der, "RSA"));
+der::RsaPrivateNumbers RsaPrivateParts::numbers() const {
+  return {modulus,          public_exponent,    private_exponent.bytes(), prime1.bytes(),
+          prime2.bytes(),   exponent1.bytes(),  exponent2.bytes(),        coefficient.bytes()};
+}
+
+Result<RsaPrivateParts> RsaPartsOf(EVP_PKEY* key) {
   RsaPrivateParts parts;
-  TRY(SecretBytes n, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
-  TRY(SecretBytes e, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
+  TRY(SecretBytes n, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_N));
+  TRY(SecretBytes e, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_E));
   parts.modulus = Public(n);
   parts.public_exponent = Public(e);
-  TRY(parts.private_exponent, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_D));
-  TRY(parts.prime1, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1));
-  TRY(parts.prime2, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2));
-  TRY(parts.exponent1, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1));
-  TRY(parts.exponent2, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2));
-  TRY(parts.coefficient, SecretBnParam(key.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
-  TRY(parts.spki, RsaSpki(parts.modulus, parts.public_exponent));
+  TRY(parts.private_exponent, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_D));
+  TRY(parts.prime1, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR1));
+  TRY(parts.prime2, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR2));
+  TRY(parts.exponent1, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_EXPONENT1));
+  TRY(parts.exponent2, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_EXPONENT2));
+  TRY(parts.coefficient, SecretBnParam(key, OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
+  TRY(parts.spki, der::RsaSpki(parts.modulus, parts.public_exponent));
   return parts;
 }
 
-Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_bytes) {
-  TRY(Pkey key, ParsePkcs8(der, "EC"));
+Result<EcPrivateParts> EcPartsOf(EVP_PKEY* key, size_t field_bytes) {
   EcPrivateParts parts;
   char group[80] = "";
   size_t group_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
                                      &group_len) != 1) {
     ERR_clear_error();
     return ValidationError("the EC private key names no curve");
   }
   parts.group.assign(group, group_len);
-  TRY(parts.value, SecretBnParam(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, field_bytes));
+  TRY(parts.value, SecretBnParam(key, OSSL_PKEY_PARAM_PRIV_KEY, field_bytes));
   if (parts.value.size() != field_bytes) {
     return ValidationError("the EC private key's scalar is longer than its curve");
   }
   // The public point uncompressed, whatever form the key came with, as trent stores it.
   unsigned char point[1 + 2 * 66];
   size_t point_len = 0;
-  if (EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+  if (EVP_PKEY_set_utf8_string_param(key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
                                      "uncompressed") != 1 ||
-      EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+      EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
                                       &point_len) != 1) {
     ERR_clear_error();
     return ValidationError("the EC private key's public point cannot be read");
   }
-  TRY(parts.spki, EcSpki(parts.group, Bytes(point, point + point_len)));
+  parts.point.assign(point, point + point_len);
+  TRY(parts.spki, der::EcSpki(parts.group, parts.point));
   return parts;
 }
 
-Result<Ed25519PrivateParts> ParseEd25519PrivateKey(const SecretBytes& der) {
-  TRY(Pkey key, ParsePkcs8(der, "ED25519"));
+Result<Ed25519PrivateParts> Ed25519PartsOf(EVP_PKEY* key) {
   constexpr size_t kEd25519KeyBytes = 32;
   Ed25519PrivateParts parts;
   parts.value = SecretBytes(kEd25519KeyBytes);
   size_t len = parts.value.size();
-  if (EVP_PKEY_get_raw_private_key(key.get(), parts.value.data(), &len) != 1 ||
+  if (EVP_PKEY_get_raw_private_key(key, parts.value.data(), &len) != 1 ||
       len != kEd25519KeyBytes) {
     ERR_clear_error();
     return ValidationError("the Ed25519 private key cannot be read");
   }
-  Bytes point(kEd25519KeyBytes);
-  len = point.size();
-  if (EVP_PKEY_get_raw_public_key(key.get(), point.data(), &len) != 1 ||
+  parts.point.resize(kEd25519KeyBytes);
+  len = parts.point.size();
+  if (EVP_PKEY_get_raw_public_key(key, parts.point.data(), &len) != 1 ||
       len != kEd25519KeyBytes) {
     ERR_clear_error();
     return ValidationError("the Ed25519 private key's public key cannot be read");
   }
-  TRY(parts.spki, Ed25519Spki(point));
+  TRY(parts.spki, der::Ed25519Spki(parts.point));
   return parts;
+}
+
+Result<RsaPrivateParts> ParseRsaPrivateKey(const SecretBytes& der) {
+  TRY(Pkey key, ParsePkcs8(der, "RSA"));
+  return RsaPartsOf(key.get());
+}
+
+Result<EcPrivateParts> ParseEcPrivateKey(const SecretBytes& der, size_t field_bytes) {
+  TRY(Pkey key, ParsePkcs8(der, "EC"));
+  return EcPartsOf(key.get(), field_bytes);
+}
+
+Result<Ed25519PrivateParts> ParseEd25519PrivateKey(const SecretBytes& der) {
+  TRY(Pkey key, ParsePkcs8(der, "ED25519"));
+  return Ed25519PartsOf(key.get());
 }
 
 }  // namespace trent::hsm

@@ -9,7 +9,6 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -32,15 +31,6 @@ Status OpensslError(const std::string& what) {
   return InternalError(what + (e != 0 ? std::string(": ") + buf : std::string()));
 }
 
-Result<Bytes> ToSpki(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int n = i2d_PUBKEY(key, &der);
-  if (n <= 0) return OpensslError("i2d_PUBKEY");
-  Bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-
 Result<Pkey> FromSpki(const Bytes& spki, const char* type) {
   const unsigned char* p = spki.data();
   Pkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
@@ -52,17 +42,6 @@ Result<Pkey> FromSpki(const Bytes& spki, const char* type) {
     return InternalError(std::string("the SubjectPublicKeyInfo is not an ") + type + " key");
   }
   return key;
-}
-
-Result<Pkey> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
-  openssl::ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
-  openssl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  EVP_PKEY* key = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
-      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) <= 0) {
-    return OpensslError(std::string("EVP_PKEY_fromdata (") + type + ")");
-  }
-  return Pkey(key);
 }
 
 Result<Bytes> BnParam(EVP_PKEY* key, const char* name) {
@@ -84,36 +63,12 @@ const EVP_MD* OaepMd(std::string_view hash) {
 
 }  // namespace
 
-Result<Bytes> RsaSpki(const Bytes& modulus, const Bytes& exponent) {
-  Bn n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
-  Bn e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
-  openssl::ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!n || !e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
-      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get())) {
-    return OpensslError("building RSA parameters");
-  }
-  TRY(Pkey key, FromParams("RSA", bld.get()));
-  return ToSpki(key.get());
-}
-
 Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki) {
   TRY(Pkey key, FromSpki(spki, "RSA"));
   RsaPublicParts parts;
   TRY(parts.modulus, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_N));
   TRY(parts.exponent, BnParam(key.get(), OSSL_PKEY_PARAM_RSA_E));
   return parts;
-}
-
-Result<Bytes> EcSpki(const std::string& group, const Bytes& point) {
-  openssl::ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.c_str(), 0) ||
-      !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                        point.size())) {
-    return OpensslError("building EC parameters");
-  }
-  TRY(Pkey key, FromParams("EC", bld.get()));
-  return ToSpki(key.get());
 }
 
 Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group) {
@@ -146,12 +101,6 @@ Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group) {
   return point;
 }
 
-Result<Bytes> Ed25519Spki(const Bytes& point) {
-  Pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size()));
-  if (!key) return OpensslError("Ed25519 public key");
-  return ToSpki(key.get());
-}
-
 Result<Bytes> ParseEd25519Spki(const Bytes& spki) {
   TRY(Pkey key, FromSpki(spki, "ED25519"));
   Bytes point(32);
@@ -160,20 +109,6 @@ Result<Bytes> ParseEd25519Spki(const Bytes& spki) {
     return OpensslError("Ed25519 public point");
   }
   return point;
-}
-
-Bytes DerOctetString(const Bytes& content) {
-  Bytes out{0x04};
-  const size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<uint8_t>(n));
-  } else if (n <= 0xff) {
-    out.insert(out.end(), {0x81, static_cast<uint8_t>(n)});
-  } else {
-    out.insert(out.end(), {0x82, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
-  }
-  out.insert(out.end(), content.begin(), content.end());
-  return out;
 }
 
 Result<Bytes> ParseDerOctetString(const Bytes& der) {

@@ -1,7 +1,7 @@
 // Public keys as DER SubjectPublicKeyInfo (what GenerateKey returns and KMS's GetPublicKey
-// hands out), built from and taken apart into the parts a PKCS#11 module speaks in; and the
-// OAEP encoding, for modules whose RSA-OAEP offers only SHA-1. OpenSSL only: no PKCS#11 here,
-// and nothing here sees private key material.
+// hands out) taken apart into the parts a PKCS#11 module speaks in (common/key_der builds
+// them); and the OAEP encoding, for modules whose RSA-OAEP offers only SHA-1. OpenSSL only: no
+// PKCS#11 here, and nothing here sees private key material.
 #pragma once
 
 #include <string>
@@ -18,22 +18,17 @@ struct RsaPublicParts {
   Bytes exponent;
 };
 
-Result<Bytes> RsaSpki(const Bytes& modulus, const Bytes& exponent);
 Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki);
 
-// `group` is OpenSSL's name of the curve ("prime256v1", "secp384r1", "secp521r1",
-// "secp256k1"); `point` is uncompressed (0x04 || x || y).
-Result<Bytes> EcSpki(const std::string& group, const Bytes& point);
-// The uncompressed point of an EC SubjectPublicKeyInfo on `group`; another curve fails.
+// The uncompressed point (0x04 || x || y) of an EC SubjectPublicKeyInfo on `group`, OpenSSL's
+// name of the curve ("prime256v1", "secp384r1", "secp521r1", "secp256k1"); another curve fails.
 Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group);
 
-// `point` is the 32-byte RFC 8032 encoding.
-Result<Bytes> Ed25519Spki(const Bytes& point);
+// The 32-byte RFC 8032 encoding of the point.
 Result<Bytes> ParseEd25519Spki(const Bytes& spki);
 
-// DER OCTET STRING around `content` (CKA_EC_POINT), and its content back (kInternal when
-// `der` is not exactly one OCTET STRING).
-Bytes DerOctetString(const Bytes& content);
+// The content of a DER OCTET STRING (CKA_EC_POINT; kInternal when `der` is not exactly one
+// OCTET STRING).
 Result<Bytes> ParseDerOctetString(const Bytes& der);
 
 // RSAES-OAEP encoding (RFC 8017 7.1.1 step 2, MGF1 of the same hash, empty label) of `message`

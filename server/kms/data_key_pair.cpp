@@ -1,31 +1,30 @@
 #include "server/kms/data_key_pair.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/x509.h>
 
-#include <memory>
 #include <string>
 
+#include "common/key_der.h"
 #include "common/openssl_ptr.h"
+#include "hsm/private_key.h"
 
 namespace trent::kms {
 namespace {
 
-Status Failed(const DataKeyPairSpec& spec, const char* what) {
-  return InternalError(std::string("data key pair ") + std::string(spec.name) + ": " + what +
-                       " failed");
+Status Failed(const DataKeyPairSpec& spec, const std::string& what) {
+  ERR_clear_error();
+  return InternalError(std::string("data key pair ") + std::string(spec.name) + ": " + what);
 }
 
-}  // namespace
-
-Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
-  if (!spec.unsupported.empty()) return UnsupportedError(std::string(spec.unsupported));
+Result<openssl::PkeyPtr> Generate(const DataKeyPairSpec& spec) {
   const std::string type(spec.openssl_type);
-  openssl::PkeyCtxPtr ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, type.c_str(), nullptr));
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0) return Failed(spec, "EVP_PKEY_keygen_init");
+  openssl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type.c_str(), nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0) {
+    return Failed(spec, "EVP_PKEY_keygen_init failed");
+  }
   const std::string curve(spec.curve);
   unsigned bits = spec.rsa_bits;
   OSSL_PARAM params[2] = {OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
@@ -36,28 +35,41 @@ Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
                                                  const_cast<char*>(curve.c_str()), 0);
   }
   if (EVP_PKEY_CTX_set_params(ctx.get(), params) <= 0) {
-    return Failed(spec, "EVP_PKEY_CTX_set_params");
+    return Failed(spec, "EVP_PKEY_CTX_set_params failed");
   }
   EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_generate(ctx.get(), &raw) <= 0) return Failed(spec, "EVP_PKEY_generate");
-  openssl::PkeyPtr pkey(raw);
+  if (EVP_PKEY_generate(ctx.get(), &raw) <= 0) return Failed(spec, "EVP_PKEY_generate failed");
+  return openssl::PkeyPtr(raw);
+}
 
-  DataKeyPair pair;
-  // PKCS#8 PrivateKeyInfo, written straight into the buffer that wipes itself.
-  openssl::Pkcs8Ptr p8(EVP_PKEY2PKCS8(pkey.get()));
-  if (!p8) return Failed(spec, "EVP_PKEY2PKCS8");
-  const int private_size = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), nullptr);
-  if (private_size <= 0) return Failed(spec, "i2d_PKCS8_PRIV_KEY_INFO");
-  pair.private_key = SecretBytes(static_cast<size_t>(private_size));
-  unsigned char* out = pair.private_key.data();
-  if (i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &out) != private_size) {
-    return Failed(spec, "i2d_PKCS8_PRIV_KEY_INFO");
+// The key's parts written as PKCS#8 and SubjectPublicKeyInfo by trent (common/key_der), not by
+// OpenSSL's encoders, which cost several times the generation of an EC key.
+Status Encode(EVP_PKEY* key, DataKeyPair& pair) {
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    TRY(hsm::RsaPrivateParts parts, hsm::RsaPartsOf(key));
+    TRY(pair.private_key, der::RsaPkcs8(parts.numbers()));
+    pair.public_key = std::move(parts.spki);
+  } else if (EVP_PKEY_is_a(key, "EC")) {
+    const size_t field_bytes = (static_cast<size_t>(EVP_PKEY_get_bits(key)) + 7) / 8;
+    TRY(hsm::EcPrivateParts parts, hsm::EcPartsOf(key, field_bytes));
+    TRY(pair.private_key, der::EcPkcs8(parts.group, parts.value.bytes(), parts.point));
+    pair.public_key = std::move(parts.spki);
+  } else {
+    TRY(hsm::Ed25519PrivateParts parts, hsm::Ed25519PartsOf(key));
+    TRY(pair.private_key, der::Ed25519Pkcs8(parts.value.bytes()));
+    pair.public_key = std::move(parts.spki);
   }
-  const int public_size = i2d_PUBKEY(pkey.get(), nullptr);
-  if (public_size <= 0) return Failed(spec, "i2d_PUBKEY");
-  pair.public_key.resize(static_cast<size_t>(public_size));
-  out = pair.public_key.data();
-  if (i2d_PUBKEY(pkey.get(), &out) != public_size) return Failed(spec, "i2d_PUBKEY");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DataKeyPair> GenerateDataKeyPair(const DataKeyPairSpec& spec) {
+  if (!spec.unsupported.empty()) return UnsupportedError(std::string(spec.unsupported));
+  TRY(openssl::PkeyPtr key, Generate(spec));
+  DataKeyPair pair;
+  Status encoded = Encode(key.get(), pair);
+  if (!encoded.ok()) return Failed(spec, encoded.message());
   return pair;
 }
 

@@ -1,5 +1,6 @@
-// Data key pairs made with OpenSSL (kms/data_key_pair) and the RSAES-OAEP plaintext limits
-// (kms/rsa_encryption), checked with OpenSSL's own parsers.
+// Data key pairs made with OpenSSL and written by trent (kms/data_key_pair, common/key_der), and
+// the RSAES-OAEP plaintext limits (kms/rsa_encryption), checked with OpenSSL's own parsers and
+// encoders.
 #include <catch.hpp>
 
 #include <openssl/evp.h>
@@ -11,30 +12,28 @@
 #include "server/kms/key.h"
 #include "server/kms/key_spec.h"
 #include "server/kms/rsa_encryption.h"
+#include "tests/unit/openssl_der.h"
 
 using namespace trent;
 
 namespace {
 
-// The SubjectPublicKeyInfo of the public half of a PKCS#8 private key.
-Bytes PublicOfPrivate(const SecretBytes& pkcs8, int* type, int* bits) {
+// The SubjectPublicKeyInfo of the public half of a PKCS#8 private key, as OpenSSL writes it;
+// and OpenSSL's PKCS#8 of the same key in `reencoded`.
+Bytes PublicOfPrivate(const SecretBytes& pkcs8, int* type, int* bits, SecretBytes& reencoded) {
   const unsigned char* p = pkcs8.data();
-  EVP_PKEY* pkey = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size()));
+  openssl::PkeyPtr pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size())));
   REQUIRE(pkey != nullptr);
   CHECK(p == pkcs8.data() + pkcs8.size());
-  *type = EVP_PKEY_get_base_id(pkey);
-  *bits = EVP_PKEY_get_bits(pkey);
-  const int size = i2d_PUBKEY(pkey, nullptr);
-  Bytes out(static_cast<size_t>(size));
-  unsigned char* q = out.data();
-  i2d_PUBKEY(pkey, &q);
-  EVP_PKEY_free(pkey);
-  return out;
+  *type = EVP_PKEY_get_base_id(pkey.get());
+  *bits = EVP_PKEY_get_bits(pkey.get());
+  reencoded = testing::Pkcs8(pkey.get());
+  return testing::Spki(pkey.get());
 }
 
 }  // namespace
 
-TEST_CASE("data key pairs: every supported spec gives a PKCS#8 key and its SPKI") {
+TEST_CASE("data key pairs: every supported spec gives a PKCS#8 key and its SPKI, as OpenSSL's") {
   struct Case {
     const char* spec;
     int type;
@@ -52,9 +51,12 @@ TEST_CASE("data key pairs: every supported spec gives a PKCS#8 key and its SPKI"
     auto pair = kms::GenerateDataKeyPair(*spec);
     REQUIRE(pair.ok());
     int type = 0, bits = 0;
-    CHECK(PublicOfPrivate(pair->private_key, &type, &bits) == pair->public_key);
+    SecretBytes reencoded;
+    CHECK(PublicOfPrivate(pair->private_key, &type, &bits, reencoded) == pair->public_key);
     CHECK(type == c.type);
     CHECK(bits == c.bits);
+    // Byte for byte what OpenSSL's encoders would have written.
+    CHECK(pair->private_key.view() == reencoded.view());
   }
 }
 

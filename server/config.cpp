@@ -232,8 +232,9 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
                            file descriptor limit is lower)
   --blocking-threads N     threads for the operations that wait for a durable write, e.g.
                            EnableKey (TRENT_BLOCKING_THREADS; default 16)
-  --compute-threads N      threads for Sign, Verify and DeriveSharedSecret, which compute in
-                           the HSM for 0.05-5 ms, so that the network threads serve others
+  --compute-threads N      threads for Sign, Verify, DeriveSharedSecret and
+                           GenerateDataKeyPair*, which compute for 0.02-5 ms (an RSA data key
+                           pair: up to seconds), so that the network threads serve others
                            meanwhile (TRENT_COMPUTE_THREADS; default as many as cores)
   --credentials-file PATH  identities, YAML (TRENT_CREDENTIALS_FILE): a list under identities:
                            of access_key_id, secret_access_key, account_id, arn, and optionally

@@ -31,12 +31,12 @@ constexpr std::string_view kResponseCheckFailed = "response check failed: ";
 }  // namespace
 
 // What an operation's work does to the thread that runs it, which decides that thread. kQuick:
-// microseconds, on the network thread. kWrites: waits for its write to be durable. kSlow:
-// computes for very long (GenerateDataKeyPair: an RSA-4096 pair takes about a second). Both
-// block a thread of the blocking pool. kCompute: does not block, but keeps a core busy in the
-// HSM for 0.05-5 ms (an asymmetric signature, its verification, an ECDH agreement): on a
-// compute thread.
-enum class Work { kQuick, kWrites, kSlow, kCompute };
+// microseconds, on the network thread. kWrites: waits for its write to be durable, on a thread
+// of the blocking pool. kCompute: does not block, but keeps a core busy for 0.05-5 ms (an
+// asymmetric signature in the HSM, its verification, an ECDH agreement, an EC data key pair)
+// or longer (an RSA data key pair: 0.1 s for RSA_2048 to seconds for RSA_4096): on a compute
+// thread, as many as cores, where waking a thread costs less than in the larger blocking pool.
+enum class Work { kQuick, kWrites, kCompute };
 
 // Where an operation is authorized: where its key is resolved (ResolveKey), or, for an
 // operation on no key, by the dispatcher before the handler runs.
@@ -70,8 +70,8 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"EnableKeyRotation", EnableKeyRotation, Work::kWrites},
     {"Encrypt", Encrypt, Work::kQuick},
     {"GenerateDataKey", GenerateDataKey, Work::kQuick},
-    {"GenerateDataKeyPair", GenerateDataKeyPair, Work::kSlow},
-    {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Work::kSlow},
+    {"GenerateDataKeyPair", GenerateDataKeyPair, Work::kCompute},
+    {"GenerateDataKeyPairWithoutPlaintext", GenerateDataKeyPairWithoutPlaintext, Work::kCompute},
     {"GenerateDataKeyWithoutPlaintext", GenerateDataKeyWithoutPlaintext, Work::kQuick},
     {"GenerateMac", GenerateMac, Work::kQuick},
     {"GenerateRandom", GenerateRandom, Work::kQuick, Resource::kNone},
@@ -156,7 +156,7 @@ bool ReadOnly(const Route* route, std::string_view operation) {
 
 bool Dispatcher::Blocks(std::string_view operation) {
   const Route* route = FindRoute(operation);
-  return route && (route->work == Work::kWrites || route->work == Work::kSlow);
+  return route && route->work == Work::kWrites;
 }
 
 bool Dispatcher::Computes(std::string_view operation) {

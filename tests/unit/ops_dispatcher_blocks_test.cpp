@@ -1,17 +1,15 @@
-// Which operations the dispatcher marks as blocking (those that wait for a durable write, and
-// those that compute for very long: key pair generation), which as computing (asymmetric
-// operations in the HSM), and which it serves later without blocking.
+// Which operations the dispatcher marks as blocking (those that wait for a durable write), which
+// as computing (asymmetric operations, key pair generation), and which it serves later without
+// blocking.
 #include <catch.hpp>
 
 #include "server/ops/dispatcher.h"
 
 using trent::ops::Dispatcher;
 
-TEST_CASE("dispatcher: the operations that write or compute for long block, the others do not") {
+TEST_CASE("dispatcher: the operations that write block, the others do not") {
   for (const char* operation : {"CreateKey", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
-                                "CancelKeyDeletion", "GenerateDataKeyPair",
-                                "GenerateDataKeyPairWithoutPlaintext", "CreateGrant",
-                                "RetireGrant", "RevokeGrant"}) {
+                                "CancelKeyDeletion", "CreateGrant", "RetireGrant", "RevokeGrant"}) {
     INFO(operation);
     CHECK(Dispatcher::Blocks(operation));
   }
@@ -19,19 +17,21 @@ TEST_CASE("dispatcher: the operations that write or compute for long block, the 
                                 "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
                                 "DescribeKey", "ListKeys", "ListGrants", "ListRetirableGrants",
                                 "GetKeyPolicy", "Sign", "Verify", "DeriveSharedSecret",
+                                "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
                                 "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Blocks(operation));
   }
 }
 
-TEST_CASE("dispatcher: Sign, Verify and DeriveSharedSecret compute; nothing else does") {
-  for (const char* operation : {"Sign", "Verify", "DeriveSharedSecret"}) {
+TEST_CASE("dispatcher: Sign, Verify, DeriveSharedSecret and key pairs compute; nothing else does") {
+  for (const char* operation : {"Sign", "Verify", "DeriveSharedSecret", "GenerateDataKeyPair",
+                                "GenerateDataKeyPairWithoutPlaintext"}) {
     INFO(operation);
     CHECK(Dispatcher::Computes(operation));
   }
   for (const char* operation : {"Encrypt", "Decrypt", "GenerateMac", "VerifyMac", "CreateKey",
-                                "GenerateDataKeyPair", "GetPublicKey", "NoSuchOperation", ""}) {
+                                "GetPublicKey", "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Computes(operation));
   }

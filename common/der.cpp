@@ -6,13 +6,9 @@
 namespace trent::der {
 namespace {
 
-constexpr uint8_t kInteger = 0x02;
-constexpr uint8_t kBitString = 0x03;
-constexpr uint8_t kOctetString = 0x04;
-constexpr uint8_t kNull = 0x05;
-constexpr uint8_t kObjectIdentifier = 0x06;
-constexpr uint8_t kSequence = 0x30;  // constructed
 constexpr uint8_t kContextConstructed = 0xa0;
+// Lengths of up to 4 bytes: far beyond any key structure (and any request body).
+constexpr size_t kMaxLengthBytes = 4;
 
 // Bytes of the definite length `n`: short form below 128, else 0x80 + count, then big-endian.
 size_t LengthSize(size_t n) {
@@ -120,6 +116,26 @@ Value Explicit(uint8_t number, Value inner) {
   std::vector<Value> children;
   children.push_back(std::move(inner));
   return Value(static_cast<uint8_t>(kContextConstructed | number), std::move(children));
+}
+
+std::optional<std::span<const uint8_t>> Reader::Next(uint8_t tag) {
+  if (in_.size() < 2 || in_[0] != tag) return std::nullopt;
+  size_t header = 2;
+  size_t length = in_[1];
+  if (length >= 0x80) {
+    const size_t count = length & 0x7f;
+    // 0x80 alone is BER's indefinite length.
+    if (count == 0 || count > kMaxLengthBytes || in_.size() < 2 + count) return std::nullopt;
+    length = 0;
+    for (size_t i = 0; i < count; ++i) length = (length << 8) | in_[2 + i];
+    // The shortest form only: no leading zero byte, and the long form only from 128 on.
+    if (in_[2] == 0 || length < 0x80) return std::nullopt;
+    header += count;
+  }
+  if (length > in_.size() - header) return std::nullopt;
+  std::span<const uint8_t> content = in_.subspan(header, length);
+  in_ = in_.subspan(header + length);
+  return content;
 }
 
 }  // namespace trent::der

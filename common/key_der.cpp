@@ -3,6 +3,8 @@
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 
+#include <algorithm>
+
 #include "common/der.h"
 
 namespace trent::der {
@@ -86,6 +88,25 @@ Result<SecretBytes> Ed25519Pkcs8(ByteSpan seed) {
   TRY_STATUS(RequireEd25519Size(seed));
   // CurvePrivateKey (RFC 8410 7): an OCTET STRING of the key, inside PrivateKeyInfo's.
   return PrivateKeyInfo(Ed25519Algorithm(), OctetString(seed));
+}
+
+std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der) {
+  Reader whole(der);
+  std::optional<ByteSpan> spki = whole.Next(kSequence);
+  if (!spki || !whole.done()) return std::nullopt;
+  Reader members(*spki);
+  std::optional<ByteSpan> algorithm = members.Next(kSequence);
+  std::optional<ByteSpan> key = members.Next(kBitString);
+  if (!algorithm || !key || !members.done()) return std::nullopt;
+  Reader identifier(*algorithm);
+  std::optional<ByteSpan> type = identifier.Next(kObjectIdentifier);
+  std::optional<ByteSpan> curve = identifier.Next(kObjectIdentifier);
+  if (!type || !curve || !identifier.done() ||
+      !std::ranges::equal(*type, OidContent(NID_X9_62_id_ecPublicKey))) {
+    return std::nullopt;
+  }
+  if (key->size() < 2 || (*key)[0] != 0) return std::nullopt;  // unused bits, then the point
+  return EcSpkiParts{*curve, key->subspan(1)};
 }
 
 }  // namespace trent::der

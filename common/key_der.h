@@ -3,6 +3,7 @@
 // PKCS#8 PrivateKeyInfo (RFC 5208), byte for byte as OpenSSL writes them.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -35,5 +36,14 @@ Result<Bytes> Ed25519Spki(ByteSpan point);  // the 32-byte RFC 8032 encoding
 Result<SecretBytes> RsaPkcs8(const RsaPrivateNumbers& numbers);
 Result<SecretBytes> EcPkcs8(const std::string& group, ByteSpan scalar, ByteSpan point);
 Result<SecretBytes> Ed25519Pkcs8(ByteSpan seed);  // the 32-byte RFC 8032 private key
+
+// An EC SubjectPublicKeyInfo on a named curve, taken apart: views into the DER it came from.
+struct EcSpkiParts {
+  ByteSpan curve;  // the content of the curve's OBJECT IDENTIFIER
+  ByteSpan point;  // as encoded (uncompressed, compressed or hybrid): not checked here
+};
+// nullopt for anything but exactly one DER SubjectPublicKeyInfo of an id-ecPublicKey key with a
+// named curve (explicit curve parameters included), whose BIT STRING has no unused bits.
+std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der);
 
 }  // namespace trent::der

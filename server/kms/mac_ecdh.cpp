@@ -1,44 +1,52 @@
 #include "server/kms/mac_ecdh.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
 
-#include <climits>
-#include <memory>
+#include <algorithm>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include "common/der.h"
+#include "common/key_der.h"
 #include "common/openssl_ptr.h"
 
 namespace trent::kms {
 
 namespace {
 
-using openssl::BnPtr;
-using openssl::PkeyPtr;
-
 // AWS answers a PublicKey it cannot use with a bare ValidationException (no message).
 Status UnusablePublicKey() { return {ErrorCode::kValidation, ""}; }
 
-// An EC key from exactly one DER SubjectPublicKeyInfo (no trailing bytes); null otherwise.
-PkeyPtr ParseEcSpki(std::string_view der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  const unsigned char* end = p + der.size();
-  if (der.empty() || der.size() > static_cast<size_t>(LONG_MAX)) return nullptr;
-  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (!key || p != end || !EVP_PKEY_is_a(key.get(), "EC")) return nullptr;
-  return key;
+der::ByteSpan Span(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// The OpenSSL name of an EC key's named curve ("prime256v1", ...); empty when it has none.
-std::string GroupName(const EVP_PKEY* key) {
-  char name[80];
-  size_t len = 0;
-  if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len)) {
-    return {};
+// OpenSSL's group of the named curve whose OBJECT IDENTIFIER has `oid` as content, made once
+// per curve and shared (a group is only read); null for a curve OpenSSL does not know.
+const EC_GROUP* CurveGroup(der::ByteSpan oid) {
+  struct Curve {
+    Bytes oid;
+    openssl::EcGroupPtr group;
+  };
+  static std::mutex mu;
+  static std::vector<Curve> curves;  // guarded by mu; a few at most (the KEY_AGREEMENT specs')
+  std::lock_guard lock(mu);
+  for (const Curve& c : curves) {
+    if (std::ranges::equal(c.oid, oid)) return c.group.get();
   }
-  return std::string(name, len);
+  const Bytes encoded = der::ObjectIdentifier(oid).Encode();
+  const unsigned char* p = encoded.data();
+  ASN1_OBJECT* object = d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(encoded.size()));
+  const int nid = object ? OBJ_obj2nid(object) : NID_undef;
+  ASN1_OBJECT_free(object);
+  openssl::EcGroupPtr group(nid == NID_undef ? nullptr : EC_GROUP_new_by_curve_name(nid));
+  ERR_clear_error();
+  if (!group) return nullptr;
+  curves.push_back({Bytes(oid.begin(), oid.end()), std::move(group)});
+  return curves.back().group.get();
 }
 
 }  // namespace
@@ -69,33 +77,30 @@ Status VerifyMac(KeyStore& store, const Key& key, const MacAlgorithm& algorithm,
 }
 
 Result<Bytes> PeerPoint(std::string_view peer_spki, std::string_view own_spki, size_t point_size) {
-  PkeyPtr own = ParseEcSpki(own_spki);
-  if (!own) return InternalError("the key's own public key is not an EC SubjectPublicKeyInfo");
-  const std::string own_group = GroupName(own.get());
-  if (own_group.empty() || point_size < 3 || point_size % 2 == 0) {
-    return InternalError("the key's own public key has no named curve");
+  // Taken apart by trent, not by OpenSSL's d2i_PUBKEY, whose decoders cost more than the
+  // agreement itself (common/der.h).
+  std::optional<der::EcSpkiParts> own = der::ReadEcSpki(Span(own_spki));
+  const EC_GROUP* group = own ? CurveGroup(own->curve) : nullptr;
+  if (!group || point_size < 3 || point_size % 2 == 0) {
+    return InternalError("the key's own public key is not an EC key on a named curve");
   }
-
-  PkeyPtr peer = ParseEcSpki(peer_spki);
-  if (!peer || GroupName(peer.get()) != own_group) return UnusablePublicKey();
-  // The affine coordinates; the point at infinity has none. OpenSSL checked when decoding that
-  // the point is on the curve.
-  BIGNUM* x = nullptr;
-  BIGNUM* y = nullptr;
-  const bool have_x = EVP_PKEY_get_bn_param(peer.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1;
-  BnPtr x_owner(x);
-  const bool have_y = EVP_PKEY_get_bn_param(peer.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1;
-  BnPtr y_owner(y);
-  if (!have_x || !have_y) return UnusablePublicKey();
-
-  const size_t field_bytes = (point_size - 1) / 2;
-  Bytes point(point_size);
-  point[0] = 0x04;
-  if (BN_bn2binpad(x, point.data() + 1, static_cast<int>(field_bytes)) < 0 ||
-      BN_bn2binpad(y, point.data() + 1 + field_bytes, static_cast<int>(field_bytes)) < 0) {
+  std::optional<der::EcSpkiParts> peer = der::ReadEcSpki(Span(peer_spki));
+  if (!peer || !std::ranges::equal(peer->curve, own->curve)) return UnusablePublicKey();
+  // Decoding checks that the point is on the curve (and finds y for a compressed one).
+  openssl::EcPointPtr point(EC_POINT_new(group));
+  const bool usable =
+      point &&
+      EC_POINT_oct2point(group, point.get(), peer->point.data(), peer->point.size(), nullptr) ==
+          1 &&
+      EC_POINT_is_at_infinity(group, point.get()) == 0;
+  Bytes uncompressed(point_size);
+  if (!usable || EC_POINT_point2oct(group, point.get(), POINT_CONVERSION_UNCOMPRESSED,
+                                    uncompressed.data(), uncompressed.size(),
+                                    nullptr) != point_size) {
+    ERR_clear_error();
     return UnusablePublicKey();
   }
-  return point;
+  return uncompressed;
 }
 
 Result<SecretBytes> DeriveSharedSecret(KeyStore& store, const Key& key,

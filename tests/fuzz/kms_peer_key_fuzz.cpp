@@ -1,9 +1,10 @@
-// PeerPoint (DeriveSharedSecret's parsing of the peer's public key) on arbitrary bytes, against
-// the public key of a P-256, P-384 or P-521 KMS key (the input's first byte picks which): it
-// never crashes; what it accepts is an uncompressed point of the KMS key's size, on its curve
-// (OpenSSL builds a key from it), and the SubjectPublicKeyInfo of that point parses back to the
-// same point. Seeds (tests/fuzz/corpus/kms_peer_key/): peer keys on each curve, compressed
-// points, secp256k1, RSA, truncations.
+// PeerPoint (DeriveSharedSecret's parsing of the peer's public key: trent's DER reader, then
+// OpenSSL's point decoding) on arbitrary bytes, against the public key of a P-256, P-384 or
+// P-521 KMS key (the input's first byte picks which): it never crashes; what it accepts is an
+// uncompressed point of the KMS key's size, on its curve (OpenSSL builds a key from it), and
+// OpenSSL's SubjectPublicKeyInfo of that point parses back to the same point. Seeds
+// (tests/fuzz/corpus/kms_peer_key/): peer keys on each curve, compressed points, secp256k1,
+// RSA, truncations.
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>

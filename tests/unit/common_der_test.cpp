@@ -90,3 +90,39 @@ TEST_CASE("der: nested values carry their children's sizes") {
   // An OCTET STRING around DER is an OCTET STRING to a parser.
   CHECK(ReadOctetString(der::OctetStringOf(der::Null()).Encode()) == Bytes{0x05, 0x00});
 }
+
+TEST_CASE("der::Reader reads DER only: definite, shortest lengths within the input") {
+  using Span = std::span<const uint8_t>;
+  const Bytes two = {0x04, 0x01, 0xaa, 0x05, 0x00};
+  der::Reader reader{Span(two)};
+  CHECK_FALSE(reader.Next(der::kNull).has_value());  // another tag: nothing read
+  auto first = reader.Next(der::kOctetString);
+  REQUIRE(first.has_value());
+  CHECK(Bytes(first->begin(), first->end()) == Bytes{0xaa});
+  auto second = reader.Next(der::kNull);
+  REQUIRE(second.has_value());
+  CHECK(second->empty());
+  CHECK(reader.done());
+  CHECK_FALSE(reader.Next(der::kNull).has_value());
+
+  Bytes long_content(200, 0x11);
+  const Bytes long_value = der::OctetString(long_content).Encode();
+  auto read = der::Reader(Span(long_value)).Next(der::kOctetString);
+  REQUIRE(read.has_value());
+  CHECK(Bytes(read->begin(), read->end()) == long_content);
+
+  for (const Bytes& bad : std::vector<Bytes>{
+           {},                             // nothing
+           {0x04},                         // no length
+           {0x04, 0x02, 0xaa},             // shorter than its length
+           {0x04, 0x80, 0xaa, 0x00, 0x00}, // indefinite length
+           {0x04, 0x81, 0x01, 0xaa},       // long form below 128
+           {0x04, 0x82, 0x00, 0x81},       // a leading zero length byte
+           {0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00},  // more length bytes than trent reads
+           {0x04, 0x84, 0xff, 0xff, 0xff, 0xff, 0xaa}}) {  // far past the input
+    INFO(bad.size());
+    der::Reader r{Span(bad)};
+    CHECK_FALSE(r.Next(der::kOctetString).has_value());
+    CHECK(r.done() == bad.empty());  // nothing consumed
+  }
+}

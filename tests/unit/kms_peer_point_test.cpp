@@ -84,6 +84,35 @@ TEST_CASE("PeerPoint refuses what is not a key on the KMS key's curve", "[kms][e
   std::string off_curve = peer.spki;
   off_curve.back() ^= 1;
   RequireUnusable(off_curve, own.spki, 65);
+  // The same key with explicit curve parameters instead of the curve's name.
+  EVP_PKEY* explicit_key = nullptr;
+  {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(peer.spki.data());
+    explicit_key = d2i_PUBKEY(nullptr, &p, static_cast<long>(peer.spki.size()));
+    REQUIRE(explicit_key != nullptr);
+    REQUIRE(EVP_PKEY_set_utf8_string_param(explicit_key, "encoding", "explicit") == 1);
+    unsigned char* der = nullptr;
+    const int n = i2d_PUBKEY(explicit_key, &der);
+    REQUIRE(n > 0);
+    const std::string explicit_spki(reinterpret_cast<const char*>(der), static_cast<size_t>(n));
+    OPENSSL_free(der);
+    EVP_PKEY_free(explicit_key);
+    CHECK(explicit_spki.size() > peer.spki.size());
+    RequireUnusable(explicit_spki, own.spki, 65);
+  }
+  // The point at infinity (one zero byte), encoded as a P-256 key.
+  // 30 59 | 30 13 (the algorithm, 19 bytes) | 03 42 00 04 x y: keep up to the BIT STRING's tag.
+  std::string infinity = peer.spki.substr(0, 24);
+  infinity[1] = 25;                          // the outer length: 2 + 19 + 4
+  infinity += std::string("\x02\x00\x00", 3);  // BIT STRING of 2: no unused bits, point 00
+  RequireUnusable(infinity, own.spki, 65);
+  // A BIT STRING with unused bits, and a length not in its shortest form.
+  std::string unused_bits = peer.spki;
+  unused_bits[25] = 1;
+  RequireUnusable(unused_bits, own.spki, 65);
+  std::string long_form = peer.spki;
+  long_form.insert(1, 1, static_cast<char>(0x81));  // 0x81 0x59: 89 in the long form
+  RequireUnusable(long_form, own.spki, 65);
 }
 
 TEST_CASE("KMSInvalidMacException has no message", "[kms][mac]") {

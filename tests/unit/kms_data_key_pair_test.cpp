@@ -57,6 +57,11 @@ TEST_CASE("data key pairs: every supported spec gives a PKCS#8 key and its SPKI,
     CHECK(bits == c.bits);
     // Byte for byte what OpenSSL's encoders would have written.
     CHECK(pair->private_key.view() == reencoded.view());
+    // Every pair is new, though made on the same (kept) generation context.
+    auto another = kms::GenerateDataKeyPair(*spec);
+    REQUIRE(another.ok());
+    CHECK(another->public_key != pair->public_key);
+    CHECK(another->private_key.view() != pair->private_key.view());
   }
 }
 

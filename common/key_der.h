@@ -1,6 +1,7 @@
-// Keys' DER containers written from their parts (common/der.h says why not with OpenSSL's
-// encoders): X.509 SubjectPublicKeyInfo (RFC 5280; RFC 5480 for EC, RFC 8410 for Ed25519) and
-// PKCS#8 PrivateKeyInfo (RFC 5208), byte for byte as OpenSSL writes them.
+// Keys' DER containers written from their parts, and an EC public key read back (common/der.h
+// says why not with OpenSSL's encoders and decoders): X.509 SubjectPublicKeyInfo (RFC 5280; RFC
+// 5480 for EC, RFC 8410 for Ed25519) and PKCS#8 PrivateKeyInfo (RFC 5208), byte for byte as
+// OpenSSL writes them.
 #pragma once
 
 #include <optional>

@@ -15,6 +15,10 @@ inline std::string_view AsStringView(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+// The same bytes viewed as bytes, not copied.
+inline std::span<const uint8_t> AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 // Overwrites `size` bytes at `p` in a way the optimiser may not drop.
 void SecureWipe(void* p, size_t size);

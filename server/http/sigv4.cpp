@@ -417,7 +417,7 @@ std::string StringToSign(std::string_view amz_date, const CredentialScope& scope
 
 SigningKey DeriveSigningKey(std::string_view secret, const CredentialScope& scope) {
   std::string first = "AWS4" + std::string(secret);
-  SigningKey key = Hmac({reinterpret_cast<const uint8_t*>(first.data()), first.size()}, scope.date);
+  SigningKey key = Hmac(AsBytes(first), scope.date);
   OPENSSL_cleanse(first.data(), first.size());
   key = Hmac(key, scope.region);
   key = Hmac(key, scope.service);

@@ -20,10 +20,6 @@ namespace {
 // AWS answers a PublicKey it cannot use with a bare ValidationException (no message).
 Status UnusablePublicKey() { return {ErrorCode::kValidation, ""}; }
 
-der::ByteSpan Span(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
 // OpenSSL's group of the named curve whose OBJECT IDENTIFIER has `oid` as content, made once
 // per curve and shared (a group is only read); null for a curve OpenSSL does not know.
 const EC_GROUP* CurveGroup(der::ByteSpan oid) {
@@ -79,12 +75,12 @@ Status VerifyMac(KeyStore& store, const Key& key, const MacAlgorithm& algorithm,
 Result<Bytes> PeerPoint(std::string_view peer_spki, std::string_view own_spki, size_t point_size) {
   // Taken apart by trent, not by OpenSSL's d2i_PUBKEY, whose decoders cost more than the
   // agreement itself (common/der.h).
-  std::optional<der::EcSpkiParts> own = der::ReadEcSpki(Span(own_spki));
+  std::optional<der::EcSpkiParts> own = der::ReadEcSpki(AsBytes(own_spki));
   const EC_GROUP* group = own ? CurveGroup(own->curve) : nullptr;
   if (!group || point_size < 3 || point_size % 2 == 0) {
     return InternalError("the key's own public key is not an EC key on a named curve");
   }
-  std::optional<der::EcSpkiParts> peer = der::ReadEcSpki(Span(peer_spki));
+  std::optional<der::EcSpkiParts> peer = der::ReadEcSpki(AsBytes(peer_spki));
   if (!peer || !std::ranges::equal(peer->curve, own->curve)) return UnusablePublicKey();
   // Decoding checks that the point is on the curve (and finds y for a compressed one).
   openssl::EcPointPtr point(EC_POINT_new(group));

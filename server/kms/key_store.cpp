@@ -414,6 +414,24 @@ struct KeyStore::CreateWaiter final : Waiter {
   CreateDone done;
 };
 
+// A change queued by UpdateThen: owns the key it names and the edit, answers `done` and
+// deletes itself.
+struct KeyStore::UpdateWaiter final : Waiter {
+  UpdateWaiter(KeyPtr key, KeyEdit edit, UpdateDone done)
+      : Waiter({&change, 1}), key(std::move(key)), edit(std::move(edit)),
+        change(Change::Editing(*this->key, this->edit)), done(std::move(done)) {}
+
+  void Done() override {
+    std::unique_ptr<UpdateWaiter> self(this);
+    done(std::move(change.outcome));
+  }
+
+  const KeyPtr key;
+  const KeyEdit edit;
+  Change change;
+  UpdateDone done;
+};
+
 KeyStore::KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
                    size_t key_cache_size)
     : repo_(repo), hsm_(hsm), material_(hsm, key_cache_size), key_quota_(key_quota) {
@@ -709,6 +727,10 @@ Result<KeyPtr> KeyStore::Update(const Key& key, const KeyEdit& edit) {
   Change change = Change::Editing(key, edit);
   Commit({&change, 1});
   return change.outcome;
+}
+
+void KeyStore::UpdateThen(KeyPtr key, KeyEdit edit, UpdateDone done) {
+  Queue(new UpdateWaiter(std::move(key), std::move(edit), std::move(done)));
 }
 
 Result<KeyPtr> KeyStore::RotateOnDemand(const Key& key, int64_t now_ms) {

@@ -148,6 +148,11 @@ class KeyStore {
   // comes). Returns the key after the edit, the edit's error, or NotFoundException when the key
   // is gone. Blocks until the change is on disk.
   Result<KeyPtr> Update(const Key& key, const KeyEdit& edit) EXCLUDES(queue_mu_, write_mu_);
+  // Update without waiting: queues the change and returns; `done` gets Update's outcome once
+  // the change is on disk (or refused), on the committer thread (it must be quick and must not
+  // block: hand the rest to another thread).
+  using UpdateDone = std::function<void(Result<KeyPtr>)>;
+  void UpdateThen(KeyPtr key, KeyEdit edit, UpdateDone done) EXCLUDES(queue_mu_, write_mu_);
 
   // Alias changes, through the same write path as key changes: each is decided on the aliases
   // and keys as the changes before it leave them (AlreadyExistsException, NotFoundException,
@@ -217,6 +222,7 @@ class KeyStore {
   struct Waiter;
   struct BlockedWaiter;
   struct CreateWaiter;
+  struct UpdateWaiter;
   // Keys by an id (a view into the key). Open addressing: a lookup probes one array where a
   // node-based map chases pointers, and an entry costs no allocation (at 100k keys, the
   // node-based map's lookups were a sixth of trentd's start, its nodes 128 bytes a key).

@@ -2,12 +2,13 @@
 
 namespace trent::ops {
 
-Result<Output> CancelKeyDeletion(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> CancelKeyDeletion(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY(key, s.keys.Update(*key, kms::CancelDeletion));
-  Output out;
-  out["KeyId"] = key->arn();
-  return out;
+  return KeyChange{key, kms::CancelDeletion, [](const kms::KeyPtr& changed) -> Result<Output> {
+                     Output out;
+                     out["KeyId"] = changed->arn();
+                     return out;
+                   }};
 }
 
 }  // namespace trent::ops

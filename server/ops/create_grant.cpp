@@ -90,7 +90,7 @@ Status GrantQuotaExceeded(const kms::Key& key) {
 // DisabledException and a key pending deletion KMSInvalidStateException (KMS Developer Guide,
 // "Key states"). With a Name, a retry with the same properties returns the existing grant's
 // id with a new token; other properties make a new grant.
-Result<Output> CreateGrant(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> CreateGrant(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY(policy::Grant wanted, ReadGrant(call, in, *key));
   TRY_STATUS(kms::RequireUsable(*key));
@@ -98,13 +98,14 @@ Result<Output> CreateGrant(const Call& call, const Input& in, Services& s) {
   TRY(wanted.grant_id, kms::NewGrantId());
   wanted.created_at_ms = call.now_ms;
   auto grant = std::make_shared<const policy::Grant>(std::move(wanted));
-  std::string grant_id;
-  TRY_STATUS(s.keys.Update(*key, [&](kms::Key& k) -> Status {
+  // The grant the edit stored, or the existing one a retry names.
+  auto granted = std::make_shared<std::string>();
+  auto edit = [grant, granted](kms::Key& k) -> Status {
     TRY_STATUS(kms::RequireUsable(k));
     if (!grant->name.empty()) {
       for (const kms::GrantPtr& existing : k.grants) {
         if (SameGrant(*existing, *grant)) {
-          grant_id = existing->grant_id;
+          *granted = existing->grant_id;
           return Status::Ok();
         }
       }
@@ -113,14 +114,17 @@ Result<Output> CreateGrant(const Call& call, const Input& in, Services& s) {
       return GrantQuotaExceeded(k);
     }
     k.grants.push_back(grant);
-    grant_id = grant->grant_id;
+    *granted = grant->grant_id;
     return Status::Ok();
-  }).status());
-  TRY(std::string token, kms::NewGrantToken(key->id, grant_id));
-  Output out;
-  out["GrantToken"] = std::move(token);
-  out["GrantId"] = std::move(grant_id);
-  return out;
+  };
+  auto answer = [granted](const kms::KeyPtr& changed) -> Result<Output> {
+    TRY(std::string token, kms::NewGrantToken(changed->id, *granted));
+    Output out;
+    out["GrantToken"] = std::move(token);
+    out["GrantId"] = *granted;
+    return out;
+  };
+  return KeyChange{key, edit, answer};
 }
 
 }  // namespace trent::ops

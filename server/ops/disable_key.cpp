@@ -2,8 +2,8 @@
 
 namespace trent::ops {
 
-Result<Output> DisableKey(const Call& call, const Input& in, Services& s) {
-  return ChangeKeyState(call, in, s, "kms:DisableKey", kms::Disable);
+Result<KeyChange> DisableKey(const Call& call, const Input& in, Services& s) {
+  return ChangeKeyState(call, in, s, kms::Disable);
 }
 
 }  // namespace trent::ops

@@ -5,11 +5,10 @@ namespace trent::ops {
 
 // On an AWS managed key, whose rotation is not configurable, the key policy denies it
 // (AccessDeniedException: their key policy does not allow it).
-Result<Output> DisableKeyRotation(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> DisableKeyRotation(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY_STATUS(kms::RequireRotatable(*key));
-  TRY_STATUS(s.keys.Update(*key, kms::DisableRotation).status());
-  return Output{};
+  return KeyChange{key, kms::DisableRotation};
 }
 
 }  // namespace trent::ops

@@ -53,21 +53,54 @@ struct Route {
 
 namespace {
 
+// The answer of a KeyChange once its edit is done.
+Result<Output> Answer(const KeyChange::Answer& answer, Result<kms::KeyPtr> changed) {
+  TRY(kms::KeyPtr key, std::move(changed));
+  return answer ? answer(key) : Output{};
+}
+
+// The two forms of an operation that changes one key: waiting for the write, and not.
+template <ChangeHandler change>
+Result<Output> Changing(const Call& call, const Input& in, Services& s) {
+  TRY(KeyChange c, change(call, in, s));
+  return Answer(c.answer, s.keys.Update(*c.key, c.edit));
+}
+
+template <ChangeHandler change>
+bool ChangingLater(const Call& call, const Input& in, Services& s, Finish finish) {
+  Result<KeyChange> c = change(call, in, s);
+  if (!c.ok()) {
+    finish([refused = c.status()]() -> Result<Output> { return refused; });
+    return true;
+  }
+  s.keys.UpdateThen(
+      std::move(c->key), std::move(c->edit),
+      [answer = std::move(c->answer), finish = std::move(finish)](Result<kms::KeyPtr> changed) {
+        finish([answer, changed = std::move(changed)] { return Answer(answer, changed); });
+      });
+  return true;
+}
+
+template <ChangeHandler change>
+constexpr Route KeyChangeRoute(std::string_view name, Resource resource = Resource::kKey) {
+  return {name, Changing<change>, Work::kWrites, resource, ChangingLater<change>};
+}
+
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
 constexpr std::array<Route, 43> kHandlers = {{
-    {"CancelKeyDeletion", CancelKeyDeletion, Work::kWrites},
+    KeyChangeRoute<CancelKeyDeletion>("CancelKeyDeletion"),
     {"CreateAlias", CreateAlias, Work::kWrites},
-    {"CreateGrant", CreateGrant, Work::kWrites},
+    KeyChangeRoute<CreateGrant>("CreateGrant"),
     {"CreateKey", CreateKey, Work::kWrites, Resource::kNone, CreateKeyLater},
     {"Decrypt", Decrypt, Work::kQuick},
     {"DeleteAlias", DeleteAlias, Work::kWrites},
     {"DeriveSharedSecret", DeriveSharedSecret, Work::kCompute},
     {"DescribeKey", DescribeKey, Work::kQuick},
-    {"DisableKey", DisableKey, Work::kWrites},
-    {"DisableKeyRotation", DisableKeyRotation, Work::kWrites},
-    {"EnableKey", EnableKey, Work::kWrites},
-    {"EnableKeyRotation", EnableKeyRotation, Work::kWrites},
+    KeyChangeRoute<DisableKey>("DisableKey"),
+    KeyChangeRoute<DisableKeyRotation>("DisableKeyRotation"),
+    KeyChangeRoute<EnableKey>("EnableKey"),
+    KeyChangeRoute<EnableKeyRotation>("EnableKeyRotation"),
     {"Encrypt", Encrypt, Work::kQuick},
     {"GenerateDataKey", GenerateDataKey, Work::kQuick},
     {"GenerateDataKeyPair", GenerateDataKeyPair, Work::kCompute},
@@ -87,19 +120,19 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"ListResourceTags", ListResourceTags, Work::kQuick},
     // AWS authorizes it by the caller's identity policies alone (the service model).
     {"ListRetirableGrants", ListRetirableGrants, Work::kQuick, Resource::kNone},
-    {"PutKeyPolicy", PutKeyPolicy, Work::kWrites},
+    KeyChangeRoute<PutKeyPolicy>("PutKeyPolicy"),
     {"ReEncrypt", ReEncrypt, Work::kQuick},
     // The grant decides who may retire it (policy::MayRetire), not the key policy: only the
     // caller's identity policies are asked here (an explicit deny of kms:RetireGrant refuses).
-    {"RetireGrant", RetireGrant, Work::kWrites, Resource::kNone},
-    {"RevokeGrant", RevokeGrant, Work::kWrites},
+    KeyChangeRoute<RetireGrant>("RetireGrant", Resource::kNone),
+    KeyChangeRoute<RevokeGrant>("RevokeGrant"),
     {"RotateKeyOnDemand", RotateKeyOnDemand, Work::kWrites},
-    {"ScheduleKeyDeletion", ScheduleKeyDeletion, Work::kWrites},
+    KeyChangeRoute<ScheduleKeyDeletion>("ScheduleKeyDeletion"),
     {"Sign", Sign, Work::kCompute},
-    {"TagResource", TagResource, Work::kWrites},
-    {"UntagResource", UntagResource, Work::kWrites},
+    KeyChangeRoute<TagResource>("TagResource"),
+    KeyChangeRoute<UntagResource>("UntagResource"),
     {"UpdateAlias", UpdateAlias, Work::kWrites},
-    {"UpdateKeyDescription", UpdateKeyDescription, Work::kWrites},
+    KeyChangeRoute<UpdateKeyDescription>("UpdateKeyDescription"),
     {"Verify", Verify, Work::kCompute},
     {"VerifyMac", VerifyMac, Work::kQuick},
 }};

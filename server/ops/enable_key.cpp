@@ -2,8 +2,8 @@
 
 namespace trent::ops {
 
-Result<Output> EnableKey(const Call& call, const Input& in, Services& s) {
-  return ChangeKeyState(call, in, s, "kms:EnableKey", kms::Enable);
+Result<KeyChange> EnableKey(const Call& call, const Input& in, Services& s) {
+  return ChangeKeyState(call, in, s, kms::Enable);
 }
 
 }  // namespace trent::ops

@@ -24,14 +24,27 @@ using Handler = Result<Output> (*)(const Call&, const Input&, Services&);
 using Finish = std::function<void(std::function<Result<Output>()> rest)>;
 using LaterHandler = bool (*)(const Call&, const Input&, Services&, Finish);
 
+// An operation that changes one key, in the parts the dispatcher runs around the key store's
+// write, so that it can serve the operation with or without waiting for the write
+// (KeyStore::Update or UpdateThen): the key and the edit, then the answer made from the key as
+// the edit left it (none: an empty Output). Both run after the handler has returned, on other
+// threads: they may use the Call and the Input, but must own everything else they use.
+struct KeyChange {
+  using Answer = std::function<Result<Output>(const kms::KeyPtr& changed)>;
+  kms::KeyPtr key;
+  kms::KeyEdit edit;
+  Answer answer = nullptr;  // none: an empty Output
+};
+using ChangeHandler = Result<KeyChange> (*)(const Call&, const Input&, Services&);
+
 Result<Output> CreateKey(const Call&, const Input&, Services&);
 bool CreateKeyLater(const Call&, const Input&, Services&, Finish);
 Result<Output> DescribeKey(const Call&, const Input&, Services&);
 Result<Output> ListKeys(const Call&, const Input&, Services&);
-Result<Output> EnableKey(const Call&, const Input&, Services&);
-Result<Output> DisableKey(const Call&, const Input&, Services&);
-Result<Output> ScheduleKeyDeletion(const Call&, const Input&, Services&);
-Result<Output> CancelKeyDeletion(const Call&, const Input&, Services&);
+Result<KeyChange> EnableKey(const Call&, const Input&, Services&);
+Result<KeyChange> DisableKey(const Call&, const Input&, Services&);
+Result<KeyChange> ScheduleKeyDeletion(const Call&, const Input&, Services&);
+Result<KeyChange> CancelKeyDeletion(const Call&, const Input&, Services&);
 Result<Output> Encrypt(const Call&, const Input&, Services&);
 Result<Output> Decrypt(const Call&, const Input&, Services&);
 Result<Output> ReEncrypt(const Call&, const Input&, Services&);
@@ -44,15 +57,15 @@ Result<Output> CreateAlias(const Call&, const Input&, Services&);
 Result<Output> UpdateAlias(const Call&, const Input&, Services&);
 Result<Output> DeleteAlias(const Call&, const Input&, Services&);
 Result<Output> ListAliases(const Call&, const Input&, Services&);
-Result<Output> EnableKeyRotation(const Call&, const Input&, Services&);
-Result<Output> DisableKeyRotation(const Call&, const Input&, Services&);
+Result<KeyChange> EnableKeyRotation(const Call&, const Input&, Services&);
+Result<KeyChange> DisableKeyRotation(const Call&, const Input&, Services&);
 Result<Output> GetKeyRotationStatus(const Call&, const Input&, Services&);
 Result<Output> RotateKeyOnDemand(const Call&, const Input&, Services&);
 Result<Output> ListKeyRotations(const Call&, const Input&, Services&);
-Result<Output> TagResource(const Call&, const Input&, Services&);
-Result<Output> UntagResource(const Call&, const Input&, Services&);
+Result<KeyChange> TagResource(const Call&, const Input&, Services&);
+Result<KeyChange> UntagResource(const Call&, const Input&, Services&);
 Result<Output> ListResourceTags(const Call&, const Input&, Services&);
-Result<Output> UpdateKeyDescription(const Call&, const Input&, Services&);
+Result<KeyChange> UpdateKeyDescription(const Call&, const Input&, Services&);
 Result<Output> GetKeyLastUsage(const Call&, const Input&, Services&);
 Result<Output> GenerateMac(const Call&, const Input&, Services&);
 Result<Output> VerifyMac(const Call&, const Input&, Services&);
@@ -61,12 +74,12 @@ Result<Output> Sign(const Call&, const Input&, Services&);
 Result<Output> Verify(const Call&, const Input&, Services&);
 Result<Output> GetPublicKey(const Call&, const Input&, Services&);
 Result<Output> GetKeyPolicy(const Call&, const Input&, Services&);
-Result<Output> PutKeyPolicy(const Call&, const Input&, Services&);
+Result<KeyChange> PutKeyPolicy(const Call&, const Input&, Services&);
 Result<Output> ListKeyPolicies(const Call&, const Input&, Services&);
-Result<Output> CreateGrant(const Call&, const Input&, Services&);
+Result<KeyChange> CreateGrant(const Call&, const Input&, Services&);
 Result<Output> ListGrants(const Call&, const Input&, Services&);
 Result<Output> ListRetirableGrants(const Call&, const Input&, Services&);
-Result<Output> RetireGrant(const Call&, const Input&, Services&);
-Result<Output> RevokeGrant(const Call&, const Input&, Services&);
+Result<KeyChange> RetireGrant(const Call&, const Input&, Services&);
+Result<KeyChange> RevokeGrant(const Call&, const Input&, Services&);
 
 }  // namespace trent::ops

@@ -30,7 +30,7 @@ Status MayNotRetire(const Call& call, const kms::Key& key) {
 // The grant is named by GrantToken, or by KeyId (key id or key ARN) and GrantId. Who may
 // retire it is the grant's own rule (policy::MayRetire), after the caller's identity policies
 // (the dispatcher: Resource::kNone); any key state.
-Result<Output> RetireGrant(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> RetireGrant(const Call& call, const Input& in, Services& s) {
   kms::KeyPtr key;
   std::string grant_id;
   if (auto token = GetString(in, "GrantToken")) {
@@ -55,8 +55,9 @@ Result<Output> RetireGrant(const Call& call, const Input& in, Services& s) {
     return MayNotRetire(call, *key);
   }
   TRY_STATUS(CheckDryRun(in));
-  TRY_STATUS(s.keys.Update(*key, [&](kms::Key& k) { return EraseGrant(k, grant_id); }).status());
-  return Output{};
+  return KeyChange{key, [grant_id = std::move(grant_id)](kms::Key& k) {
+                     return EraseGrant(k, grant_id);
+                   }};
 }
 
 }  // namespace trent::ops

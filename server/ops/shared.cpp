@@ -280,11 +280,10 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
   return located;
 }
 
-Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
-                              std::string_view action, Status (*change)(kms::Key&)) {
+Result<KeyChange> ChangeKeyState(const Call& call, const Input& in, Services& s,
+                                 Status (*change)(kms::Key&)) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(s.keys.Update(*key, change).status());
-  return Output{};
+  return KeyChange{key, change};
 }
 
 Status CheckGrantTokens(const Input& in) {

@@ -106,8 +106,8 @@ Result<kms::LocatedCiphertext> LocateCiphertext(const Call& call, const Input& i
 
 // EnableKey and DisableKey: resolve (and authorize), and apply `change` (decided on the key as it is
 // when the change commits, see KeyStore::Update).
-Result<Output> ChangeKeyState(const Call& call, const Input& in, Services& s,
-                              std::string_view action, Status (*change)(kms::Key&));
+Result<KeyChange> ChangeKeyState(const Call& call, const Input& in, Services& s,
+                                 Status (*change)(kms::Key&));
 
 // Every token of the request's GrantTokens member (the operations that have one: CreateGrant,
 // Encrypt, Decrypt, DescribeKey, Sign, ...) is one trent made (kms::ParseGrantToken), else

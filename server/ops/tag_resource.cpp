@@ -3,14 +3,13 @@
 
 namespace trent::ops {
 
-Result<Output> TagResource(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> TagResource(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
   TRY(std::vector<kms::Tag> tags, ReadTags(in));
-  TRY_STATUS(s.keys.Update(*key, [&tags](kms::Key& k) {
-    TRY_STATUS(kms::RequireNotPendingDeletion(k));
-    return kms::AddTags(k.tags, tags);
-  }).status());
-  return Output{};
+  return KeyChange{key, [tags = std::move(tags)](kms::Key& k) {
+                     TRY_STATUS(kms::RequireNotPendingDeletion(k));
+                     return kms::AddTags(k.tags, tags);
+                   }};
 }
 
 }  // namespace trent::ops

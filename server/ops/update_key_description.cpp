@@ -2,15 +2,13 @@
 
 namespace trent::ops {
 
-Result<Output> UpdateKeyDescription(const Call& call, const Input& in, Services& s) {
+Result<KeyChange> UpdateKeyDescription(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  std::string description(*GetString(in, "Description"));
-  TRY_STATUS(s.keys.Update(*key, [&description](kms::Key& k) {
-    TRY_STATUS(kms::RequireNotPendingDeletion(k));
-    k.description = description;
-    return Status::Ok();
-  }).status());
-  return Output{};
+  return KeyChange{key, [description = std::string(*GetString(in, "Description"))](kms::Key& k) {
+                     TRY_STATUS(kms::RequireNotPendingDeletion(k));
+                     k.description = description;
+                     return Status::Ok();
+                   }};
 }
 
 }  // namespace trent::ops

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -355,6 +356,86 @@ TEST_CASE("a store going away answers every CreateThen still queued, and keeps t
   CHECK(stored_ids.size() == 20);
   OpenStore reopened(dir.path);
   for (const std::string& id : stored_ids) CHECK(reopened.keys->Find(id));
+}
+
+TEST_CASE("UpdateThen decides each edit on the key as it is then, answers from the committer") {
+  TempDir dir;
+  constexpr int kThreads = 3, kPerThread = 20;
+  std::mutex mu;
+  std::condition_variable answered;
+  int answers = 0, ok = 0, refused = 0;
+  bool answered_on_caller = false;
+  std::string key_id;
+  NewKeySpec spec = Spec();
+  spec.description = "";
+  {
+    OpenStore open(dir.path);
+    auto made = open.keys->Create(spec, 0);
+    REQUIRE(made.ok());
+    const KeyPtr stale = *made;  // every edit names the key by this first snapshot
+    key_id = stale->id;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const auto caller = std::this_thread::get_id();
+          // Every third edit refuses, and must leave the key as it was.
+          const bool refuse = i % 3 == 2;
+          open.keys->UpdateThen(
+              stale,
+              [t, refuse](Key& k) -> Status {
+                if (refuse) {
+                  k.description = "lost";
+                  return Status(ErrorCode::kConflict, "refused");
+                }
+                k.description += static_cast<char>('a' + t);
+                return Status::Ok();
+              },
+              [&, caller, refuse](Result<KeyPtr> key) {
+                std::lock_guard lock(mu);
+                if (std::this_thread::get_id() == caller) answered_on_caller = true;
+                // Counted by outcome; checked on the test's thread (Catch is not thread-safe).
+                if (refuse) {
+                  refused += key.status().code() == ErrorCode::kConflict ? 1 : 0;
+                } else {
+                  ok += key.ok() ? 1 : 0;
+                }
+                ++answers;
+                answered.notify_all();
+              });
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::unique_lock lock(mu);
+    REQUIRE(answered.wait_for(lock, std::chrono::seconds(30),
+                              [&] { return answers == kThreads * kPerThread; }));
+    CHECK(open.keys->Find(key_id)->description.size() == static_cast<size_t>(ok));
+  }
+  CHECK_FALSE(answered_on_caller);
+  CHECK(refused == kThreads * (kPerThread / 3));
+  CHECK(ok == kThreads * (kPerThread - kPerThread / 3));
+  OpenStore reopened(dir.path);
+  const std::string stored = reopened.keys->Find(key_id)->description;
+  CHECK(stored.size() == static_cast<size_t>(ok));
+  for (int t = 0; t < kThreads; ++t) {
+    CHECK(std::count(stored.begin(), stored.end(), static_cast<char>('a' + t)) ==
+          kPerThread - kPerThread / 3);
+  }
+}
+
+TEST_CASE("UpdateThen of a key deleted meanwhile answers NotFoundException") {
+  TempDir dir;
+  OpenStore open(dir.path);
+  auto made = open.keys->Create(Spec(), 0);
+  REQUIRE(made.ok());
+  REQUIRE(open.keys->DeleteKeys({*made}).ok());
+  std::promise<Result<KeyPtr>> outcome;
+  open.keys->UpdateThen(*made, [](Key&) { return Status::Ok(); },
+                        [&](Result<KeyPtr> key) { outcome.set_value(std::move(key)); });
+  auto future = outcome.get_future();
+  REQUIRE(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(future.get().status().code() == ErrorCode::kNotFound);
 }
 
 TEST_CASE("the key quota counts every key of an account in a region, and frees on deletion") {

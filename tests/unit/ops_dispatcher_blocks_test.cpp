@@ -37,10 +37,19 @@ TEST_CASE("dispatcher: Sign, Verify, DeriveSharedSecret and key pairs compute; n
   }
 }
 
-TEST_CASE("dispatcher: CreateKey is served later, without blocking; nothing else is yet") {
-  CHECK(Dispatcher::Defers("CreateKey"));
-  for (const char* operation : {"EnableKey", "CreateGrant", "GenerateDataKeyPair", "Encrypt",
-                                "DescribeKey", "NoSuchOperation", ""}) {
+TEST_CASE("dispatcher: CreateKey and the changes to one key are served later, without blocking") {
+  for (const char* operation :
+       {"CreateKey", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
+        "EnableKeyRotation", "DisableKeyRotation", "TagResource", "UntagResource",
+        "UpdateKeyDescription", "PutKeyPolicy", "CreateGrant", "RetireGrant", "RevokeGrant"}) {
+    INFO(operation);
+    CHECK(Dispatcher::Defers(operation));
+    CHECK(Dispatcher::Blocks(operation));  // the blocking form serves the other frontends
+  }
+  // The alias changes and RotateKeyOnDemand have the blocking form only, for now.
+  for (const char* operation : {"CreateAlias", "UpdateAlias", "DeleteAlias", "RotateKeyOnDemand",
+                                "GenerateDataKeyPair", "Encrypt", "DescribeKey",
+                                "NoSuchOperation", ""}) {
     INFO(operation);
     CHECK_FALSE(Dispatcher::Defers(operation));
   }

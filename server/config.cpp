@@ -230,8 +230,9 @@ A local AWS KMS endpoint whose keys live in a PKCS#11 HSM.
   --max-connections N      open connections at most; beyond, the longest-idle keep-alive ones
                            are closed (TRENT_MAX_CONNECTIONS; default 4096, fewer if the
                            file descriptor limit is lower)
-  --blocking-threads N     threads for the operations that wait for a durable write, e.g.
-                           EnableKey (TRENT_BLOCKING_THREADS; default 16)
+  --blocking-threads N     threads for the writes that wait for their write on a thread
+                           (RotateKeyOnDemand, an RSA CreateKey, writes through gRPC)
+                           (TRENT_BLOCKING_THREADS; default 16)
   --compute-threads N      threads for Sign, Verify, DeriveSharedSecret and
                            GenerateDataKeyPair*, which compute for 0.02-5 ms (an RSA data key
                            pair: up to seconds), so that the network threads serve others

@@ -321,7 +321,6 @@ auto AtOrAfter(std::vector<SeqEntry>& by_seq, int64_t seq) {
 // One create, edit, purge or alias change, from the caller's thread to the committer and back.
 struct KeyStore::Change {
   enum class Kind { kCreate, kEdit, kPurge, kAlias };
-  enum class AliasOp { kCreate, kUpdate, kDelete };
   explicit Change(Kind kind) : kind(kind) {}
   Kind kind;
   std::shared_ptr<Key> created;   // kCreate: the new key; its seq is set once it is stored
@@ -361,10 +360,12 @@ struct KeyStore::Change {
     c.now_ms = now_ms;
     return c;
   }
-  static Change ChangingAlias(AliasOp op, std::shared_ptr<Alias> alias, const Key* target) {
+  // `target` is null for kDelete.
+  static Change ChangingAlias(AliasOp op, std::string_view account, std::string_view region,
+                              std::string_view name, const Key* target, int64_t now_ms) {
     Change c(Kind::kAlias);
     c.alias_op = op;
-    c.alias = std::move(alias);
+    c.alias = NewAlias(account, region, name, target ? target->id : "", target ? now_ms : 0);
     c.target = target;
     return c;
   }
@@ -430,6 +431,25 @@ struct KeyStore::UpdateWaiter final : Waiter {
   const KeyEdit edit;
   Change change;
   UpdateDone done;
+};
+
+// An alias change queued by ChangeAliasThen: owns the key it points to, answers `done` and
+// deletes itself.
+struct KeyStore::AliasWaiter final : Waiter {
+  AliasWaiter(AliasOp op, std::string_view account, std::string_view region,
+              std::string_view name, KeyPtr target, int64_t now_ms, AliasDone done)
+      : Waiter({&change, 1}), target(std::move(target)),
+        change(Change::ChangingAlias(op, account, region, name, this->target.get(), now_ms)),
+        done(std::move(done)) {}
+
+  void Done() override {
+    std::unique_ptr<AliasWaiter> self(this);
+    done(change.outcome.status());
+  }
+
+  const KeyPtr target;
+  Change change;
+  AliasDone done;
 };
 
 KeyStore::KeyStore(storage::KeyRepository& repo, hsm::Hsm& hsm, int64_t key_quota,
@@ -701,21 +721,26 @@ Result<KeyPtr> KeyStore::FindOrCreateAwsManagedKey(const NewKeySpec& spec,
 
 Status KeyStore::CreateAlias(std::string_view account, std::string_view region,
                              std::string_view name, const Key& target, int64_t now_ms) {
-  return CommitAliasChange(Change::ChangingAlias(
-      Change::AliasOp::kCreate, NewAlias(account, region, name, target.id, now_ms), &target));
+  return CommitAliasChange(
+      Change::ChangingAlias(AliasOp::kCreate, account, region, name, &target, now_ms));
 }
 
 Status KeyStore::UpdateAlias(std::string_view account, std::string_view region,
                              std::string_view name, const Key& target, int64_t now_ms) {
-  return CommitAliasChange(Change::ChangingAlias(
-      Change::AliasOp::kUpdate, NewAlias(account, region, name, target.id, now_ms), &target));
+  return CommitAliasChange(
+      Change::ChangingAlias(AliasOp::kUpdate, account, region, name, &target, now_ms));
 }
 
 Status KeyStore::DeleteAlias(std::string_view account, std::string_view region,
                              std::string_view name) {
-  return CommitAliasChange(Change::ChangingAlias(Change::AliasOp::kDelete,
-                                                 NewAlias(account, region, name, "", 0),
-                                                 nullptr));
+  return CommitAliasChange(
+      Change::ChangingAlias(AliasOp::kDelete, account, region, name, nullptr, 0));
+}
+
+void KeyStore::ChangeAliasThen(AliasOp op, std::string_view account, std::string_view region,
+                               std::string_view name, KeyPtr target, int64_t now_ms,
+                               AliasDone done) {
+  Queue(new AliasWaiter(op, account, region, name, std::move(target), now_ms, std::move(done)));
 }
 
 Status KeyStore::CommitAliasChange(Change change) {
@@ -954,7 +979,7 @@ std::vector<std::string> KeyStore::AliasSlotsOf(const std::string& key_id,
 
 void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& aliases,
                            std::vector<storage::KeyWrite>& writes) {
-  using Op = Change::AliasOp;
+  using Op = AliasOp;
   const Alias& wanted = *c.alias;
   std::string slot = AliasSlot(wanted.account, wanted.region, wanted.name);
   AliasPtr current = CurrentAlias(slot, aliases);

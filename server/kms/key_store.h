@@ -164,6 +164,14 @@ class KeyStore {
                      const Key& target, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
   Status DeleteAlias(std::string_view account, std::string_view region, std::string_view name)
       EXCLUDES(queue_mu_, write_mu_);
+  // One of the three without waiting: `done` gets its outcome once the change is on disk (or
+  // refused), on the committer thread (it must be quick and must not block). `target` is null
+  // for kDelete.
+  enum class AliasOp { kCreate, kUpdate, kDelete };
+  using AliasDone = std::function<void(Status)>;
+  void ChangeAliasThen(AliasOp op, std::string_view account, std::string_view region,
+                       std::string_view name, KeyPtr target, int64_t now_ms, AliasDone done)
+      EXCLUDES(queue_mu_, write_mu_);
 
   // nullptr when no such alias.
   AliasPtr FindAlias(std::string_view account, std::string_view region,
@@ -223,6 +231,7 @@ class KeyStore {
   struct BlockedWaiter;
   struct CreateWaiter;
   struct UpdateWaiter;
+  struct AliasWaiter;
   // Keys by an id (a view into the key). Open addressing: a lookup probes one array where a
   // node-based map chases pointers, and an entry costs no allocation (at 100k keys, the
   // node-based map's lookups were a sixth of trentd's start, its nodes 128 bytes a key).

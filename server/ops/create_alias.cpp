@@ -3,12 +3,11 @@
 
 namespace trent::ops {
 
-Result<Output> CreateAlias(const Call& call, const Input& in, Services& s) {
+Result<AliasChange> CreateAlias(const Call& call, const Input& in, Services& s) {
   std::string_view name = *GetString(in, "AliasName");
   TRY_STATUS(kms::CheckNewAliasName(name));
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "TargetKeyId"), s));
-  TRY_STATUS(s.keys.CreateAlias(call.account, call.region, name, *key, call.now_ms));
-  return Output{};
+  return AliasChange{kms::KeyStore::AliasOp::kCreate, name, std::move(key)};
 }
 
 }  // namespace trent::ops

@@ -59,48 +59,80 @@ Result<Output> Answer(const KeyChange::Answer& answer, Result<kms::KeyPtr> chang
   return answer ? answer(key) : Output{};
 }
 
-// The two forms of an operation that changes one key: waiting for the write, and not.
-template <ChangeHandler change>
-Result<Output> Changing(const Call& call, const Input& in, Services& s) {
-  TRY(KeyChange c, change(call, in, s));
+// How each kind of change is stored: waiting for the write, and not.
+Result<Output> Store(const Call&, Services& s, const KeyChange& c) {
   return Answer(c.answer, s.keys.Update(*c.key, c.edit));
 }
 
-template <ChangeHandler change>
+void StoreThen(const Call&, Services& s, KeyChange c, Finish finish) {
+  s.keys.UpdateThen(
+      std::move(c.key), std::move(c.edit),
+      [answer = std::move(c.answer), finish = std::move(finish)](Result<kms::KeyPtr> changed) {
+        finish([answer, changed = std::move(changed)] { return Answer(answer, changed); });
+      });
+}
+
+Result<Output> Store(const Call& call, Services& s, const AliasChange& c) {
+  using Op = kms::KeyStore::AliasOp;
+  Status stored =
+      c.op == Op::kCreate   ? s.keys.CreateAlias(call.account, call.region, c.name, *c.target,
+                                                 call.now_ms)
+      : c.op == Op::kUpdate ? s.keys.UpdateAlias(call.account, call.region, c.name, *c.target,
+                                                 call.now_ms)
+                            : s.keys.DeleteAlias(call.account, call.region, c.name);
+  TRY_STATUS(stored);
+  return Output{};
+}
+
+void StoreThen(const Call& call, Services& s, AliasChange c, Finish finish) {
+  s.keys.ChangeAliasThen(c.op, call.account, call.region, c.name, std::move(c.target),
+                         call.now_ms, [finish = std::move(finish)](Status stored) {
+                           finish([stored]() -> Result<Output> {
+                             TRY_STATUS(stored);
+                             return Output{};
+                           });
+                         });
+}
+
+// The two forms of an operation whose handler returns the change it makes (a KeyChange or an
+// AliasChange): waiting for the write, and not.
+template <auto change>
+Result<Output> Changing(const Call& call, const Input& in, Services& s) {
+  TRY(auto c, change(call, in, s));
+  return Store(call, s, c);
+}
+
+template <auto change>
 bool ChangingLater(const Call& call, const Input& in, Services& s, Finish finish) {
-  Result<KeyChange> c = change(call, in, s);
+  auto c = change(call, in, s);
   if (!c.ok()) {
     finish([refused = c.status()]() -> Result<Output> { return refused; });
     return true;
   }
-  s.keys.UpdateThen(
-      std::move(c->key), std::move(c->edit),
-      [answer = std::move(c->answer), finish = std::move(finish)](Result<kms::KeyPtr> changed) {
-        finish([answer, changed = std::move(changed)] { return Answer(answer, changed); });
-      });
+  StoreThen(call, s, std::move(*c), std::move(finish));
   return true;
 }
 
-template <ChangeHandler change>
-constexpr Route KeyChangeRoute(std::string_view name, Resource resource = Resource::kKey) {
+template <auto change>
+constexpr Route ChangeRoute(std::string_view name, Resource resource = Resource::kKey) {
   return {name, Changing<change>, Work::kWrites, resource, ChangingLater<change>};
 }
 
 // The implemented operations, sorted by name. Every other operation of the service model
 // answers UnsupportedOperationException.
 constexpr std::array<Route, 43> kHandlers = {{
-    KeyChangeRoute<CancelKeyDeletion>("CancelKeyDeletion"),
-    {"CreateAlias", CreateAlias, Work::kWrites},
-    KeyChangeRoute<CreateGrant>("CreateGrant"),
+    ChangeRoute<CancelKeyDeletion>("CancelKeyDeletion"),
+    ChangeRoute<CreateAlias>("CreateAlias"),
+    ChangeRoute<CreateGrant>("CreateGrant"),
     {"CreateKey", CreateKey, Work::kWrites, Resource::kNone, CreateKeyLater},
     {"Decrypt", Decrypt, Work::kQuick},
-    {"DeleteAlias", DeleteAlias, Work::kWrites},
+    ChangeRoute<DeleteAlias>("DeleteAlias"),
     {"DeriveSharedSecret", DeriveSharedSecret, Work::kCompute},
     {"DescribeKey", DescribeKey, Work::kQuick},
-    KeyChangeRoute<DisableKey>("DisableKey"),
-    KeyChangeRoute<DisableKeyRotation>("DisableKeyRotation"),
-    KeyChangeRoute<EnableKey>("EnableKey"),
-    KeyChangeRoute<EnableKeyRotation>("EnableKeyRotation"),
+    ChangeRoute<DisableKey>("DisableKey"),
+    ChangeRoute<DisableKeyRotation>("DisableKeyRotation"),
+    ChangeRoute<EnableKey>("EnableKey"),
+    ChangeRoute<EnableKeyRotation>("EnableKeyRotation"),
     {"Encrypt", Encrypt, Work::kQuick},
     {"GenerateDataKey", GenerateDataKey, Work::kQuick},
     {"GenerateDataKeyPair", GenerateDataKeyPair, Work::kCompute},
@@ -120,19 +152,19 @@ constexpr std::array<Route, 43> kHandlers = {{
     {"ListResourceTags", ListResourceTags, Work::kQuick},
     // AWS authorizes it by the caller's identity policies alone (the service model).
     {"ListRetirableGrants", ListRetirableGrants, Work::kQuick, Resource::kNone},
-    KeyChangeRoute<PutKeyPolicy>("PutKeyPolicy"),
+    ChangeRoute<PutKeyPolicy>("PutKeyPolicy"),
     {"ReEncrypt", ReEncrypt, Work::kQuick},
     // The grant decides who may retire it (policy::MayRetire), not the key policy: only the
     // caller's identity policies are asked here (an explicit deny of kms:RetireGrant refuses).
-    KeyChangeRoute<RetireGrant>("RetireGrant", Resource::kNone),
-    KeyChangeRoute<RevokeGrant>("RevokeGrant"),
+    ChangeRoute<RetireGrant>("RetireGrant", Resource::kNone),
+    ChangeRoute<RevokeGrant>("RevokeGrant"),
     {"RotateKeyOnDemand", RotateKeyOnDemand, Work::kWrites},
-    KeyChangeRoute<ScheduleKeyDeletion>("ScheduleKeyDeletion"),
+    ChangeRoute<ScheduleKeyDeletion>("ScheduleKeyDeletion"),
     {"Sign", Sign, Work::kCompute},
-    KeyChangeRoute<TagResource>("TagResource"),
-    KeyChangeRoute<UntagResource>("UntagResource"),
-    {"UpdateAlias", UpdateAlias, Work::kWrites},
-    KeyChangeRoute<UpdateKeyDescription>("UpdateKeyDescription"),
+    ChangeRoute<TagResource>("TagResource"),
+    ChangeRoute<UntagResource>("UntagResource"),
+    ChangeRoute<UpdateAlias>("UpdateAlias"),
+    ChangeRoute<UpdateKeyDescription>("UpdateKeyDescription"),
     {"Verify", Verify, Work::kCompute},
     {"VerifyMac", VerifyMac, Work::kQuick},
 }};

@@ -37,6 +37,15 @@ struct KeyChange {
 };
 using ChangeHandler = Result<KeyChange> (*)(const Call&, const Input&, Services&);
 
+// An operation that changes one alias of the caller's account and region, served as a KeyChange
+// is; its answer is empty. `name` may point into the Input.
+struct AliasChange {
+  kms::KeyStore::AliasOp op;
+  std::string_view name;
+  kms::KeyPtr target;  // null for kDelete
+};
+using AliasChangeHandler = Result<AliasChange> (*)(const Call&, const Input&, Services&);
+
 Result<Output> CreateKey(const Call&, const Input&, Services&);
 bool CreateKeyLater(const Call&, const Input&, Services&, Finish);
 Result<Output> DescribeKey(const Call&, const Input&, Services&);
@@ -53,9 +62,9 @@ Result<Output> GenerateDataKeyWithoutPlaintext(const Call&, const Input&, Servic
 Result<Output> GenerateDataKeyPair(const Call&, const Input&, Services&);
 Result<Output> GenerateDataKeyPairWithoutPlaintext(const Call&, const Input&, Services&);
 Result<Output> GenerateRandom(const Call&, const Input&, Services&);
-Result<Output> CreateAlias(const Call&, const Input&, Services&);
-Result<Output> UpdateAlias(const Call&, const Input&, Services&);
-Result<Output> DeleteAlias(const Call&, const Input&, Services&);
+Result<AliasChange> CreateAlias(const Call&, const Input&, Services&);
+Result<AliasChange> UpdateAlias(const Call&, const Input&, Services&);
+Result<AliasChange> DeleteAlias(const Call&, const Input&, Services&);
 Result<Output> ListAliases(const Call&, const Input&, Services&);
 Result<KeyChange> EnableKeyRotation(const Call&, const Input&, Services&);
 Result<KeyChange> DisableKeyRotation(const Call&, const Input&, Services&);

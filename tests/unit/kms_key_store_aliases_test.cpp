@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,6 +51,44 @@ std::vector<std::string> Names(const std::vector<AliasPtr>& aliases) {
 }
 
 }  // namespace
+
+TEST_CASE("ChangeAliasThen decides as the waiting forms do, answers from the committer") {
+  testing::TempDir dir;
+  ManualClock clock(1'700'000'000'000);
+  std::string a_id, b_id;
+  {
+    OpenStore open(dir.path);
+    KeyStore& keys = *open.keys;
+    KeyPtr a = NewKey(keys, clock.NowMillis());
+    KeyPtr b = NewKey(keys, clock.NowMillis());
+    a_id = a->id;
+    b_id = b->id;
+    using Op = KeyStore::AliasOp;
+    // The outcome of one change, and whether it came from another thread than the caller's.
+    auto change = [&](Op op, const std::string& name, KeyPtr target) {
+      std::promise<std::pair<Status, bool>> answered;
+      const auto caller = std::this_thread::get_id();
+      keys.ChangeAliasThen(op, kAccount, kRegion, name, std::move(target), clock.NowMillis(),
+                           [&, caller](Status stored) {
+                             answered.set_value({stored, std::this_thread::get_id() != caller});
+                           });
+      auto outcome = answered.get_future().get();
+      CHECK(outcome.second);
+      return outcome.first.code();
+    };
+    CHECK(change(Op::kCreate, "alias/one", a) == ErrorCode::kOk);
+    CHECK(change(Op::kCreate, "alias/one", b) == ErrorCode::kAlreadyExists);
+    CHECK(change(Op::kCreate, "alias/two", a) == ErrorCode::kOk);
+    CHECK(change(Op::kUpdate, "alias/two", b) == ErrorCode::kOk);
+    CHECK(change(Op::kUpdate, "alias/none", b) == ErrorCode::kNotFound);
+    CHECK(change(Op::kCreate, "alias/three", b) == ErrorCode::kOk);
+    CHECK(change(Op::kDelete, "alias/three", nullptr) == ErrorCode::kOk);
+    CHECK(change(Op::kDelete, "alias/three", nullptr) == ErrorCode::kNotFound);
+  }
+  OpenStore reopened(dir.path);
+  CHECK(Names(reopened.keys->AliasesOf(a_id)) == std::vector<std::string>{"alias/one"});
+  CHECK(Names(reopened.keys->AliasesOf(b_id)) == std::vector<std::string>{"alias/two"});
+}
 
 TEST_CASE("aliases are created, moved and deleted, and survive a reload") {
   testing::TempDir dir;

@@ -1,11 +1,14 @@
 #include "common/key_der.h"
 
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "common/der.h"
+#include "common/openssl_ptr.h"
 
 namespace trent::der {
 namespace {
@@ -90,7 +93,16 @@ Result<SecretBytes> Ed25519Pkcs8(ByteSpan seed) {
   return PrivateKeyInfo(Ed25519Algorithm(), OctetString(seed));
 }
 
-std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der) {
+namespace {
+
+// A SubjectPublicKeyInfo of the algorithm `algorithm_nid`, taken apart: a reader of the
+// algorithm's parameters, and the key (the BIT STRING's content after its unused-bits byte).
+struct Spki {
+  Reader parameters;
+  ByteSpan key;
+};
+
+std::optional<Spki> ReadSpki(ByteSpan der, int algorithm_nid) {
   Reader whole(der);
   std::optional<ByteSpan> spki = whole.Next(kSequence);
   if (!spki || !whole.done()) return std::nullopt;
@@ -100,13 +112,98 @@ std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der) {
   if (!algorithm || !key || !members.done()) return std::nullopt;
   Reader identifier(*algorithm);
   std::optional<ByteSpan> type = identifier.Next(kObjectIdentifier);
-  std::optional<ByteSpan> curve = identifier.Next(kObjectIdentifier);
-  if (!type || !curve || !identifier.done() ||
-      !std::ranges::equal(*type, OidContent(NID_X9_62_id_ecPublicKey))) {
+  if (!type || !std::ranges::equal(*type, OidContent(algorithm_nid))) return std::nullopt;
+  if (key->empty() || (*key)[0] != 0) return std::nullopt;  // unused bits
+  return Spki{identifier, key->subspan(1)};
+}
+
+// A positive INTEGER's magnitude, in its shortest form (DER), without the sign byte.
+std::optional<ByteSpan> PositiveInteger(Reader& in) {
+  std::optional<ByteSpan> n = in.Next(kInteger);
+  if (!n || n->empty() || ((*n)[0] & 0x80) != 0) return std::nullopt;
+  if ((*n)[0] != 0) return n;
+  if (n->size() < 2 || ((*n)[1] & 0x80) == 0) return std::nullopt;  // zero, or not minimal
+  return n->subspan(1);
+}
+
+// OpenSSL's group of each curve KMS keys use, made once and only read after (and never freed:
+// OpenSSL may be cleaned up before static destructors run).
+struct Curve {
+  ByteSpan oid;
+  openssl::EcGroupPtr group;
+};
+
+const std::vector<Curve>& KmsCurves() {
+  static const std::vector<Curve>* curves = [] {
+    auto* made = new std::vector<Curve>;
+    for (int nid : {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1, NID_secp256k1}) {
+      made->push_back({OidContent(nid), openssl::EcGroupPtr(EC_GROUP_new_by_curve_name(nid))});
+    }
+    return made;
+  }();
+  return *curves;
+}
+
+}  // namespace
+
+std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der) {
+  std::optional<Spki> spki = ReadSpki(der, NID_X9_62_id_ecPublicKey);
+  if (!spki) return std::nullopt;
+  std::optional<ByteSpan> curve = spki->parameters.Next(kObjectIdentifier);
+  if (!curve || !spki->parameters.done() || spki->key.empty()) return std::nullopt;
+  return EcSpkiParts{*curve, spki->key};
+}
+
+std::optional<RsaPublicNumbers> ReadRsaSpki(ByteSpan der) {
+  std::optional<Spki> spki = ReadSpki(der, NID_rsaEncryption);
+  if (!spki) return std::nullopt;
+  std::optional<ByteSpan> null = spki->parameters.Next(kNull);
+  if (!null || !null->empty() || !spki->parameters.done()) return std::nullopt;
+  Reader key(spki->key);
+  std::optional<ByteSpan> numbers = key.Next(kSequence);
+  if (!numbers || !key.done()) return std::nullopt;
+  Reader members(*numbers);
+  std::optional<ByteSpan> modulus = PositiveInteger(members);
+  std::optional<ByteSpan> exponent = PositiveInteger(members);
+  if (!modulus || !exponent || !members.done()) return std::nullopt;
+  return RsaPublicNumbers{*modulus, *exponent};
+}
+
+std::optional<ByteSpan> ReadEd25519Spki(ByteSpan der) {
+  std::optional<Spki> spki = ReadSpki(der, NID_ED25519);
+  if (!spki || !spki->parameters.done() || spki->key.size() != kEd25519Bytes) return std::nullopt;
+  return spki->key;
+}
+
+std::optional<ByteSpan> CurveOidContent(const std::string& group) {
+  Result<ByteSpan> oid = CurveOid(group);
+  if (!oid.ok()) return std::nullopt;
+  return *oid;
+}
+
+std::optional<Bytes> UncompressedEcPoint(ByteSpan curve, ByteSpan point) {
+  const EC_GROUP* group = nullptr;
+  for (const Curve& c : KmsCurves()) {
+    if (std::ranges::equal(c.oid, curve)) group = c.group.get();
+  }
+  if (!group) return std::nullopt;
+  // Decoding checks that the point is on the curve (and finds y for a compressed one).
+  openssl::EcPointPtr decoded(EC_POINT_new(group));
+  const bool usable =
+      decoded &&
+      EC_POINT_oct2point(group, decoded.get(), point.data(), point.size(), nullptr) == 1 &&
+      EC_POINT_is_at_infinity(group, decoded.get()) == 0;
+  const size_t size =
+      usable ? EC_POINT_point2oct(group, decoded.get(), POINT_CONVERSION_UNCOMPRESSED, nullptr,
+                                  0, nullptr)
+             : 0;
+  Bytes uncompressed(size);
+  if (size == 0 || EC_POINT_point2oct(group, decoded.get(), POINT_CONVERSION_UNCOMPRESSED,
+                                      uncompressed.data(), size, nullptr) != size) {
+    ERR_clear_error();
     return std::nullopt;
   }
-  if (key->size() < 2 || (*key)[0] != 0) return std::nullopt;  // unused bits, then the point
-  return EcSpkiParts{*curve, key->subspan(1)};
+  return uncompressed;
 }
 
 }  // namespace trent::der

@@ -1,5 +1,5 @@
-// Keys' DER containers written from their parts, and an EC public key read back (common/der.h
-// says why not with OpenSSL's encoders and decoders): X.509 SubjectPublicKeyInfo (RFC 5280; RFC
+// Keys' DER containers written from their parts, and public keys read back (common/der.h says
+// why not with OpenSSL's encoders and decoders): X.509 SubjectPublicKeyInfo (RFC 5280; RFC
 // 5480 for EC, RFC 8410 for Ed25519) and PKCS#8 PrivateKeyInfo (RFC 5208), byte for byte as
 // OpenSSL writes them.
 #pragma once
@@ -38,13 +38,36 @@ Result<SecretBytes> RsaPkcs8(const RsaPrivateNumbers& numbers);
 Result<SecretBytes> EcPkcs8(const std::string& group, ByteSpan scalar, ByteSpan point);
 Result<SecretBytes> Ed25519Pkcs8(ByteSpan seed);  // the 32-byte RFC 8032 private key
 
-// An EC SubjectPublicKeyInfo on a named curve, taken apart: views into the DER it came from.
+// SubjectPublicKeyInfo taken apart, as DER only (der::Reader): views into the DER it came from;
+// nullopt for anything but exactly one SubjectPublicKeyInfo of the kind asked for, whose BIT
+// STRING has no unused bits.
+
+// An id-ecPublicKey key on a named curve (explicit curve parameters are refused).
 struct EcSpkiParts {
   ByteSpan curve;  // the content of the curve's OBJECT IDENTIFIER
   ByteSpan point;  // as encoded (uncompressed, compressed or hybrid): not checked here
 };
-// nullopt for anything but exactly one DER SubjectPublicKeyInfo of an id-ecPublicKey key with a
-// named curve (explicit curve parameters included), whose BIT STRING has no unused bits.
 std::optional<EcSpkiParts> ReadEcSpki(ByteSpan der);
+
+// An rsaEncryption key: its modulus and public exponent, positive and big-endian without the
+// sign byte (as CKA_MODULUS and CKA_PUBLIC_EXPONENT hold them).
+struct RsaPublicNumbers {
+  ByteSpan modulus;
+  ByteSpan public_exponent;
+};
+std::optional<RsaPublicNumbers> ReadRsaSpki(ByteSpan der);
+
+// An Ed25519 key: the 32-byte RFC 8032 encoding of its point.
+std::optional<ByteSpan> ReadEd25519Spki(ByteSpan der);
+
+// The content of the OBJECT IDENTIFIER of OpenSSL's curve `group` (as EcSpki takes it);
+// nullopt for a curve OpenSSL does not know.
+std::optional<ByteSpan> CurveOidContent(const std::string& group);
+
+// `point`, an encoded point (uncompressed, compressed or hybrid) on the curve whose OBJECT
+// IDENTIFIER has `curve` as content, in uncompressed form (0x04 || x || y); nullopt when the
+// curve is not one of KMS's (P-256, P-384, P-521, secp256k1), or the point is malformed, not
+// on the curve, or the point at infinity.
+std::optional<Bytes> UncompressedEcPoint(ByteSpan curve, ByteSpan point);
 
 }  // namespace trent::der

@@ -1,7 +1,7 @@
 // Public keys as DER SubjectPublicKeyInfo (what GenerateKey returns and KMS's GetPublicKey
-// hands out) taken apart into the parts a PKCS#11 module speaks in (common/key_der builds
-// them); and the OAEP encoding, for modules whose RSA-OAEP offers only SHA-1. OpenSSL only: no
-// PKCS#11 here, and nothing here sees private key material.
+// hands out) taken apart into the parts a PKCS#11 module speaks in (common/key_der reads and
+// builds them); and the OAEP encoding, for modules whose RSA-OAEP offers only SHA-1. No PKCS#11
+// here, and nothing here sees private key material.
 #pragma once
 
 #include <string>

@@ -99,6 +99,59 @@ TEST_CASE("Ed25519 SubjectPublicKeyInfo round trips through the raw key") {
   CHECK_FALSE(trent::der::Ed25519Spki(Bytes(31, 1)).ok());
 }
 
+TEST_CASE("SubjectPublicKeyInfo that is not strict DER of its kind is refused") {
+  using namespace trent::der;
+  const Bytes rsa_oid = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+  const Bytes ed25519_oid = {0x2b, 0x65, 0x70};
+  const Bytes e = {1, 0, 1};
+  Bytes modulus(256, 0xc5);
+  // The modulus as INTEGER content: `content` as is, without trent::der::Integer's sign byte.
+  auto rsa = [&](Value algorithm, const Bytes& n_content) {
+    return Sequence({std::move(algorithm),
+                     BitStringOf(Sequence({Value(kInteger, n_content), Integer(e)}))})
+        .Encode();
+  };
+  const Value rsa_algorithm = Sequence({ObjectIdentifier(rsa_oid), Null()});
+  Bytes signed_modulus = modulus;
+  signed_modulus.insert(signed_modulus.begin(), 0);
+  const Bytes good = rsa(rsa_algorithm, signed_modulus);
+  auto parts = trent::hsm::ParseRsaSpki(good);
+  REQUIRE(parts.ok());
+  CHECK(parts->modulus == modulus);
+  CHECK(parts->exponent == e);
+  // A negative modulus (no sign byte), a sign byte that is not needed, no NULL parameters,
+  // bytes after the SubjectPublicKeyInfo.
+  CHECK_FALSE(trent::hsm::ParseRsaSpki(rsa(rsa_algorithm, modulus)).ok());
+  Bytes padded = {0, 0x45};
+  CHECK_FALSE(trent::hsm::ParseRsaSpki(rsa(rsa_algorithm, padded)).ok());
+  CHECK_FALSE(trent::hsm::ParseRsaSpki(rsa(Sequence({ObjectIdentifier(rsa_oid)}), signed_modulus)).ok());
+  Bytes trailing = good;
+  trailing.push_back(0);
+  CHECK_FALSE(trent::hsm::ParseRsaSpki(trailing).ok());
+
+  const Bytes raw(32, 0x11);
+  CHECK(trent::hsm::ParseEd25519Spki(Sequence({Sequence({ObjectIdentifier(ed25519_oid)}), BitString(raw)}).Encode()).ok());
+  CHECK_FALSE(trent::hsm::ParseEd25519Spki(
+                  Sequence({Sequence({ObjectIdentifier(ed25519_oid)}), BitString(Bytes(31, 0x11))})
+                      .Encode())
+                  .ok());
+  CHECK_FALSE(trent::hsm::ParseEd25519Spki(
+                  Sequence({Sequence({ObjectIdentifier(ed25519_oid), Null()}), BitString(raw)})
+                      .Encode())
+                  .ok());
+  CHECK_FALSE(trent::hsm::ParseEd25519Spki(good).ok());
+
+  // A point that is not on the curve.
+  Pkey key(EVP_EC_gen("prime256v1"));
+  REQUIRE(key);
+  Bytes point = OctetParam(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY);
+  REQUIRE(point.size() == 65);
+  point.back() ^= 1;
+  auto off_curve = trent::der::EcSpki("prime256v1", point);
+  REQUIRE(off_curve.ok());
+  CHECK_FALSE(trent::hsm::ParseEcSpki(*off_curve, "prime256v1").ok());
+}
+
 TEST_CASE("DER OCTET STRING in short and long form") {
   for (size_t n : {0, 1, 32, 65, 127, 128, 133, 255, 256, 1000}) {
     INFO(n);

@@ -1,8 +1,3 @@
-// RSA_padding_add/check_PKCS1_OAEP_mgf1 are deprecated in OpenSSL 3 with no EVP replacement for
-// the encoding alone (EVP does OAEP only together with the RSA operation, which must stay in
-// the module for the private key).
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "hsm/public_key.h"
 
 #include <openssl/err.h>
@@ -68,6 +63,13 @@ Result<Bytes> ParseDerOctetString(const Bytes& der) {
   return Bytes(content->begin(), content->end());
 }
 
+// RSA_padding_add/check_PKCS1_OAEP_mgf1 are deprecated in OpenSSL 3 with no EVP replacement for
+// the encoding alone (EVP does OAEP only together with the RSA operation, which must stay in
+// the module for the private key). A pragma, not OPENSSL_SUPPRESS_DEPRECATED: in a unity build
+// another file's OpenSSL headers come first.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 Result<Bytes> OaepEncode(std::string_view hash, size_t modulus_bytes, std::string_view message) {
   const EVP_MD* md = OaepMd(hash);
   if (!md) return InternalError("OAEP: unknown hash " + std::string(hash));
@@ -103,5 +105,7 @@ Result<SecretBytes> OaepDecode(std::string_view hash, size_t modulus_bytes,
   out.resize(static_cast<size_t>(n));
   return out;
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace trent::hsm

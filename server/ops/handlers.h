@@ -24,27 +24,26 @@ using Handler = Result<Output> (*)(const Call&, const Input&, Services&);
 using Finish = std::function<void(std::function<Result<Output>()> rest)>;
 using LaterHandler = bool (*)(const Call&, const Input&, Services&, Finish);
 
-// An operation that changes one key, in the parts the dispatcher runs around the key store's
-// write, so that it can serve the operation with or without waiting for the write
-// (KeyStore::Update or UpdateThen): the key and the edit, then the answer made from the key as
-// the edit left it (none: an empty Output). Both run after the handler has returned, on other
-// threads: they may use the Call and the Input, but must own everything else they use.
+// What the handler of an operation that changes one key returns instead of an Output: the
+// change, in the parts the dispatcher runs around the key store's write, so that it can serve
+// the operation with or without waiting for the write (KeyStore::Update or UpdateThen): the key
+// and the edit, then the answer made from the key as the edit left it (none: an empty Output).
+// Both run after the handler has returned, possibly on other threads: they may use the Call and
+// the Input, but must own everything else they use.
 struct KeyChange {
   using Answer = std::function<Result<Output>(const kms::KeyPtr& changed)>;
   kms::KeyPtr key;
   kms::KeyEdit edit;
   Answer answer = nullptr;  // none: an empty Output
 };
-using ChangeHandler = Result<KeyChange> (*)(const Call&, const Input&, Services&);
 
-// An operation that changes one alias of the caller's account and region, served as a KeyChange
-// is; its answer is empty. `name` may point into the Input.
+// The same for an operation that changes one alias of the caller's account and region; its
+// answer is empty. `name` may point into the Input.
 struct AliasChange {
   kms::KeyStore::AliasOp op;
   std::string_view name;
   kms::KeyPtr target;  // null for kDelete
 };
-using AliasChangeHandler = Result<AliasChange> (*)(const Call&, const Input&, Services&);
 
 Result<Output> CreateKey(const Call&, const Input&, Services&);
 bool CreateKeyLater(const Call&, const Input&, Services&, Finish);

@@ -721,31 +721,30 @@ Result<KeyPtr> KeyStore::FindOrCreateAwsManagedKey(const NewKeySpec& spec,
 
 Status KeyStore::CreateAlias(std::string_view account, std::string_view region,
                              std::string_view name, const Key& target, int64_t now_ms) {
-  return CommitAliasChange(
-      Change::ChangingAlias(AliasOp::kCreate, account, region, name, &target, now_ms));
+  return ChangeAlias(AliasOp::kCreate, account, region, name, &target, now_ms);
 }
 
 Status KeyStore::UpdateAlias(std::string_view account, std::string_view region,
                              std::string_view name, const Key& target, int64_t now_ms) {
-  return CommitAliasChange(
-      Change::ChangingAlias(AliasOp::kUpdate, account, region, name, &target, now_ms));
+  return ChangeAlias(AliasOp::kUpdate, account, region, name, &target, now_ms);
 }
 
 Status KeyStore::DeleteAlias(std::string_view account, std::string_view region,
                              std::string_view name) {
-  return CommitAliasChange(
-      Change::ChangingAlias(AliasOp::kDelete, account, region, name, nullptr, 0));
+  return ChangeAlias(AliasOp::kDelete, account, region, name, nullptr, 0);
+}
+
+Status KeyStore::ChangeAlias(AliasOp op, std::string_view account, std::string_view region,
+                             std::string_view name, const Key* target, int64_t now_ms) {
+  Change change = Change::ChangingAlias(op, account, region, name, target, now_ms);
+  Commit({&change, 1});
+  return change.outcome.status();
 }
 
 void KeyStore::ChangeAliasThen(AliasOp op, std::string_view account, std::string_view region,
                                std::string_view name, KeyPtr target, int64_t now_ms,
                                AliasDone done) {
   Queue(new AliasWaiter(op, account, region, name, std::move(target), now_ms, std::move(done)));
-}
-
-Status KeyStore::CommitAliasChange(Change change) {
-  Commit({&change, 1});
-  return change.outcome.status();
 }
 
 Result<KeyPtr> KeyStore::Update(const Key& key, const KeyEdit& edit) {

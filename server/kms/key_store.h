@@ -164,10 +164,13 @@ class KeyStore {
                      const Key& target, int64_t now_ms) EXCLUDES(queue_mu_, write_mu_);
   Status DeleteAlias(std::string_view account, std::string_view region, std::string_view name)
       EXCLUDES(queue_mu_, write_mu_);
-  // One of the three without waiting: `done` gets its outcome once the change is on disk (or
-  // refused), on the committer thread (it must be quick and must not block). `target` is null
-  // for kDelete.
+  // Any of the three by its op (`target` is null for kDelete), waiting or not: `done` gets the
+  // outcome once the change is on disk (or refused), on the committer thread (it must be quick
+  // and must not block).
   enum class AliasOp { kCreate, kUpdate, kDelete };
+  Status ChangeAlias(AliasOp op, std::string_view account, std::string_view region,
+                     std::string_view name, const Key* target, int64_t now_ms)
+      EXCLUDES(queue_mu_, write_mu_);
   using AliasDone = std::function<void(Status)>;
   void ChangeAliasThen(AliasOp op, std::string_view account, std::string_view region,
                        std::string_view name, KeyPtr target, int64_t now_ms, AliasDone done)
@@ -267,7 +270,6 @@ class KeyStore {
   // The slots of the aliases pointing to the key as `aliases` leaves them.
   std::vector<std::string> AliasSlotsOf(const std::string& key_id,
                                         const StagedAliases& aliases) const EXCLUDES(mu_);
-  Status CommitAliasChange(Change change) EXCLUDES(queue_mu_, write_mu_);
   // The key as `staged` leaves it, else as published; nullptr when there is none.
   KeyPtr Current(const std::string& key_id, const Staged& staged) const EXCLUDES(mu_);
   // The number of keys in `key`'s quota scope as the batch leaves it (`counted`).

@@ -73,14 +73,8 @@ void StoreThen(const Call&, Services& s, KeyChange c, Finish finish) {
 }
 
 Result<Output> Store(const Call& call, Services& s, const AliasChange& c) {
-  using Op = kms::KeyStore::AliasOp;
-  Status stored =
-      c.op == Op::kCreate   ? s.keys.CreateAlias(call.account, call.region, c.name, *c.target,
-                                                 call.now_ms)
-      : c.op == Op::kUpdate ? s.keys.UpdateAlias(call.account, call.region, c.name, *c.target,
-                                                 call.now_ms)
-                            : s.keys.DeleteAlias(call.account, call.region, c.name);
-  TRY_STATUS(stored);
+  TRY_STATUS(
+      s.keys.ChangeAlias(c.op, call.account, call.region, c.name, c.target.get(), call.now_ms));
   return Output{};
 }
 

@@ -22,14 +22,6 @@ ByteSpan OidContent(int nid) {
   return {OBJ_get0_data(object), static_cast<size_t>(OBJ_length(object))};
 }
 
-Result<ByteSpan> CurveOid(const std::string& group) {
-  int nid = OBJ_sn2nid(group.c_str());
-  if (nid == NID_undef) nid = EC_curve_nist2nid(group.c_str());
-  ByteSpan oid = nid == NID_undef ? ByteSpan() : OidContent(nid);
-  if (oid.empty()) return InternalError("no object identifier for the curve " + group);
-  return oid;
-}
-
 Value RsaAlgorithm() {
   return Sequence({ObjectIdentifier(OidContent(NID_rsaEncryption)), Null()});
 }
@@ -175,10 +167,12 @@ std::optional<ByteSpan> ReadEd25519Spki(ByteSpan der) {
   return spki->key;
 }
 
-std::optional<ByteSpan> CurveOidContent(const std::string& group) {
-  Result<ByteSpan> oid = CurveOid(group);
-  if (!oid.ok()) return std::nullopt;
-  return *oid;
+Result<ByteSpan> CurveOid(const std::string& group) {
+  int nid = OBJ_sn2nid(group.c_str());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(group.c_str());
+  ByteSpan oid = nid == NID_undef ? ByteSpan() : OidContent(nid);
+  if (oid.empty()) return InternalError("no object identifier for the curve " + group);
+  return oid;
 }
 
 std::optional<Bytes> UncompressedEcPoint(ByteSpan curve, ByteSpan point) {

@@ -61,8 +61,8 @@ std::optional<RsaPublicNumbers> ReadRsaSpki(ByteSpan der);
 std::optional<ByteSpan> ReadEd25519Spki(ByteSpan der);
 
 // The content of the OBJECT IDENTIFIER of OpenSSL's curve `group` (as EcSpki takes it);
-// nullopt for a curve OpenSSL does not know.
-std::optional<ByteSpan> CurveOidContent(const std::string& group);
+// kInternal for a curve OpenSSL does not know.
+Result<ByteSpan> CurveOid(const std::string& group);
 
 // `point`, an encoded point (uncompressed, compressed or hybrid) on the curve whose OBJECT
 // IDENTIFIER has `curve` as content, in uncompressed form (0x04 || x || y); nullopt when the

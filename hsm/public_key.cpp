@@ -40,8 +40,8 @@ Result<RsaPublicParts> ParseRsaSpki(const Bytes& spki) {
 Result<Bytes> ParseEcSpki(const Bytes& spki, const std::string& group) {
   std::optional<der::EcSpkiParts> parts = der::ReadEcSpki(spki);
   if (!parts) return InternalError("not a DER SubjectPublicKeyInfo of an EC key on a named curve");
-  std::optional<der::ByteSpan> curve = der::CurveOidContent(group);
-  if (!curve || !std::ranges::equal(*curve, parts->curve)) {
+  TRY(der::ByteSpan curve, der::CurveOid(group));
+  if (!std::ranges::equal(curve, parts->curve)) {
     return InternalError("the EC SubjectPublicKeyInfo is not on " + group);
   }
   // The SubjectPublicKeyInfo may hold a compressed point; the module wants it uncompressed.

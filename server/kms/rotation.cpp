@@ -58,10 +58,11 @@ Status DisableRotation(Key& key) {
 Status RequireOnDemandRotationAllowed(const Key& key) {
   TRY_STATUS(RequireEnabled(key));
   if (OnDemandRotations(key) >= kMaxOnDemandRotations) {
-    // AWS's text for this refusal is not recorded publicly: this one is trent's.
+    // AWS's text (recorded in 2025, when its limit was 10; its guide now says 25).
     return {ErrorCode::kLimitExceeded,
-            "The on-demand rotation quota of " + std::to_string(kMaxOnDemandRotations) +
-                " rotations for " + key.arn() + " has been reached."};
+            "The on-demand rotations limit has been reached for the given keyId. No more "
+            "on-demand rotations can be performed for this key: " +
+                key.arn()};
   }
   return Status::Ok();
 }

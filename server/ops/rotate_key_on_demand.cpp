@@ -10,8 +10,9 @@ namespace trent::ops {
 // gets ConflictException.
 Result<Output> RotateKeyOnDemand(const Call& call, const Input& in, Services& s) {
   TRY(kms::KeyPtr key, ResolveKeyIdOnly(call, *GetString(in, "KeyId"), s));
-  TRY_STATUS(kms::RequireRotatable(*key));
+  // The key's state first: AWS answers DisabledException for a disabled RSA key (recorded).
   TRY_STATUS(kms::RequireOnDemandRotationAllowed(*key));
+  TRY_STATUS(kms::RequireRotatable(*key));
   TRY(key, s.keys.RotateOnDemand(*key, call.now_ms));
   Output out;
   out["KeyId"] = key->arn();

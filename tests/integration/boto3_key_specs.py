@@ -155,6 +155,19 @@ class KeySpecs(harness.TrentdTestCase):
                 status = self.kms.get_key_rotation_status(KeyId=key_id)
                 self.assertFalse(status["KeyRotationEnabled"])
 
+    def test_on_demand_rotation_checks_the_state_first(self):
+        # Recorded from AWS: a disabled RSA key answers DisabledException, not
+        # UnsupportedOperationException.
+        if not model_knows(self.kms, "RotateKeyOnDemandRequest"):
+            self.skipTest("this botocore has no RotateKeyOnDemand")
+        key = self.new_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
+        self.kms.disable_key(KeyId=key["KeyId"])
+        self.assertAwsError("DisabledException", self.kms.rotate_key_on_demand,
+                            KeyId=key["KeyId"], message=f"{key['Arn']} is disabled.")
+        self.kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+        self.assertAwsError("KMSInvalidStateException", self.kms.rotate_key_on_demand,
+                            KeyId=key["KeyId"], message=f"{key['Arn']} is pending deletion.")
+
     def test_data_keys_are_refused_under_asymmetric_keys(self):
         rsa = self.key("RSA_2048", "ENCRYPT_DECRYPT")["KeyId"]
         for call in (self.kms.generate_data_key, self.kms.generate_data_key_without_plaintext):

@@ -207,8 +207,12 @@ class Rotation(harness.TrentdTestCase):
         key = self.new_key()
         for _ in range(25):
             self.kms.rotate_key_on_demand(KeyId=key["KeyId"])
+        # AWS's text, recorded when its limit was 10.
         self.assertAwsError("LimitExceededException", self.kms.rotate_key_on_demand,
-                            KeyId=key["KeyId"], message_contains="on-demand rotation")
+                            KeyId=key["KeyId"],
+                            message="The on-demand rotations limit has been reached for the given "
+                                    "keyId. No more on-demand rotations can be performed for this "
+                                    f"key: {key['Arn']}")
         self.assertEqual(len(rotations(self.kms, key["KeyId"])), 25)
         # Automatic rotation is not limited by it.
         self.kms.enable_key_rotation(KeyId=key["KeyId"])

@@ -143,11 +143,15 @@ class Mac(harness.TrentdTestCase):
                                         Mac=b"\0" * size, message=text)
 
     def test_unknown_algorithm(self):
-        err = self.assertAwsError("ValidationException", self.kms.generate_mac,
-                                  KeyId=self.keys["HMAC_256"]["KeyId"], Message=b"m",
-                                  MacAlgorithm="HMAC_SHA_1")
-        self.assertIn("Value 'HMAC_SHA_1' at 'macAlgorithm' failed to satisfy constraint: "
-                      "Member must satisfy enum value set: [", err["Message"])
+        # The values in AWS's order (recorded), which is not the service model's.
+        text = ("1 validation error detected: Value 'HMAC_SHA_1' at 'macAlgorithm' failed to "
+                "satisfy constraint: Member must satisfy enum value set: "
+                "[HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]")
+        key_id = self.keys["HMAC_256"]["KeyId"]
+        self.assertAwsError("ValidationException", self.kms.generate_mac, KeyId=key_id,
+                            Message=b"m", MacAlgorithm="HMAC_SHA_1", message=text)
+        self.assertAwsError("ValidationException", self.kms.verify_mac, KeyId=key_id,
+                            Message=b"m", MacAlgorithm="HMAC_SHA_1", Mac=b"\0" * 32, message=text)
 
     def test_message_and_mac_limits(self):
         key = self.keys["HMAC_256"]

@@ -309,6 +309,17 @@ KeyPtr MapId(Index& map, std::string_view id, const KeyPtr& key) {
   return previous;
 }
 
+// A copy of `index` with room for `adding` more entries without growing, when it has not
+// that room; nullopt when it has.
+template <typename Index>
+std::optional<Index> GrownCopy(const Index& index, size_t adding) {
+  if (index.size() + adding <= index.max_load()) return std::nullopt;
+  Index grown;
+  grown.reserve(std::max(2 * index.size(), index.size() + adding));
+  grown.insert(index.begin(), index.end());
+  return grown;
+}
+
 // The first entry of `by_seq` (sorted by seq) with a seq at or after `seq`.
 template <typename SeqEntry>
 auto AtOrAfter(std::vector<SeqEntry>& by_seq, int64_t seq) {
@@ -497,6 +508,36 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Load(storage::KeyRepository& repo, h
     return Status::Ok();
   }));
   return store;
+}
+
+void KeyStore::MakeRoomFor(const Staged& staged) {
+  // At most this many entries are added (a staged key may already be published).
+  size_t keys = 0;
+  size_t versions = 0;
+  for (const auto& [id, key] : staged) {
+    if (!key) continue;
+    ++keys;
+    versions += key->versions.size();
+  }
+  std::optional<KeyIndex> ids;
+  std::optional<KeyIndex> version_ids;
+  std::optional<SeqList> seqs;
+  {
+    ReaderLock lock(mu_);
+    ids = GrownCopy(by_id_, keys);
+    version_ids = GrownCopy(by_version_id_, versions);
+    if (by_seq_.size() + keys > by_seq_.capacity()) {
+      seqs.emplace();
+      seqs->reserve(std::max(2 * by_seq_.size(), by_seq_.size() + keys));
+      seqs->assign(by_seq_.begin(), by_seq_.end());
+    }
+  }
+  if (!ids && !version_ids && !seqs) return;
+  WriterLock lock(mu_);
+  // The tables given up go when the optionals do, after the lock.
+  if (ids) by_id_.swap(*ids);
+  if (version_ids) by_version_id_.swap(*version_ids);
+  if (seqs) by_seq_.swap(*seqs);
 }
 
 void KeyStore::Publish(KeyPtr key) {
@@ -921,6 +962,7 @@ void KeyStore::CommitGroup(const std::vector<Waiter*>& waiters) {
       if (c.insert_write) c.created->seq = writes[*c.insert_write].key.seq;
     }
   }
+  MakeRoomFor(staged);
   {
     WriterLock lock(mu_);
     for (auto& [id, key] : staged) {

@@ -279,6 +279,13 @@ TEST_CASE("concurrent creates are committed together, in seq order, and all surv
     }
     for (auto& t : threads) t.join();
     CHECK(failures.empty());
+    // The lookups and the list grew several times from empty (KeyStore::MakeRoomFor), and
+    // hold every key.
+    CHECK(open.keys->List("111122223333", "us-east-1", 0, 1000).size() == created.size());
+    for (const KeyPtr& key : created) {
+      CHECK(open.keys->Find(key->id) == key);
+      CHECK(open.keys->FindByVersion(key->current_version().id_view()) == key);
+    }
   }
   OpenStore open(dir.path);
   auto listed = open.keys->List("111122223333", "us-east-1", 0, 1000);

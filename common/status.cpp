@@ -24,6 +24,7 @@ const char* AwsErrorType(ErrorCode code) {
     case ErrorCode::kTag: return "TagException";
     case ErrorCode::kLimitExceeded: return "LimitExceededException";
     case ErrorCode::kConflict: return "ConflictException";
+    case ErrorCode::kInvalidArn: return "InvalidArnException";
     case ErrorCode::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
     case ErrorCode::kDryRunOperation: return "DryRunOperationException";
     case ErrorCode::kCustomKeyStoreNotFound: return "CustomKeyStoreNotFoundException";

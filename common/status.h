@@ -31,6 +31,7 @@ enum class ErrorCode {
   kLimitExceeded,          // LimitExceededException
   kConflict,               // ConflictException
   kMalformedPolicyDocument,// MalformedPolicyDocumentException
+  kInvalidArn,             // InvalidArnException
   kDryRunOperation,        // DryRunOperationException
   kCustomKeyStoreNotFound, // CustomKeyStoreNotFoundException
   kRequestEntityTooLarge,  // RequestEntityTooLargeException (HTTP 413)

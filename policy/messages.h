@@ -11,6 +11,10 @@ namespace trent::policy::messages {
 // failures reported against Terraform and CloudFormation.
 inline constexpr const char* kInvalidPrincipals =
     "Policy contains a statement with one or more invalid principals.";
+// An IAM ARN that cannot name a principal: another resource type (a group: aws/aws-cdk issues
+// 573 and 24125) or no account id of 12 digits (`arn:aws:iam:::root`, a Terraform apply quoted
+// in a public variables file). InvalidArnException, not MalformedPolicyDocumentException.
+inline constexpr const char* kInvalidArnInPolicy = "An ARN in the specified key policy is invalid.";
 // A key policy statement without Principal or NotPrincipal, or with an empty one
 // (terraform-aws-modules/terraform-aws-eks pull request 2163: a KMS CreateKey failure).
 inline constexpr const char* kNoPrincipal = "Policy contains a statement with no principal.";
@@ -52,5 +56,7 @@ inline constexpr const char* kIdentityNoResource = "Policy statement must contai
 
 // MalformedPolicyDocumentException with `reason`.
 inline Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }
+// InvalidArnException for an IAM ARN that cannot name a principal.
+inline Status InvalidArn() { return {ErrorCode::kInvalidArn, kInvalidArnInPolicy}; }
 
 }  // namespace trent::policy::messages

@@ -35,21 +35,22 @@ bool StringList(const json::value& v, std::vector<std::string_view>& out) {
 bool IsAwsPartition(std::string_view p) { return p == "aws" || p.starts_with("aws-"); }
 
 // An "AWS" principal: "*", an account id, or the ARN of an account's root, a user, a role, an
-// assumed-role session or a federated user, with no wildcard (AWS takes "*" alone only).
-bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
+// assumed-role session or a federated user, with no wildcard (AWS takes "*" alone only). An
+// IAM ARN of anything else, or without an account id, answers InvalidArnException.
+Status AddAwsPrincipal(std::string_view p, PrincipalList& out) {
   if (p == "*") {
     out.any = true;
-    return true;
+    return Status::Ok();
   }
   if (IsAccountId(p)) {
     out.accounts.emplace_back(p);
-    return true;
+    return Status::Ok();
   }
+  const Status invalid = messages::Malformed(messages::kInvalidPrincipals);
   ArnParts arn;
   if (HasWildcard(p) || !SplitArn(p, arn) || arn[0] != "arn" ||
-      !IsAwsPartition(arn[kArnPartition]) || !arn[kArnRegion].empty() ||
-      !IsAccountId(arn[kArnAccount])) {
-    return false;
+      !IsAwsPartition(arn[kArnPartition]) || !arn[kArnRegion].empty()) {
+    return invalid;
   }
   const std::string_view service = arn[kArnService], account = arn[kArnAccount],
                          resource = arn[kArnResource];
@@ -57,9 +58,10 @@ bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
     return resource.size() > type.size() && resource.starts_with(type) && resource.back() != '/';
   };
   if (service == "iam") {
+    if (!IsAccountId(account)) return messages::InvalidArn();
     if (resource == "root") {
       out.accounts.emplace_back(account);
-      return true;
+      return Status::Ok();
     }
     if (named("role/")) {
       std::string role(account);
@@ -67,15 +69,20 @@ bool AddAwsPrincipal(std::string_view p, PrincipalList& out) {
       role += resource.substr(resource.rfind('/') + 1);
       out.roles.push_back(std::move(role));
     } else if (!named("user/")) {
-      return false;
+      // A user or role without a name is malformed; no other resource type (a group, a
+      // policy) can be a principal.
+      const bool unnamed = resource.starts_with("user/") || resource.starts_with("role/");
+      return unnamed ? invalid : messages::InvalidArn();
     }
   } else if (service == "sts") {
-    if (!named("assumed-role/") && !named("federated-user/")) return false;
+    if (!IsAccountId(account) || (!named("assumed-role/") && !named("federated-user/"))) {
+      return invalid;
+    }
   } else {
-    return false;
+    return invalid;
   }
   out.arns.emplace_back(p);
-  return true;
+  return Status::Ok();
 }
 
 Status ParsePrincipal(const json::value& v, PrincipalList& out) {
@@ -96,16 +103,13 @@ Status ParsePrincipal(const json::value& v, PrincipalList& out) {
     std::vector<std::string_view> list;
     if (!StringList(values, list)) return messages::Malformed(messages::kInvalidPrincipals);
     for (std::string_view p : list) {
-      bool valid;
       if (kind == "AWS") {
-        valid = AddAwsPrincipal(p, out);
-      } else if (kind == "Service" || kind == "Federated") {
-        // A service ("logs.amazonaws.com") or an identity provider: valid names, never
-        // matching a trent caller (see PrincipalList).
-        valid = !p.empty() && !HasWildcard(p);
-      } else {
-        valid = false;
+        TRY_STATUS(AddAwsPrincipal(p, out));
+        continue;
       }
+      // A service ("logs.amazonaws.com") or an identity provider: valid names, never matching
+      // a trent caller (see PrincipalList).
+      const bool valid = (kind == "Service" || kind == "Federated") && !p.empty() && !HasWildcard(p);
       if (!valid) return messages::Malformed(messages::kInvalidPrincipals);
     }
   }

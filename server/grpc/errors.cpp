@@ -20,6 +20,7 @@ grpc::StatusCode GrpcCodeOf(ErrorCode code) {
     case ErrorCode::kInvalidMarker:
     case ErrorCode::kTag:
     case ErrorCode::kMalformedPolicyDocument:
+    case ErrorCode::kInvalidArn:
     case ErrorCode::kInvalidGrantToken:
     case ErrorCode::kInvalidGrantId:
       return grpc::StatusCode::INVALID_ARGUMENT;

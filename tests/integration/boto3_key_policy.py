@@ -73,11 +73,17 @@ class KeyPolicies(harness.TrentdTestCase):
 
     def test_malformed_documents_are_refused(self):
         key = self.new_key()["KeyId"]
-        bad_principal = policy(allow("arn:aws:iam::111122223333:nonsense/x"))
+        bad_principal = policy(allow("arn:aws::111122223333:root"))  # no service
         for call in (lambda p: self.kms.put_key_policy(KeyId=key, Policy=p),
                      lambda p: self.kms.create_key(Policy=p)):
             self.assertAwsError("MalformedPolicyDocumentException", call, bad_principal,
                                 message=INVALID_PRINCIPALS)
+            # An IAM ARN that cannot name a principal: AWS answers InvalidArnException (a
+            # group: aws/aws-cdk issues 573 and 24125; an empty account: a Terraform apply).
+            for arn in ("arn:aws:iam::111122223333:group/admins", "arn:aws:iam:::root"):
+                with self.subTest(arn=arn):
+                    self.assertAwsError("InvalidArnException", call, policy(allow(arn)),
+                                        message="An ARN in the specified key policy is invalid.")
             # The parser's reasons (policy/messages.h).
             for text, reason in (
                     ("this is not JSON", "Policy is not a valid JSON object."),

@@ -8,10 +8,14 @@ namespace {
 
 using trent::policy::Kind;
 
-// "ok", or the reason of the MalformedPolicyDocumentException.
+// "ok", the reason of the MalformedPolicyDocumentException, or "InvalidArnException: " and
+// its message.
 std::string ParseResult(const std::string& text, Kind kind = Kind::kKeyPolicy) {
   auto doc = trent::policy::Parse(text, kind);
   if (doc.ok()) return "ok";
+  if (doc.status().code() == trent::ErrorCode::kInvalidArn) {
+    return "InvalidArnException: " + doc.status().message();
+  }
   CHECK(doc.status().code() == trent::ErrorCode::kMalformedPolicyDocument);
   return doc.status().message();
 }
@@ -29,6 +33,8 @@ std::string KeyStatementWith(const std::string& member) {
 constexpr const char* kInvalidPrincipals =
     "Policy contains a statement with one or more invalid principals.";
 constexpr const char* kNoPrincipal = "Policy contains a statement with no principal.";
+constexpr const char* kInvalidArn =
+    "InvalidArnException: An ARN in the specified key policy is invalid.";
 
 }  // namespace
 
@@ -61,7 +67,13 @@ TEST_CASE("principals: what AWS KMS accepts and the reasons it gives") {
   CHECK(with(R"({"AWS":"11112222333"})") == kInvalidPrincipals);
   CHECK(with(R"({"AWS":"arn:aws:iam::*:root"})") == kInvalidPrincipals);
   CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:user/*"})") == kInvalidPrincipals);
-  CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:group/g"})") == kInvalidPrincipals);
+  // An IAM ARN that cannot name a principal (a group, no account id) is an invalid ARN to AWS.
+  CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:group/g"})") == kInvalidArn);
+  CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:policy/p"})") == kInvalidArn);
+  CHECK(with(R"({"AWS":"arn:aws:iam:::root"})") == kInvalidArn);
+  CHECK(with(R"({"AWS":"arn:aws:iam::TapStack92658140:root"})") == kInvalidArn);
+  CHECK(with(R"({"AWS":"arn:aws::111122223333:root"})") == kInvalidPrincipals);
+  CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:role/"})") == kInvalidPrincipals);
   CHECK(with(R"({"AWS":"arn:aws:iam::111122223333:user/"})") == kInvalidPrincipals);
   CHECK(with(R"({"AWS":"arn:aws:iam:us-east-1:111122223333:user/a"})") == kInvalidPrincipals);
   CHECK(with(R"({"AWS":"arn:aws:s3:::bucket"})") == kInvalidPrincipals);

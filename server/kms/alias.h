@@ -46,8 +46,8 @@ Status CheckAliasNameToDelete(std::string_view name);
 Status AliasNotFound(std::string_view alias_arn);
 // AlreadyExistsException for CreateAlias of a name that is taken.
 Status AliasAlreadyExists(std::string_view alias_arn);
-// LimitExceededException for an alias beyond kMaxAliasesPerKey on `key`.
-Status AliasesPerKeyExceeded(const Key& key);
+// LimitExceededException for an alias beyond kMaxAliasesPerKey on one key.
+Status AliasesPerKeyExceeded();
 // The key an alias is pointed at must be usable as a target (KMSInvalidStateException while it
 // is pending deletion) and, when the alias moves, like the key it pointed to.
 Status RequireAliasTarget(const Key& key);

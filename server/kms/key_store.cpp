@@ -1052,7 +1052,7 @@ void KeyStore::DecideAlias(Change& c, const Staged& staged, StagedAliases& alias
   }
   bool moves = !current || current->target_key_id != target->id;
   if (usable.ok() && moves && AliasSlotsOf(target->id, aliases).size() >= kMaxAliasesPerKey) {
-    usable = AliasesPerKeyExceeded(*target);
+    usable = AliasesPerKeyExceeded();
   }
   if (!usable.ok()) {
     c.outcome = usable;

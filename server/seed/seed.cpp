@@ -631,7 +631,7 @@ Result<Plan> CheckPlan(Seed& seed, kms::KeyStore& keys, Applied& applied) {
         return Bad(alias.entry, usable.message());
       }
       if (keys.AliasesOf(target->id).size() + added >= kms::kMaxAliasesPerKey) {
-        return Bad(alias.entry, kms::AliasesPerKeyExceeded(*target).message());
+        return Bad(alias.entry, kms::AliasesPerKeyExceeded().message());
       }
     } else if (added >= kms::kMaxAliasesPerKey) {
       return Bad(alias.entry, "key " + alias.target_key_id + " would have more than " +

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -309,14 +310,20 @@ KeyPtr MapId(Index& map, std::string_view id, const KeyPtr& key) {
   return previous;
 }
 
-// A copy of `index` with room for `adding` more entries without growing, when it has not
-// that room; nullopt when it has.
+// A copy of `index` (a lookup, or the seq list) with room for `adding` more entries without
+// growing, when it has not that room; nullopt when it has.
 template <typename Index>
 std::optional<Index> GrownCopy(const Index& index, size_t adding) {
-  if (index.size() + adding <= index.max_load()) return std::nullopt;
+  size_t room;
+  if constexpr (requires { index.max_load(); }) {
+    room = index.max_load();
+  } else {
+    room = index.capacity();
+  }
+  if (index.size() + adding <= room) return std::nullopt;
   Index grown;
   grown.reserve(std::max(2 * index.size(), index.size() + adding));
-  grown.insert(index.begin(), index.end());
+  std::copy(index.begin(), index.end(), std::inserter(grown, grown.end()));
   return grown;
 }
 
@@ -526,11 +533,7 @@ void KeyStore::MakeRoomFor(const Staged& staged) {
     ReaderLock lock(mu_);
     ids = GrownCopy(by_id_, keys);
     version_ids = GrownCopy(by_version_id_, versions);
-    if (by_seq_.size() + keys > by_seq_.capacity()) {
-      seqs.emplace();
-      seqs->reserve(std::max(2 * by_seq_.size(), by_seq_.size() + keys));
-      seqs->assign(by_seq_.begin(), by_seq_.end());
-    }
+    seqs = GrownCopy(by_seq_, keys);
   }
   if (!ids && !version_ids && !seqs) return;
   WriterLock lock(mu_);

@@ -46,11 +46,11 @@ Status AddAwsPrincipal(std::string_view p, PrincipalList& out) {
     out.accounts.emplace_back(p);
     return Status::Ok();
   }
-  const Status invalid = messages::Malformed(messages::kInvalidPrincipals);
+  auto invalid = [] { return messages::Malformed(messages::kInvalidPrincipals); };
   ArnParts arn;
   if (HasWildcard(p) || !SplitArn(p, arn) || arn[0] != "arn" ||
       !IsAwsPartition(arn[kArnPartition]) || !arn[kArnRegion].empty()) {
-    return invalid;
+    return invalid();
   }
   const std::string_view service = arn[kArnService], account = arn[kArnAccount],
                          resource = arn[kArnResource];
@@ -72,14 +72,14 @@ Status AddAwsPrincipal(std::string_view p, PrincipalList& out) {
       // A user or role without a name is malformed; no other resource type (a group, a
       // policy) can be a principal.
       const bool unnamed = resource.starts_with("user/") || resource.starts_with("role/");
-      return unnamed ? invalid : messages::InvalidArn();
+      return unnamed ? invalid() : messages::InvalidArn();
     }
   } else if (service == "sts") {
     if (!IsAccountId(account) || (!named("assumed-role/") && !named("federated-user/"))) {
-      return invalid;
+      return invalid();
     }
   } else {
-    return invalid;
+    return invalid();
   }
   out.arns.emplace_back(p);
   return Status::Ok();

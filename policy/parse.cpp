@@ -188,7 +188,8 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
   return Status::Ok();
 }
 
-Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& sids,
+// `sids`: the Sids seen so far, when they must be unique; nullptr when they may repeat.
+Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
   if (o == nullptr) return messages::Malformed(messages::kElementType);
@@ -198,7 +199,7 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
     if (name == "Sid") {
       const json::string* s = value.if_string();
       if (s == nullptr) return messages::Malformed(messages::kElementType);
-      if (!s->empty() && !sids.emplace(s->data(), s->size()).second) {
+      if (sids != nullptr && !s->empty() && !sids->emplace(s->data(), s->size()).second) {
         return messages::Malformed(messages::kDuplicateSid);
       }
     } else if (name == "Effect") {
@@ -243,13 +244,14 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& si
 
 }  // namespace
 
-Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
+Result<DocumentPtr> Parse(std::string_view text, Kind kind, Sids sid_rule) {
   boost::system::error_code ec;
   json::value root = json::parse(text, ec);
   const json::object* o = ec ? nullptr : root.if_object();
   if (o == nullptr) return messages::Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
-  std::set<std::string> sids;
+  std::set<std::string> seen_sids;
+  std::set<std::string>* sids = sid_rule == Sids::kUnique ? &seen_sids : nullptr;
   bool has_statement = false;
   for (const auto& [name, value] : *o) {
     if (name == "Version") {

@@ -53,9 +53,13 @@ enum class Kind {
 class Document;
 using DocumentPtr = std::shared_ptr<const Document>;
 
+// Whether the statements of a policy must have different Sids: those of a policy a caller
+// sends must; AWS's own policies may repeat one (the key policy of aws/secretsmanager does).
+enum class Sids { kUnique, kMayRepeat };
+
 // Parses and validates `text`. MalformedPolicyDocumentException with AWS's reason when it is
 // not a valid policy of `kind`.
-Result<DocumentPtr> Parse(std::string_view text, Kind kind);
+Result<DocumentPtr> Parse(std::string_view text, Kind kind, Sids sids = Sids::kUnique);
 
 // What `document` says about `request`: an explicit deny wins over any allow; an allow of the
 // caller itself wins over an allow of its account.

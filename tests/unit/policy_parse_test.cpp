@@ -154,6 +154,10 @@ TEST_CASE("document structure: JSON object, Version, Id, Statement, Sid, Effect"
   CHECK(ParseResult(WithStatement(empty + "," + empty)) == "ok");
   CHECK(ParseResult(WithStatement(a + "," + b + "," + a)) ==
         "Policy contains statements with the same Sid.");
+  // AWS's own policies may repeat one (aws/secretsmanager's key policy does).
+  CHECK(trent::policy::Parse(WithStatement(a + "," + b + "," + a), Kind::kKeyPolicy,
+                             trent::policy::Sids::kMayRepeat)
+            .ok());
 }
 
 TEST_CASE("actions and resources: strings or lists of strings") {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace trent::kms {
 
 // The KeyManager of AWS managed keys (customer keys have "CUSTOMER").
@@ -16,6 +18,9 @@ constexpr const char* kCustomerKeyManager = "CUSTOMER";
 struct AwsManagedAlias {
   std::string_view alias_name;   // "alias/aws/<service>"
   std::string_view description;  // of the key AWS creates for it
+  // That key's policy: compact JSON, with {account} and {region} where the account and region
+  // of the key go (AwsManagedKeyPolicy fills them in).
+  std::string_view policy;
 };
 
 // The aliases AWS predefines in every account and region, by name. ListAliases shows each
@@ -23,9 +28,10 @@ struct AwsManagedAlias {
 std::span<const AwsManagedAlias> PredefinedAwsAliases();
 const AwsManagedAlias* FindPredefinedAwsAlias(std::string_view alias_name);
 
-// AWS's key policy of an AWS managed key: the service may use the key on behalf of the
-// account's principals, the account may read its metadata. JSON text.
-std::string AwsManagedKeyPolicy(std::string_view alias_name, std::string_view account,
-                                std::string_view region);
+// AWS's key policy of the key of `alias` in `account` and `region`, as GetKeyPolicy returns
+// it: mostly, the service may use the key on behalf of the account's principals, and the
+// account may read its metadata.
+Result<std::string> AwsManagedKeyPolicy(const AwsManagedAlias& alias, std::string_view account,
+                                        std::string_view region);
 
 }  // namespace trent::kms

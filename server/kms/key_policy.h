@@ -27,9 +27,18 @@ constexpr size_t kMaxKeyPolicyBytes = 32768;
 // their policy, so it must come with a schema migration that writes the old text into them.
 std::string DefaultKeyPolicy(std::string_view account);
 
+// `json` (a policy document) in the layout of the policies AWS writes itself, as GetKeyPolicy
+// returns them (the default key policy, AWS managed keys' policies): two-space indentation,
+// " : " between a name and its value, every list on one line ("[ "a", "b" ]", statements as
+// "[ {" ... "}, {" ... "} ]"), no newline at the end. kInternal when `json` is not JSON.
+Result<std::string> AwsPolicyText(std::string_view json);
+
 // `text` as a key policy document: LimitExceededException beyond kMaxKeyPolicyBytes,
-// MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy.
-Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text);
+// MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy. A
+// policy a caller sends must name each statement differently; a stored one, or one AWS
+// writes, is read with policy::Sids::kMayRepeat.
+Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text,
+                                           policy::Sids sids = policy::Sids::kUnique);
 
 // A key's policy: the text exactly as stored and returned, and the document authorization
 // evaluates. Immutable, so keys with the same policy share one (most keys hold their account's

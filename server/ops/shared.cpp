@@ -126,12 +126,13 @@ Status MissingMember(std::string_view member) {
 namespace {
 
 // The AWS managed key AWS creates for `predefined` in the caller's account and region.
-kms::NewKeySpec AwsManagedKeySpec(const Call& call, const kms::AwsManagedAlias& predefined) {
+Result<kms::NewKeySpec> AwsManagedKeySpec(const Call& call,
+                                          const kms::AwsManagedAlias& predefined) {
   kms::NewKeySpec spec;
   spec.account = call.account;
   spec.region = call.region;
   spec.description = predefined.description;
-  spec.policy = kms::AwsManagedKeyPolicy(predefined.alias_name, call.account, call.region);
+  TRY(spec.policy, kms::AwsManagedKeyPolicy(predefined, call.account, call.region));
   spec.key_manager = kms::kAwsKeyManager;
   spec.rotation_period_days = kms::kAwsManagedRotationPeriodDays;
   return spec;
@@ -147,8 +148,8 @@ Result<kms::KeyPtr> ResolveAlias(const Call& call, const kms::KeyRef& ref, Servi
   // does. (That one request waits for the key to be stored.)
   if (ref.account == call.account) {
     if (const kms::AwsManagedAlias* predefined = kms::FindPredefinedAwsAlias(ref.alias)) {
-      return s.keys.FindOrCreateAwsManagedKey(AwsManagedKeySpec(call, *predefined), ref.alias,
-                                              call.now_ms);
+      TRY(kms::NewKeySpec spec, AwsManagedKeySpec(call, *predefined));
+      return s.keys.FindOrCreateAwsManagedKey(spec, ref.alias, call.now_ms);
     }
   }
   return kms::AliasNotFound(kms::AliasArn(ref.region, ref.account, ref.alias));

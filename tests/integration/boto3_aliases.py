@@ -359,8 +359,7 @@ class AwsManagedKeys(harness.TrentdTestCase):
         self.assertEqual(md["KeyManager"], "AWS")
         self.assertEqual(md["KeyState"], "Enabled")
         self.assertEqual(md["Description"],
-                         "Default master key that protects my S3 objects when no other key is "
-                         "defined")
+                         "Default key that protects my S3 objects when no other key is defined")
         self.assertEqual(md["KeySpec"], "SYMMETRIC_DEFAULT")
         # The same key from then on, by name and by ARN.
         again = client.describe_key(KeyId=alias_arn("alias/aws/s3", region="ap-southeast-2"))

@@ -20,6 +20,22 @@ DEFAULT_POLICY = (
     '    "Principal" : {\n      "AWS" : "arn:aws:iam::111122223333:root"\n    },\n'
     '    "Action" : "kms:*",\n    "Resource" : "*"\n  } ]\n}')
 
+# The key policy AWS gives its AWS managed key for S3 (GetKeyPolicy in us-east-1, recorded from
+# a real account in 2025 by github.com/FogSecurity/aws-managed-kms-keys).
+AWS_S3_POLICY = (
+    '{\n  "Version" : "2012-10-17",\n  "Id" : "auto-s3-2",\n  "Statement" : [ {\n'
+    '    "Sid" : "Allow access through S3 for all principals in the account that are authorized'
+    ' to use S3",\n    "Effect" : "Allow",\n    "Principal" : {\n      "AWS" : "*"\n    },\n'
+    '    "Action" : [ "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",'
+    ' "kms:DescribeKey" ],\n    "Resource" : "*",\n    "Condition" : {\n'
+    '      "StringEquals" : {\n        "kms:CallerAccount" : "111122223333",\n'
+    '        "kms:ViaService" : "s3.us-east-1.amazonaws.com"\n      }\n    }\n  }, {\n'
+    '    "Sid" : "Allow direct access to key metadata to the account",\n'
+    '    "Effect" : "Allow",\n    "Principal" : {\n'
+    '      "AWS" : "arn:aws:iam::111122223333:root"\n    },\n'
+    '    "Action" : [ "kms:Describe*", "kms:Get*", "kms:List*" ],\n    "Resource" : "*"\n'
+    '  } ]\n}')
+
 LOCKOUT = "The new key policy will not allow you to update the key policy in the future."
 INVALID_PRINCIPALS = "Policy contains a statement with one or more invalid principals."
 
@@ -196,7 +212,7 @@ class KeyPolicies(harness.TrentdTestCase):
     def test_aws_managed_key(self):
         key = self.kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
         text = self.kms.get_key_policy(KeyId=key["KeyId"])["Policy"]
-        self.assertEqual(json.loads(text)["Id"], "auto-s3")
+        self.assertEqual(text, AWS_S3_POLICY)
         self.assertEqual(self.kms.list_key_policies(KeyId=key["KeyId"])["PolicyNames"],
                          ["default"])
         # The account may not change an AWS managed key's policy.
@@ -231,6 +247,20 @@ class KeyPoliciesAcrossRestarts(harness.TrentdTestCase):
         self.assertEqual(self.kms.get_key_policy(KeyId=put)["Policy"], text)
         self.assertEqual(self.kms.get_key_policy(KeyId=created)["Policy"], READ_ONLY)
         self.assertEqual(self.kms.get_key_policy(KeyId=default)["Policy"], DEFAULT_POLICY)
+
+    def test_aws_managed_key_policies_survive_a_restart(self):
+        # aws/secretsmanager's policy, as AWS writes it, names two statements alike, which a
+        # policy a caller sends may not do.
+        key = self.kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]["KeyId"]
+        text = self.kms.get_key_policy(KeyId=key)["Policy"]
+        sids = [st["Sid"] for st in json.loads(text)["Statement"]]
+        self.assertEqual(len(sids), 3)
+        self.assertEqual(sids[0], sids[1])
+        self.assertAwsError("MalformedPolicyDocumentException", self.new_key, Policy=text,
+                            message="Policy contains statements with the same Sid.")
+        self.restart()
+        self.assertEqual(self.kms.get_key_policy(KeyId=key)["Policy"], text)
+        self.assertNotIn("its stored key policy is not valid", self.server.stderr())
 
     def test_a_key_stored_without_a_policy_gets_the_default(self):
         # Keys made before trent kept a policy for every key have an empty one in storage.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/kms/aws_managed_keys.h"
 #include "server/kms/key_policy.h"
 #include "server/kms/key_store.h"
 #include "tests/unit/key_store_fixture.h"
@@ -44,6 +45,77 @@ TEST_CASE("the default key policy is AWS's text for the account") {
         "      \"AWS\" : \"arn:aws:iam::444455556666:root\"\n    },\n"
         "    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}");
   CHECK(ParseKeyPolicy(DefaultKeyPolicy("444455556666")).ok());
+}
+
+TEST_CASE("AWS's layout of its own policies") {
+  auto laid_out = AwsPolicyText(
+      R"({"Version":"2012-10-17","Statement":[{"Sid":"a \"b\"","Action":["x","y"],)"
+      R"("Condition":{"Bool":{"k":"true"}}},{"Effect":"Deny"}]})");
+  REQUIRE(laid_out.ok());
+  CHECK(*laid_out ==
+        "{\n"
+        "  \"Version\" : \"2012-10-17\",\n"
+        "  \"Statement\" : [ {\n"
+        "    \"Sid\" : \"a \\\"b\\\"\",\n"
+        "    \"Action\" : [ \"x\", \"y\" ],\n"
+        "    \"Condition\" : {\n"
+        "      \"Bool\" : {\n"
+        "        \"k\" : \"true\"\n"
+        "      }\n"
+        "    }\n"
+        "  }, {\n"
+        "    \"Effect\" : \"Deny\"\n"
+        "  } ]\n"
+        "}");
+  CHECK(AwsPolicyText("{not json").status().code() == ErrorCode::kInternal);
+}
+
+TEST_CASE("every AWS managed key's policy is AWS's, laid out as AWS does, and a valid policy") {
+  for (const AwsManagedAlias& alias : PredefinedAwsAliases()) {
+    INFO(alias.alias_name);
+    auto text = AwsManagedKeyPolicy(alias, "444455556666", "eu-west-3");
+    REQUIRE(text.ok());
+    CHECK(text->find("{account}") == std::string::npos);
+    CHECK(text->find("{region}") == std::string::npos);
+    CHECK(text->starts_with("{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"auto-"));
+    CHECK(text->find("\"kms:CallerAccount\" : \"444455556666\"") != std::string::npos);
+    CHECK(ParseKeyPolicy(*text, policy::Sids::kMayRepeat).ok());
+  }
+  // As GetKeyPolicy shows aws/ebs's (ViaService is EC2's, in the key's region).
+  auto ebs = AwsManagedKeyPolicy(*FindPredefinedAwsAlias("alias/aws/ebs"), "444455556666",
+                                 "eu-west-3");
+  REQUIRE(ebs.ok());
+  CHECK(*ebs ==
+        "{\n"
+        "  \"Version\" : \"2012-10-17\",\n"
+        "  \"Id\" : \"auto-ebs-2\",\n"
+        "  \"Statement\" : [ {\n"
+        "    \"Sid\" : \"Allow access through EBS for all principals in the account that are "
+        "authorized to use EBS\",\n"
+        "    \"Effect\" : \"Allow\",\n"
+        "    \"Principal\" : {\n"
+        "      \"AWS\" : \"*\"\n"
+        "    },\n"
+        "    \"Action\" : [ \"kms:Encrypt\", \"kms:Decrypt\", \"kms:ReEncrypt*\", "
+        "\"kms:GenerateDataKey*\", \"kms:CreateGrant\", \"kms:DescribeKey\" ],\n"
+        "    \"Resource\" : \"*\",\n"
+        "    \"Condition\" : {\n"
+        "      \"StringEquals\" : {\n"
+        "        \"kms:CallerAccount\" : \"444455556666\",\n"
+        "        \"kms:ViaService\" : \"ec2.eu-west-3.amazonaws.com\"\n"
+        "      }\n"
+        "    }\n"
+        "  }, {\n"
+        "    \"Sid\" : \"Allow direct access to key metadata to the account\",\n"
+        "    \"Effect\" : \"Allow\",\n"
+        "    \"Principal\" : {\n"
+        "      \"AWS\" : \"arn:aws:iam::444455556666:root\"\n"
+        "    },\n"
+        "    \"Action\" : [ \"kms:Describe*\", \"kms:Get*\", \"kms:List*\", "
+        "\"kms:RevokeGrant\" ],\n"
+        "    \"Resource\" : \"*\"\n"
+        "  } ]\n"
+        "}");
 }
 
 TEST_CASE("a key policy may be 32768 bytes, not one more") {

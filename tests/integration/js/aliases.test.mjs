@@ -114,7 +114,7 @@ test('AWS managed key created once on first use, listed before', async () => {
   const md = (await west.send(new DescribeKeyCommand({ KeyId: 'alias/aws/glue' }))).KeyMetadata;
   assert.equal(md.KeyManager, 'AWS');
   assert.equal(md.Description,
-    'Default master key that protects my Glue data when no other key is defined');
+    'Default key that protects my Glue data when no other key is defined');
   const after = (await listAll({}, west)).find((a) => a.AliasName === 'alias/aws/glue');
   assert.equal(after.TargetKeyId, md.KeyId);
   await rejectsWith(west.send(new DisableKeyCommand({ KeyId: md.KeyId })),

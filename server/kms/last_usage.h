@@ -38,7 +38,7 @@ std::optional<UsageOperation> ParseUsageOperation(std::string_view name);
 struct Usage {
   UsageOperation operation;
   int64_t at_ms;
-  std::string request_id;  // the KMS request id; trent also gives it as the CloudTrail event id
+  std::string request_id;  // the KMS request id (the CloudTrail event id is made from it)
 };
 
 // One key's last use, shared by all the key's snapshots (Key::last_usage). A seqlock: writers

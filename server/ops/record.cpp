@@ -9,7 +9,7 @@ records::RequestRecord MakeRecord(const RequestMeta& meta, const Outcome& outcom
   records::RequestRecord r;
   r.time_ms = now_ms - latency_us / 1000;
   r.request_id = meta.request_id;
-  NewRequestId(r.event_id);
+  CloudTrailEventIdOf(meta.request_id, r.event_id);
   r.frontend = frontend;
   r.operation = meta.operation;
   r.account = outcome.account.empty() ? std::string_view(meta.account) : outcome.account;

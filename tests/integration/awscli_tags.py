@@ -90,7 +90,8 @@ class AwsCliTags(harness.AwsCliTestCase):
             used = self.aws("get-key-last-usage", "--key-id", key_id)["KeyLastUsage"]
             self.assertEqual(used["Operation"], operation)
             self.assertEqual(used["KmsRequestId"], request_id)
-            self.assertEqual(used["CloudTrailEventId"], request_id)
+            self.assertNotEqual(used["CloudTrailEventId"], request_id)
+            self.assertEqual(len(used["CloudTrailEventId"]), 36)
             self.assertIn("Timestamp", used)
 
         path = self.write("plain.bin", b"secret")

@@ -8,6 +8,7 @@ import unittest
 import harness
 
 TAG_EXCEPTION = "TagException"
+UUID_V4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
 
 def last_usage(server, client, key_id):
@@ -210,7 +211,10 @@ class LastUsage(harness.TrentdTestCase):
         used = answer["KeyLastUsage"]
         self.assertEqual(used["Operation"], operation)
         self.assertEqual(used["KmsRequestId"], request_id(response))
-        self.assertEqual(used["CloudTrailEventId"], request_id(response))
+        # CloudTrail's eventID of the request: an id of its own (the audit log's, see
+        # observability.py).
+        self.assertRegex(used["CloudTrailEventId"], UUID_V4)
+        self.assertNotEqual(used["CloudTrailEventId"], request_id(response))
         stamp = used["Timestamp"]
         stamp = stamp.timestamp() if hasattr(stamp, "timestamp") else stamp
         self.assertGreaterEqual(stamp, before - 1)

@@ -331,6 +331,11 @@ class AuditLog(harness.TrentdTestCase):
         self.assertIsNone(event["responseElements"])
         self.assertEqual(event["requestParameters"], {
             "keyId": key["KeyId"], "encryptionContext": {"Department": "Engineering"}})
+        # GetKeyLastUsage names that event by its eventID, as AWS names the CloudTrail event.
+        used = self.kms.get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]
+        self.assertEqual(used["KmsRequestId"], event["requestID"])
+        self.assertEqual(used["CloudTrailEventId"], event["eventID"])
+        self.assertNotEqual(event["eventID"], event["requestID"])
 
         from botocore.exceptions import ClientError
         with self.assertRaises(ClientError) as cm:

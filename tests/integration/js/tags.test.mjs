@@ -95,7 +95,8 @@ test('last usage after each cryptographic operation', async () => {
     const used = (await lastUsage(keyId)).KeyLastUsage;
     assert.equal(used.Operation, operation);
     assert.equal(used.KmsRequestId, out.$metadata.requestId);
-    assert.equal(used.CloudTrailEventId, out.$metadata.requestId);
+    assert.notEqual(used.CloudTrailEventId, out.$metadata.requestId);
+    assert.match(used.CloudTrailEventId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   };
   const enc = await client.send(new EncryptCommand({ KeyId: md.KeyId, Plaintext: Buffer.from('x') }));
   await check(md.KeyId, 'Encrypt', enc);

@@ -16,7 +16,8 @@ constexpr std::string_view kRegionField = "{region}";
 // Descriptions: AWS's since about 2021 ("Default key ...", before "Default master key ..."),
 // with each service's words as recorded from AWS (LocalStack's recordings of aws/s3 in 2026 and
 // aws/dynamodb in 2025; describe-key output of real accounts quoted in public repositories for
-// the others); aws/redshift's words are trent's.
+// the others; aws/es's "OpenSearch", its name since 2021, as its policy has it); aws/redshift's
+// words are trent's.
 // Policies: AWS's, as GetKeyPolicy returned them in us-east-1 in 2024-2025 (recorded from a
 // real account by github.com/FogSecurity/aws-managed-kms-keys), written here compactly with
 // {account} and {region} for the caller's; AwsPolicyText lays them out as AWS does.
@@ -85,7 +86,7 @@ constexpr std::array<AwsManagedAlias, 14> kPredefined = {{
      R"("Principal":{"AWS":"arn:aws:iam::{account}:root"},"Action":["kms:Describe*","kms:Get*",)"
      R"("kms:List*","kms:RevokeGrant"],"Resource":"*"}]})"},
     {"alias/aws/es",
-     "Default key that protects my Elasticsearch data when no other key is defined",
+     "Default key that protects my OpenSearch data when no other key is defined",
      R"({"Version":"2012-10-17","Id":"auto-es-2",)"
      R"("Statement":[{"Sid":"Allow access through OpenSearch Service for all principals in the )"
      R"(account that are authorized to use OpenSearch Service","Effect":"Allow",)"

@@ -14,7 +14,7 @@ namespace trent::records {
 struct RequestRecord {
   int64_t time_ms = 0;         // when the request arrived, by the server's clock
   std::string request_id;
-  std::string event_id;        // a UUID of its own (CloudTrail's eventID)
+  std::string event_id;        // CloudTrail's eventID: CloudTrailEventIdOf(request_id)
   std::string frontend;        // "http" or "grpc"
   std::string operation;       // "Encrypt"; empty when the request named none
   std::string account;         // the caller's account

@@ -3,10 +3,16 @@
 #include <cstring>
 #include <random>
 
+#include "common/bytes.h"
+
 namespace trent {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+}  // namespace
 
 void FormatUuidV4(const uint8_t random[16], std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.resize(36);
   size_t pos = 0;
   for (int i = 0; i < 16; ++i) {
@@ -32,15 +38,13 @@ void NewRequestId(std::string& out) {
 }
 
 void CloudTrailEventIdOf(std::string_view request_id, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   // The digits of a UUID's text that are neither dashes, its version (14) nor its variant (19).
   auto random_digit = [](size_t i) {
     return i != 8 && i != 13 && i != 14 && i != 18 && i != 19 && i != 23;
   };
   out.assign(request_id);
   for (size_t i = 0; i < out.size(); ++i) {
-    const char c = out[i];
-    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    const int digit = HexDigitValue(out[i], HexCase::kLowerOnly);
     if (digit < 0 || !random_digit(i)) continue;
     out[i] = kHex[(digit + 1 + static_cast<int>(i % 15)) & 15];
   }

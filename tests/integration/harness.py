@@ -104,6 +104,44 @@ def parse_timestamp(text):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
+def call_by_hand(client, operation, **params):
+    """One KMS request sent by hand with a boto3 client's endpoint, region and credentials
+    (signed by botocore's SigV4Auth), for what an older botocore (Debian 12's 1.29) does not know:
+    an operation, a request member, or an answer member it would drop. Blob parameters are bytes;
+    the answer is trentd's JSON as sent (timestamps as epoch seconds, blobs in base64). An error
+    answer raises botocore's ClientError, as the client itself would."""
+    import base64
+    import http.client
+    import urllib.parse
+    import botocore.auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.exceptions import ClientError
+    body = json.dumps(params, default=lambda blob: base64.b64encode(blob).decode()).encode()
+    request = AWSRequest(method="POST", url=client.meta.endpoint_url + "/", data=body,
+                         headers={"Content-Type": "application/x-amz-json-1.1",
+                                  "X-Amz-Target": f"TrentService.{operation}"})
+    # botocore keeps a client's credentials with its signer (1.29 as 1.43).
+    credentials = client._request_signer._credentials.get_frozen_credentials()
+    botocore.auth.SigV4Auth(credentials, "kms", client.meta.region_name).add_auth(request)
+    url = urllib.parse.urlsplit(client.meta.endpoint_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=body, headers=dict(request.headers.items()))
+        resp = conn.getresponse()
+        answer = json.loads(resp.read() or b"null")
+        metadata = {"HTTPStatusCode": resp.status,
+                    "RequestId": resp.getheader("x-amzn-RequestId"),
+                    "HTTPHeaders": {k.lower(): v for k, v in resp.getheaders()}}
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise ClientError({"Error": {"Code": answer.get("__type"),
+                                     "Message": answer.get("message", "")},
+                           "ResponseMetadata": metadata}, operation)
+    answer["ResponseMetadata"] = metadata
+    return answer
+
+
 class SanitizerError(AssertionError):
     """trentd reported an error of ASan, UBSan, LSan or TSan."""
 

@@ -187,7 +187,8 @@ class SeedFormats(unittest.TestCase):
         self.assertEqual(plaintext, b"hello")
         with self.assertRaises(Exception):
             AESGCM(bytes.fromhex(OLD_MATERIAL)).decrypt(iv, blob[29:], header)
-        rotations = self.kms.list_key_rotations(KeyId=AES_ID)["Rotations"]
+        # By hand: older botocore does not know ListKeyRotations.
+        rotations = harness.call_by_hand(self.kms, "ListKeyRotations", KeyId=AES_ID)["Rotations"]
         self.assertEqual(len(rotations), 1)
         self.assertEqual(rotations[0]["RotationType"], "AUTOMATIC")
 
@@ -233,7 +234,8 @@ class SeedFormats(unittest.TestCase):
                                 {"TagKey": "env", "TagValue": "ci"}])
         policy = client.get_key_policy(KeyId=POLICY_ID, PolicyName="default")["Policy"]
         self.assertEqual(json.loads(policy), json.loads(POLICY))
-        status = client.get_key_rotation_status(KeyId=POLICY_ID)
+        # By hand: older botocore drops RotationPeriodInDays from the answer.
+        status = harness.call_by_hand(client, "GetKeyRotationStatus", KeyId=POLICY_ID)
         self.assertTrue(status["KeyRotationEnabled"])
         self.assertEqual(status["RotationPeriodInDays"], 180)
         mac = client.generate_mac(KeyId="alias/hmac", Message=b"msg",

@@ -63,7 +63,9 @@ test('GenerateMac and VerifyMac for every HMAC spec', async () => {
     for (const [msg, bad] of [[message, altered], [alteredMessage, m], [message, m.subarray(0, 16)],
       [message, await mac(other, message, algorithm)]]) {
       const err = await rejectsWith(verify(key, msg, algorithm, bad), 'KMSInvalidMacException');
-      assert.equal(err.message, 'Unknown');  // the SDK's text when AWS sends no message
+      // The SDK's text when AWS sends no message: 'Unknown' in the pinned SDK, 'UnknownError' in
+      // newer ones.
+      assert.ok(['Unknown', 'UnknownError'].includes(err.message), err.message);
     }
     const wrong = spec === 'HMAC_256' ? 'HMAC_SHA_512' : 'HMAC_SHA_256';
     await rejectsWith(client.send(new GenerateMacCommand({ KeyId: key.KeyId, Message: message, MacAlgorithm: wrong })),

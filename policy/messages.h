@@ -28,7 +28,6 @@ inline constexpr const char* kElementTwice =
 inline constexpr const char* kElementType = "Policy contains an element of the wrong type.";
 inline constexpr const char* kVersion = "Policy contains an unsupported Version.";
 inline constexpr const char* kNoStatement = "Policy contains no Statement.";
-inline constexpr const char* kDuplicateSid = "Policy contains statements with the same Sid.";
 inline constexpr const char* kEffect = "Policy contains a statement with an invalid Effect.";
 // Since 18 August 2025 AWS KMS refuses key policy statements without Action or NotAction, or
 // without Resource or NotResource (AWS Health notice quoted in
@@ -53,6 +52,12 @@ inline constexpr const char* kIdentityPrincipal =
     "Policy document should not specify a principal.";
 inline constexpr const char* kIdentityNoAction = "Policy statement must contain actions.";
 inline constexpr const char* kIdentityNoResource = "Policy statement must contain resources.";
+// IAM refuses two statements with one Sid (kubernetes/kops issue 4951, aws-cloudformation/cfn-lint
+// issue 3973). A key policy may repeat one: AWS's own key policy of aws/secretsmanager does, and
+// the Terraform AWS provider's acceptance tests create and put key policies whose two
+// statements share a Sid (TestAccKMSKey_Policy_iamRole and the others of its kind).
+inline constexpr const char* kIdentityDuplicateSid =
+    "Statement IDs (SID) in a single policy must be unique.";
 
 // MalformedPolicyDocumentException with `reason`.
 inline Status Malformed(const char* reason) { return {ErrorCode::kMalformedPolicyDocument, reason}; }

@@ -188,7 +188,8 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
   return Status::Ok();
 }
 
-// `sids`: the Sids seen so far, when they must be unique; nullptr when they may repeat.
+// `sids`: the Sids seen so far, when they must be unique (identity policies); nullptr when they
+// may repeat (key policies).
 Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
@@ -200,7 +201,7 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* si
       const json::string* s = value.if_string();
       if (s == nullptr) return messages::Malformed(messages::kElementType);
       if (sids != nullptr && !s->empty() && !sids->emplace(s->data(), s->size()).second) {
-        return messages::Malformed(messages::kDuplicateSid);
+        return messages::Malformed(messages::kIdentityDuplicateSid);
       }
     } else if (name == "Effect") {
       const json::string* s = value.if_string();
@@ -244,14 +245,14 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* si
 
 }  // namespace
 
-Result<DocumentPtr> Parse(std::string_view text, Kind kind, Sids sid_rule) {
+Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
   boost::system::error_code ec;
   json::value root = json::parse(text, ec);
   const json::object* o = ec ? nullptr : root.if_object();
   if (o == nullptr) return messages::Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
   std::set<std::string> seen_sids;
-  std::set<std::string>* sids = sid_rule == Sids::kUnique ? &seen_sids : nullptr;
+  std::set<std::string>* sids = kind == Kind::kIdentityPolicy ? &seen_sids : nullptr;
   bool has_statement = false;
   for (const auto& [name, value] : *o) {
     if (name == "Version") {

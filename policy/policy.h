@@ -46,20 +46,18 @@ enum class Verdict {
 
 // Which grammar a document follows.
 enum class Kind {
-  kKeyPolicy,       // a resource policy: each statement needs Principal or NotPrincipal
-  kIdentityPolicy,  // attached to a principal: no Principal, each statement needs Resource
+  kKeyPolicy,       // a resource policy: each statement needs Principal or NotPrincipal; Sids
+                    // may repeat
+  kIdentityPolicy,  // attached to a principal: no Principal, each statement needs Resource;
+                    // Sids are unique
 };
 
 class Document;
 using DocumentPtr = std::shared_ptr<const Document>;
 
-// Whether the statements of a policy must have different Sids: those of a policy a caller
-// sends must; AWS's own policies may repeat one (the key policy of aws/secretsmanager does).
-enum class Sids { kUnique, kMayRepeat };
-
 // Parses and validates `text`. MalformedPolicyDocumentException with AWS's reason when it is
 // not a valid policy of `kind`.
-Result<DocumentPtr> Parse(std::string_view text, Kind kind, Sids sids = Sids::kUnique);
+Result<DocumentPtr> Parse(std::string_view text, Kind kind);
 
 // What `document` says about `request`: an explicit deny wins over any allow; an allow of the
 // caller itself wins over an allow of its account.

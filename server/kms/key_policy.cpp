@@ -69,7 +69,7 @@ Result<std::string> AwsPolicyText(std::string_view json) {
   return InAwsLayout(policy);
 }
 
-Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text, policy::Sids sids) {
+Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text) {
   // The model lets Policy be up to 131072 characters; the quota is lower, and a longer policy
   // is LimitExceededException (the Policy member's documentation in the service model). AWS's
   // message for it is not published: this one is trent's.
@@ -79,7 +79,7 @@ Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text, policy::Sids s
                       " bytes long, over the key policy size quota of " +
                       std::to_string(kMaxKeyPolicyBytes) + " bytes.");
   }
-  return policy::Parse(text, policy::Kind::kKeyPolicy, sids);
+  return policy::Parse(text, policy::Kind::kKeyPolicy);
 }
 
 KeyPolicyPtr MakeKeyPolicy(std::string text, policy::DocumentPtr document) {

@@ -34,11 +34,8 @@ std::string DefaultKeyPolicy(std::string_view account);
 Result<std::string> AwsPolicyText(std::string_view json);
 
 // `text` as a key policy document: LimitExceededException beyond kMaxKeyPolicyBytes,
-// MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy. A
-// policy a caller sends must name each statement differently; a stored one, or one AWS
-// writes, is read with policy::Sids::kMayRepeat.
-Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text,
-                                           policy::Sids sids = policy::Sids::kUnique);
+// MalformedPolicyDocumentException with AWS's reason when it is not a valid key policy.
+Result<policy::DocumentPtr> ParseKeyPolicy(std::string_view text);
 
 // A key's policy: the text exactly as stored and returned, and the document authorization
 // evaluates. Immutable, so keys with the same policy share one (most keys hold their account's

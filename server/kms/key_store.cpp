@@ -140,8 +140,7 @@ using ParsedPolicies = std::unordered_map<std::string, KeyPolicyPtr>;
 // trent kept a policy for every key) gets its account's default key policy, as AWS gives a key
 // made without one; the text stays in one place (DefaultKeyPolicy). A stored policy that
 // ParseKeyPolicy refuses (possible for keys made before policies were validated, when CreateKey
-// only checked that Policy was a JSON object; its Sids may repeat, as in AWS's own policies that
-// AWS managed keys hold) is replaced by the default too, with a warning:
+// only checked that Policy was a JSON object) is replaced by the default too, with a warning:
 // the key stays usable by its account, and GetKeyPolicy shows the policy that is enforced.
 Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
   TRY(KeyPolicyPtr default_policy, DefaultKeyPolicyOf(key.account));
@@ -153,7 +152,7 @@ Status LoadPolicy(Key& key, std::string stored, ParsedPolicies& parsed) {
     key.policy = it->second;
     return Status::Ok();
   }
-  Result<policy::DocumentPtr> document = ParseKeyPolicy(stored, policy::Sids::kMayRepeat);
+  Result<policy::DocumentPtr> document = ParseKeyPolicy(stored);
   if (!document.ok()) {
     spdlog::warn("key {}: its stored key policy is not valid ({}); it gets the default key "
                  "policy instead",
@@ -686,7 +685,7 @@ Result<std::shared_ptr<Key>> MakeKey(hsm::Hsm& hsm, const NewKeySpec& spec, int6
     key->policy = MakeKeyPolicy(spec.policy, spec.policy_document);
   } else {
     // AWS's own texts (an AWS managed key's): they always parse.
-    Result<policy::DocumentPtr> document = ParseKeyPolicy(spec.policy, policy::Sids::kMayRepeat);
+    Result<policy::DocumentPtr> document = ParseKeyPolicy(spec.policy);
     if (!document.ok()) {
       return InternalError("a new key's policy does not parse: " + document.status().message());
     }

@@ -249,16 +249,33 @@ class KeyPoliciesAcrossRestarts(harness.TrentdTestCase):
         self.assertEqual(self.kms.get_key_policy(KeyId=created)["Policy"], READ_ONLY)
         self.assertEqual(self.kms.get_key_policy(KeyId=default)["Policy"], DEFAULT_POLICY)
 
+    def test_statements_may_share_a_sid(self):
+        # AWS KMS accepts a key policy whose statements share a Sid (IAM's identity policies
+        # may not): the Terraform AWS provider's acceptance tests create and put such policies
+        # (TestAccKMSKey_Policy_iamRole and its kind), and AWS's own policy of
+        # aws/secretsmanager is one. Each statement counts: the first lets the root read the
+        # key, the second alone lets it change the policy, so the lockout check passes.
+        sid = "Enable IAM User Permissions"
+        text = policy(allow(ROOT, ["kms:Describe*", "kms:Get*"], Sid=sid),
+                      allow(ROOT, "kms:PutKeyPolicy", Sid=sid))
+        created = self.new_key(Policy=text)["KeyId"]
+        self.assertEqual(self.kms.get_key_policy(KeyId=created)["Policy"], text)
+        put = self.new_key()["KeyId"]
+        self.kms.put_key_policy(KeyId=put, PolicyName="default", Policy=text)
+        self.assertEqual(self.kms.get_key_policy(KeyId=put)["Policy"], text)
+        # Neither statement lets the root encrypt.
+        self.assertAwsError("AccessDeniedException", self.kms.encrypt, KeyId=put, Plaintext=b"x")
+
     def test_aws_managed_key_policies_survive_a_restart(self):
-        # aws/secretsmanager's policy, as AWS writes it, names two statements alike, which a
-        # policy a caller sends may not do.
+        # aws/secretsmanager's policy, as AWS writes it, names two statements alike; a caller
+        # may send it too.
         key = self.kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]["KeyId"]
         text = self.kms.get_key_policy(KeyId=key)["Policy"]
         sids = [st["Sid"] for st in json.loads(text)["Statement"]]
         self.assertEqual(len(sids), 3)
         self.assertEqual(sids[0], sids[1])
-        self.assertAwsError("MalformedPolicyDocumentException", self.new_key, Policy=text,
-                            message="Policy contains statements with the same Sid.")
+        self.assertNotEqual(self.new_key(Policy=text, BypassPolicyLockoutSafetyCheck=True)["KeyId"],
+                            key)
         self.restart()
         self.assertEqual(self.kms.get_key_policy(KeyId=key)["Policy"], text)
         self.assertNotIn("its stored key policy is not valid", self.server.stderr())

@@ -79,7 +79,7 @@ TEST_CASE("every AWS managed key's policy is AWS's, laid out as AWS does, and a 
     CHECK(text->find("{region}") == std::string::npos);
     CHECK(text->starts_with("{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"auto-"));
     CHECK(text->find("\"kms:CallerAccount\" : \"444455556666\"") != std::string::npos);
-    CHECK(ParseKeyPolicy(*text, policy::Sids::kMayRepeat).ok());
+    CHECK(ParseKeyPolicy(*text).ok());
   }
   // As GetKeyPolicy shows aws/ebs's (ViaService is EC2's, in the key's region).
   auto ebs = AwsManagedKeyPolicy(*FindPredefinedAwsAlias("alias/aws/ebs"), "444455556666",

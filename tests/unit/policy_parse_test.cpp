@@ -146,18 +146,21 @@ TEST_CASE("document structure: JSON object, Version, Id, Statement, Sid, Effect"
   }
   CHECK(ParseResult(WithStatement(R"({"Principal":"*","Action":"kms:*","Resource":"*"})")) ==
         "Policy contains a statement with an invalid Effect.");
-  // Sids are unique within a document (an empty Sid is no Sid).
+  // A key policy may give two statements one Sid, as AWS KMS allows.
   const std::string a = R"({"Sid":"A","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})";
   const std::string b = R"({"Sid":"B","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})";
-  const std::string empty = R"({"Sid":"","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})";
   CHECK(ParseResult(WithStatement(a + "," + b)) == "ok");
-  CHECK(ParseResult(WithStatement(empty + "," + empty)) == "ok");
-  CHECK(ParseResult(WithStatement(a + "," + b + "," + a)) ==
-        "Policy contains statements with the same Sid.");
-  // AWS's own policies may repeat one (aws/secretsmanager's key policy does).
-  CHECK(trent::policy::Parse(WithStatement(a + "," + b + "," + a), Kind::kKeyPolicy,
-                             trent::policy::Sids::kMayRepeat)
-            .ok());
+  CHECK(ParseResult(WithStatement(a + "," + b + "," + a)) == "ok");
+}
+
+TEST_CASE("identity policies: Sids are unique, as IAM requires (an empty Sid is no Sid)") {
+  const std::string a = R"({"Sid":"A","Effect":"Allow","Action":"kms:*","Resource":"*"})";
+  const std::string b = R"({"Sid":"B","Effect":"Allow","Action":"kms:*","Resource":"*"})";
+  const std::string empty = R"({"Sid":"","Effect":"Allow","Action":"kms:*","Resource":"*"})";
+  CHECK(ParseResult(WithStatement(a + "," + b), Kind::kIdentityPolicy) == "ok");
+  CHECK(ParseResult(WithStatement(empty + "," + empty), Kind::kIdentityPolicy) == "ok");
+  CHECK(ParseResult(WithStatement(a + "," + b + "," + a), Kind::kIdentityPolicy) ==
+        "Statement IDs (SID) in a single policy must be unique.");
 }
 
 TEST_CASE("actions and resources: strings or lists of strings") {

@@ -36,10 +36,9 @@ Result<policy::Grant> ReadGrant(const Call& call, const Input& in, const kms::Ke
     }
   }
   if (!grant.context_equals && !grant.context_subset) return grant;
+  // AWS's text, as the Terraform AWS provider quotes it (grant.go, grantConstraintsIsValid).
   if (grant.context_equals && grant.context_subset) {
-    return ValidationError("A grant can have only one of the constraints " +
-                           std::string(policy::kGrantConstraintEquals) + " and " +
-                           std::string(policy::kGrantConstraintSubset) + ".");
+    return ValidationError("More than one constraint supplied");
   }
   if (!kms::KeyTakesGrantConstraints(key)) {
     return ValidationError("Grant constraints are supported only for symmetric encryption KMS "

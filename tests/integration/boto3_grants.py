@@ -166,9 +166,11 @@ class Grants(harness.TrentdTestCase):
                             Constraints={"EncryptionContextEquals": nine})
         self.assertAwsError("ValidationException", self.grant, key["KeyId"],
                             Constraints={"EncryptionContextEquals": {"k": "v" * 400}})
+        # AWS's text, as the Terraform AWS provider quotes it (grantConstraintsIsValid).
         self.assertAwsError("ValidationException", self.grant, key["KeyId"],
                             Constraints={"EncryptionContextEquals": {"a": "1"},
-                                         "EncryptionContextSubset": {"b": "2"}})
+                                         "EncryptionContextSubset": {"b": "2"}},
+                            message="More than one constraint supplied")
         eight = {f"k{i}": "v" for i in range(8)}
         self.grant(key["KeyId"], Constraints={"EncryptionContextSubset": eight})
 

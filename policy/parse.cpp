@@ -188,9 +188,9 @@ Status ParseCondition(const json::value& v, std::vector<Condition>& out) {
   return Status::Ok();
 }
 
-// `sids`: the Sids seen so far, when they must be unique (identity policies); nullptr when they
-// may repeat (key policies).
-Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* sids,
+// `seen_sids`: the Sids of the statements before this one; an identity policy's must differ (a
+// key policy's may repeat).
+Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>& seen_sids,
                       std::vector<Statement>& out) {
   const json::object* o = v.if_object();
   if (o == nullptr) return messages::Malformed(messages::kElementType);
@@ -200,7 +200,8 @@ Status ParseStatement(const json::value& v, Kind kind, std::set<std::string>* si
     if (name == "Sid") {
       const json::string* s = value.if_string();
       if (s == nullptr) return messages::Malformed(messages::kElementType);
-      if (sids != nullptr && !s->empty() && !sids->emplace(s->data(), s->size()).second) {
+      if (kind == Kind::kIdentityPolicy && !s->empty() &&
+          !seen_sids.emplace(s->data(), s->size()).second) {
         return messages::Malformed(messages::kIdentityDuplicateSid);
       }
     } else if (name == "Effect") {
@@ -252,7 +253,6 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
   if (o == nullptr) return messages::Malformed(messages::kNotJson);
   auto document = std::make_shared<Document>();
   std::set<std::string> seen_sids;
-  std::set<std::string>* sids = kind == Kind::kIdentityPolicy ? &seen_sids : nullptr;
   bool has_statement = false;
   for (const auto& [name, value] : *o) {
     if (name == "Version") {
@@ -266,11 +266,11 @@ Result<DocumentPtr> Parse(std::string_view text, Kind kind) {
       if (const json::array* a = value.if_array()) {
         has_statement = !a->empty();
         for (const json::value& item : *a) {
-          TRY_STATUS(ParseStatement(item, kind, sids, document->statements));
+          TRY_STATUS(ParseStatement(item, kind, seen_sids, document->statements));
         }
       } else {
         has_statement = true;
-        TRY_STATUS(ParseStatement(value, kind, sids, document->statements));
+        TRY_STATUS(ParseStatement(value, kind, seen_sids, document->statements));
       }
     } else {
       return messages::Malformed(messages::kUnknownElement);

@@ -3,7 +3,6 @@ and --output text, which prints the policy itself), put-key-policy from a file:/
 list-key-policies, the lockout safety check and its bypass flag, and a wrong policy name."""
 
 import json
-import subprocess
 
 import harness
 
@@ -18,10 +17,7 @@ class AwsCliKeyPolicy(harness.AwsCliTestCase):
         super().setUpClass()
         # Older CLIs (Debian 12's awscli 2.9) require --policy-name and drop PolicyName from
         # answers; newer ones leave it optional, "default" when absent.
-        usage = subprocess.run([cls.aws_path, "kms", "get-key-policy", "help"],
-                               capture_output=True, text=True, timeout=60,
-                               env=harness.client_environment()).stdout
-        cls.policy_name_optional = "[--policy-name" in usage
+        cls.policy_name_optional = "[--policy-name" in cls.aws_help("get-key-policy")
         cls.policy_name = [] if cls.policy_name_optional else ["--policy-name", "default"]
 
     def test_get_put_list(self):

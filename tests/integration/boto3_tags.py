@@ -22,10 +22,6 @@ def last_usage(client, key_id):
     return answer
 
 
-def raw_call(server, operation, body):
-    return server.kms_call(operation, body)
-
-
 def request_id(response):
     return response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
 
@@ -253,19 +249,18 @@ class LastUsage(harness.TrentdTestCase):
         self.assertAwsError("DisabledException", self.kms.encrypt, KeyId=key["KeyId"], Plaintext=b"x")
         self.kms.enable_key(KeyId=key["KeyId"])
         # By hand: older botocore does not know DryRun.
-        status, answer, _ = raw_call(self.server, "Encrypt",
-                                     {"KeyId": key["KeyId"], "Plaintext": "eA==", "DryRun": True})
-        self.assertEqual((status, answer["__type"]), (400, "DryRunOperationException"))
+        self.assertAwsError("DryRunOperationException", harness.call_by_hand, self.kms, "Encrypt",
+                            KeyId=key["KeyId"], Plaintext=b"x", DryRun=True)
         self.assertLastUsed(key["KeyId"], "Encrypt", enc, time.time() - 60)
 
     def test_errors(self):
         missing = "11111111-2222-3333-4444-555555555555"
-        status, answer, rid = raw_call(self.server, "GetKeyLastUsage", {"KeyId": missing})
+        status, answer, rid = self.server.kms_call("GetKeyLastUsage", {"KeyId": missing})
         self.assertEqual((status, answer["__type"]), (400, "NotFoundException"))
         self.assertTrue(rid)
-        status, answer, _ = raw_call(self.server, "GetKeyLastUsage", {"KeyId": "alias/x"})
+        status, answer, _ = self.server.kms_call("GetKeyLastUsage", {"KeyId": "alias/x"})
         self.assertEqual((status, answer["__type"]), (400, "NotFoundException"))
-        status, answer, _ = raw_call(self.server, "GetKeyLastUsage", {})
+        status, answer, _ = self.server.kms_call("GetKeyLastUsage", {})
         self.assertEqual((status, answer["__type"]), (400, "ValidationException"))
 
 

@@ -308,9 +308,9 @@ class Trentd:
             conn.close()
 
     def kms_call(self, operation, body):
-        """One KMS request by hand, for what an older botocore (Debian 12's 1.29) does not know
-        (DryRun, newer answer members, which it drops); returns (HTTP status, JSON answer,
-        x-amzn-RequestId)."""
+        """One KMS request by hand with fixed credentials, for tests of trentd's JSON as sent or of
+        an error's HTTP status; returns (HTTP status, JSON answer, x-amzn-RequestId). What an
+        older botocore does not know goes through call_by_hand instead."""
         import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -481,11 +481,16 @@ class AwsCliTestCase(TrentdTestCase):
         cls.driver.wait(timeout=30)
 
     @classmethod
-    def aws_knows(cls, command):
-        """Whether this aws CLI has `aws kms <command>` (older ones predate some operations)."""
+    def aws_help(cls, command):
+        """The help text of `aws kms <command>`, or None when this aws CLI predates the command."""
         probe = subprocess.run([cls.aws_path, "kms", command, "help"], capture_output=True,
                                text=True, timeout=60, env=client_environment())
-        return probe.returncode == 0
+        return probe.stdout if probe.returncode == 0 else None
+
+    @classmethod
+    def aws_knows(cls, command):
+        """Whether this aws CLI has `aws kms <command>` (older ones predate some operations)."""
+        return cls.aws_help(command) is not None
 
     def run_aws(self, args, debug=False):
         aws_args = ["--endpoint-url", self.server.endpoint, "--region", "us-east-1",
